@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from assessments.models import Answer, Instrument, Question
+from assessments.scoring import NA
+from assessments.services import MAX_TEXT, AnswerChange, Conflict, snapshot_hash
+
+
+class AssessmentCreateForm(forms.Form):
+    instrument = forms.ModelChoiceField(queryset=Instrument.objects.none(), empty_label=None)
+    round_label = forms.CharField(
+        label="Round",
+        max_length=100,
+        help_text='A name for this round of assessment, e.g. "2026 spring".',
+    )
+    round_date = forms.DateField(
+        label="Round date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The date the round refers to; rounds are ordered by it.",
+    )
+
+    def __init__(self, *args: Any, instruments: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["instrument"].queryset = instruments
+        self.fields["instrument"].label_from_instance = lambda i: f"{i.title} (version {i.version})"
+        if not self.is_bound:
+            today = timezone.localdate()
+            season = "spring" if today.month <= 6 else "autumn"
+            self.initial.setdefault("round_label", f"{today.year} {season}")
+            self.initial.setdefault("round_date", today)
+
+    def clean_round_label(self) -> str:
+        label = self.cleaned_data["round_label"].strip()
+        if not label:
+            raise forms.ValidationError("Give the round a name.")
+        return label
+
+    def clean_round_date(self) -> datetime.date:
+        date = self.cleaned_data["round_date"]
+        if date.year < 2000 or date > timezone.localdate() + datetime.timedelta(days=366):
+            raise forms.ValidationError("Choose a date between 2000 and a year from now.")
+        return date
+
+
+class QuestionnaireForm(forms.Form):
+    """The questions of one domain: for each, its answer, a comment and an evidence note.
+
+    Field names are "<key>", "<key>--comment", "<key>--evidence", plus hidden
+    "<key>--rev" (the answer revision the page showed), "<key>--base" (a fingerprint of
+    the answer the page showed) and "<key>--resolve" after a conflict.
+    """
+
+    def __init__(
+        self,
+        *args: Any,
+        questions: tuple[Question, ...],
+        answers: dict[int, Answer],
+        conflicts: dict[str, Conflict] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        self.conflicts = conflicts or {}
+        for question in questions:
+            answer = answers.get(question.pk)
+            key = question.key
+            conflict = self.conflicts.get(key)
+            if question.type == Question.Type.TEXT:
+                field: forms.Field = forms.CharField(
+                    required=False,
+                    max_length=MAX_TEXT,
+                    widget=forms.Textarea(attrs={"rows": 3}),
+                )
+            else:
+                choices = [(o["value"], o["label"]) for o in question.options]
+                if question.allow_na:
+                    choices.append((NA, "Not applicable"))
+                field = forms.ChoiceField(
+                    required=False,
+                    choices=choices,
+                    widget=forms.RadioSelect,
+                    error_messages={
+                        "invalid_choice": "Choose one of the listed answers%s."
+                        % (" or Not applicable" if question.allow_na else "")
+                    },
+                )
+            field.label = question.text
+            field.help_text = question.help
+            self.fields[key] = field
+            self.fields[f"{key}--comment"] = forms.CharField(
+                label="Comment",
+                required=False,
+                max_length=MAX_TEXT,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.fields[f"{key}--evidence"] = forms.CharField(
+                label="Evidence note",
+                required=False,
+                max_length=MAX_TEXT,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text="Where the proof lives: a policy, a contract, a training log…",
+            )
+            self.fields[f"{key}--rev"] = forms.IntegerField(
+                required=False, min_value=0, widget=forms.HiddenInput
+            )
+            self.fields[f"{key}--base"] = forms.CharField(
+                required=False, max_length=64, widget=forms.HiddenInput
+            )
+            if conflict is not None or (self.is_bound and f"{key}--conflict" in self.data):
+                # Shown after a save met someone else's newer answer: the person must choose.
+                self.fields[f"{key}--resolve"] = forms.ChoiceField(
+                    label="Which answer should stay?",
+                    required=False,
+                    choices=[("theirs", "Keep their answer"), ("mine", "Replace it with mine")],
+                    widget=forms.RadioSelect,
+                )
+            value = answer.value if answer else ""
+            comment = answer.comment if answer else ""
+            evidence = answer.evidence if answer else ""
+            if not self.is_bound:
+                self.initial.setdefault(key, value)
+                self.initial.setdefault(f"{key}--comment", comment)
+                self.initial.setdefault(f"{key}--evidence", evidence)
+            # After a conflict the page is based on their answer: saving again with
+            # "mine" then overwrites knowingly.
+            self.initial[f"{key}--rev"] = answer.revision if answer else 0
+            self.initial[f"{key}--base"] = snapshot_hash(value, comment, evidence)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for question in self.questions:
+            value = cleaned.get(question.key)
+            if value == NA and not question.allow_na:
+                self.add_error(question.key, "This question cannot be answered Not applicable.")
+            resolve = f"{question.key}--resolve"
+            if f"{question.key}--conflict" in self.data and not cleaned.get(resolve):
+                self.add_error(resolve, "Choose which answer should stay.")
+        return cleaned
+
+    def changes(self) -> list[AnswerChange]:
+        """The posted questions that passed validation, as changes for answers_save."""
+        result = []
+        for question in self.questions:
+            key = question.key
+            if f"{key}--rev" not in self.data:
+                continue  # not on the posted page (autosave posts one question)
+            names = (
+                key,
+                f"{key}--comment",
+                f"{key}--evidence",
+                f"{key}--rev",
+                f"{key}--base",
+                f"{key}--resolve",
+            )
+            if any(name in self.errors for name in names):
+                continue  # shown again with its error; the other questions are saved
+            data = self.cleaned_data
+            result.append(
+                AnswerChange(
+                    key=key,
+                    value=(data.get(key) or "").strip(),
+                    comment=(data.get(f"{key}--comment") or "").strip(),
+                    evidence=(data.get(f"{key}--evidence") or "").strip(),
+                    base_revision=data.get(f"{key}--rev") or 0,
+                    base_hash=data.get(f"{key}--base") or None,
+                    resolution=data.get(f"{key}--resolve") or "",
+                )
+            )
+        return result
+
+
+class TargetsForm(forms.Form):
+    def __init__(self, *args: Any, domains: Any, current: dict[str, Decimal], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.domain_keys = []
+        for domain in domains:
+            self.domain_keys.append(domain.key)
+            self.fields[domain.key] = forms.DecimalField(
+                label=domain.title,
+                min_value=Decimal(0),
+                max_value=Decimal(100),
+                decimal_places=1,
+                max_digits=4,
+                initial=current[domain.key],
+                error_messages={"required": "Give a target between 0 and 100."},
+            )
+
+    def targets(self) -> dict[str, Decimal]:
+        return {key: self.cleaned_data[key] for key in self.domain_keys}

@@ -1,0 +1,345 @@
+"""Who may see what (organisations, sites, memberships), the instruments, and assessments."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from assessments.scoring import AssessmentResult, InstrumentSpec
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    # Report branding, set by an org admin or a consultant of the organisation.
+    report_title = models.CharField(max_length=200, blank=True)
+    report_logo = models.ImageField(upload_to="logos/", blank=True)
+    report_signoff = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(models.Model):
+    class Kind(models.TextChoices):
+        CLINIC = "clinic", "Clinic"
+        HOSPITAL = "hospital", "Hospital"
+        PRACTICE = "practice", "Practice"
+        MENTAL_HEALTH = "mental_health", "Mental-health service"
+        OTHER = "other", "Other"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="sites")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CLINIC)
+    archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="unique_site_name_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessments:site", args=[self.pk])
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ORG_ADMIN = "org_admin", "Organisation admin"
+        SITE_ADMIN = "site_admin", "Site admin"
+        CONSULTANT = "consultant", "Consultant"
+        VIEWER = "viewer", "Viewer"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    # Only for site admins: the sites they administer.
+    sites = models.ManyToManyField(Site, blank=True, related_name="site_admins")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["organisation__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.organisation}"
+
+
+class Instrument(models.Model):
+    """One version of a questionnaire, loaded from a YAML file; immutable once loaded."""
+
+    slug = models.SlugField(max_length=80)
+    version = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    default_target = models.DecimalField(max_digits=5, decimal_places=1, default=Decimal(60))
+    content_hash = models.CharField(max_length=64)
+    source_name = models.CharField(max_length=255, blank=True)
+    # None for the instruments shipped with the app; set for an organisation's own upload.
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="instruments"
+    )
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["slug", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug", "version"], name="unique_instrument_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.version}"
+
+    def spec(self) -> InstrumentSpec:
+        from assessments.instruments import instrument_spec
+
+        return instrument_spec(self)
+
+
+class Domain(models.Model):
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="domains")
+    key = models.CharField(max_length=80)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    weight = models.DecimalField(max_digits=8, decimal_places=3, default=Decimal(1))
+    target = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    order = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["instrument", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "key"], name="unique_domain_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def effective_target(self) -> Decimal:
+        return self.target if self.target is not None else self.instrument.default_target
+
+
+class Question(models.Model):
+    class Type(models.TextChoices):
+        SCALE = "scale", "Maturity scale"
+        YES_NO = "yes_no", "Yes / no"
+        CHOICE = "choice", "Single choice"
+        TEXT = "text", "Free text"
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="questions")
+    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="questions")
+    key = models.CharField(max_length=120)
+    type = models.CharField(max_length=10, choices=Type.choices)
+    text = models.TextField()
+    help = models.TextField(blank=True)
+    weight = models.DecimalField(max_digits=8, decimal_places=3, default=Decimal(1))
+    critical = models.BooleanField(default=False)
+    allow_na = models.BooleanField(default=True)
+    recommendation = models.TextField(blank=True)
+    references = models.JSONField(default=list, blank=True)
+    show_if_question = models.CharField(max_length=120, blank=True)
+    show_if_values = models.JSONField(default=list, blank=True)
+    # [{"value": "0", "label": "Not started", "score": 0}, ...], expanded from the defaults.
+    options = models.JSONField(default=list, blank=True)
+    order = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["instrument", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "key"], name="unique_question_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def scored(self) -> bool:
+        return self.type != self.Type.TEXT
+
+    def option_label(self, value: str) -> str:
+        for option in self.options:
+            if option["value"] == value:
+                return str(option["label"])
+        return value
+
+
+class AssessmentQuerySet(models.QuerySet["Assessment"]):
+    def with_context(self) -> AssessmentQuerySet:
+        return self.select_related("site__organisation", "instrument")
+
+
+class Assessment(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        REOPENED = "reopened", "Reopened"
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="assessments")
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="assessments")
+    round_label = models.CharField(max_length=100)
+    round_date = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # {domain key: target score}; a domain missing here uses the instrument's target.
+    targets = models.JSONField(default=dict, blank=True)
+    # The round this one was carried over from ("Start the next round").
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_rounds"
+    )
+    last_domain_key = models.CharField(max_length=80, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # Bumped on every change to answers, targets or status; the PDF cache keys on it.
+    revision = models.PositiveIntegerField(default=0)
+
+    # Results stored at submission, so that comparisons read them instead of recomputing.
+    result_score = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    result_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    result_verdict = models.CharField(max_length=40, blank=True)
+    result_provisional = models.BooleanField(default=False)
+    result_completeness = models.DecimalField(
+        max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    results = models.JSONField(null=True, blank=True)
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-round_date", "-created_at"]
+        indexes = [models.Index(fields=["site", "status", "round_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.site} — {self.round_label}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessments:detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status != self.Status.SUBMITTED
+
+    def answer_values(self) -> dict[str, str]:
+        return {
+            key: value
+            for key, value in self.answers.values_list("question__key", "value")
+        }
+
+    def target_for(self, domain: Domain) -> Decimal:
+        if domain.key in self.targets:
+            return Decimal(str(self.targets[domain.key]))
+        return domain.effective_target
+
+    def compute_results(self, answers: dict[str, str] | None = None) -> AssessmentResult:
+        from assessments.scoring import score_assessment
+
+        values = self.answer_values() if answers is None else answers
+        targets = {key: Decimal(str(value)) for key, value in self.targets.items()}
+        return score_assessment(self.instrument.spec(), values, targets)
+
+
+class DomainResult(models.Model):
+    """One domain's stored result of a submitted assessment (what comparisons aggregate)."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="domain_results"
+    )
+    domain_key = models.CharField(max_length=80)
+    order = models.PositiveIntegerField()
+    score = models.DecimalField(max_digits=4, decimal_places=1, null=True)
+    level = models.PositiveSmallIntegerField(null=True)
+    completeness = models.DecimalField(max_digits=4, decimal_places=1, null=True)
+    target = models.DecimalField(max_digits=4, decimal_places=1)
+    gap = models.DecimalField(max_digits=4, decimal_places=1, null=True)
+    applicable = models.BooleanField(default=True)
+    blockers = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["assessment", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "domain_key"], name="unique_domain_result"
+            )
+        ]
+
+
+class Answer(models.Model):
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    # An option value, "na", or the text of a free-text question; "" means not answered.
+    value = models.TextField(blank=True)
+    comment = models.TextField(blank=True)
+    evidence = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_at = models.DateTimeField(default=timezone.now)
+    # Optimistic concurrency: a save names the revision it started from.
+    revision = models.PositiveIntegerField(default=1)
+    # Prefilled from the previous round and not yet confirmed or changed.
+    carried_over = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "question"], name="one_answer_per_question")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question.key}={self.value}"
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"value": self.value, "comment": self.comment, "evidence": self.evidence}
+
+
+class AuditEntry(models.Model):
+    """Who did what and when: changes to answers, targets and status, and reads of reports."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        ANSWER = "answer", "Answer changed"
+        STATUS = "status", "Status changed"
+        TARGET = "target", "Target changed"
+        IMPORTED = "imported", "Imported"
+        VIEWED = "viewed", "Report viewed"
+        EXPORTED = "exported", "Exported"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="audit")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    # The question key, domain key or report name the entry is about.
+    subject = models.CharField(max_length=120, blank=True)
+    old = models.JSONField(null=True, blank=True)
+    new = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["assessment", "at"])]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.subject}"

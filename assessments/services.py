@@ -1,0 +1,315 @@
+"""Writes that touch several models: answers with their audit trail, submit, reopen, targets."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from assessments.content import instrument_content
+from assessments.models import (
+    Answer,
+    Assessment,
+    AuditEntry,
+    DomainResult,
+    Instrument,
+    Site,
+)
+from assessments.scoring import AssessmentResult, result_to_dict
+
+MAX_TEXT = 5000
+
+
+class AssessmentLocked(Exception):
+    """The assessment is submitted: answers and targets are read-only until it is reopened."""
+
+
+def snapshot_hash(value: str, comment: str, evidence: str) -> str:
+    """A short fingerprint of an answer as a page showed it, to tell edited from untouched."""
+    raw = json.dumps([value, comment, evidence], ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class AnswerChange:
+    """One question's fields as posted, with the revision and fingerprint the page started from."""
+
+    key: str
+    value: str
+    comment: str = ""
+    evidence: str = ""
+    base_revision: int = 0
+    base_hash: str | None = None
+    # Set when the person resolved a conflict: "mine" saves theirs over, "theirs" keeps it.
+    resolution: str = ""
+
+
+@dataclass(frozen=True)
+class Conflict:
+    key: str
+    mine: dict[str, str]
+    theirs: dict[str, str]
+    their_revision: int
+    their_user: str
+    their_at: datetime.datetime
+
+
+@dataclass
+class SaveOutcome:
+    saved: dict[str, Answer] = field(default_factory=dict)
+    conflicts: dict[str, Conflict] = field(default_factory=dict)
+
+
+def _display_name(user: Any) -> str:
+    if user is None:
+        return "someone"
+    return user.get_full_name() or user.get_username()
+
+
+def assessment_create(
+    *,
+    site: Site,
+    instrument: Instrument,
+    round_label: str,
+    round_date: datetime.date,
+    user: AbstractBaseUser | None,
+) -> Assessment:
+    with transaction.atomic():
+        assessment = Assessment.objects.create(
+            site=site,
+            instrument=instrument,
+            round_label=round_label,
+            round_date=round_date,
+            created_by=user,
+        )
+        AuditEntry.objects.create(
+            assessment=assessment,
+            user=user,
+            action=AuditEntry.Action.CREATED,
+            new={"round": round_label, "instrument": f"{instrument.slug} {instrument.version}"},
+        )
+    return assessment
+
+
+def answers_save(
+    *,
+    assessment: Assessment,
+    user: AbstractBaseUser,
+    changes: list[AnswerChange],
+    domain_key: str = "",
+) -> SaveOutcome:
+    """Save the posted answers of one page in one transaction.
+
+    A change based on a revision that is no longer current is not applied: it comes back
+    as a conflict carrying the other person's answer, and every other change is saved.
+    Fields the person did not touch (same fingerprint as when the page was shown) are
+    skipped, so a stale page never writes back old values over someone else's.
+    """
+    outcome = SaveOutcome()
+    with transaction.atomic():
+        # Lock the assessment row: concurrent saves of one assessment run one after the other.
+        locked = Assessment.objects.select_for_update().only("status").get(pk=assessment.pk)
+        if locked.status == Assessment.Status.SUBMITTED:
+            raise AssessmentLocked
+        questions = instrument_content(assessment.instrument).by_key
+        current = {
+            a.question_id: a
+            for a in Answer.objects.filter(assessment=assessment).select_related("answered_by")
+        }
+        now = timezone.now()
+        to_create: list[Answer] = []
+        to_update: list[Answer] = []
+        audit: list[AuditEntry] = []
+        for change in changes:
+            question = questions[change.key]
+            existing = current.get(question.pk)
+            new = {"value": change.value, "comment": change.comment, "evidence": change.evidence}
+            old = existing.snapshot() if existing else None
+            if old == new or (existing is None and not any(new.values())):
+                continue
+            if change.base_hash is not None and change.base_hash == snapshot_hash(
+                change.value, change.comment, change.evidence
+            ):
+                continue  # untouched on the page
+            if change.resolution == "theirs":
+                continue
+            current_revision = existing.revision if existing else 0
+            if change.base_revision != current_revision:
+                outcome.conflicts[change.key] = Conflict(
+                    key=change.key,
+                    mine=new,
+                    theirs=old or {"value": "", "comment": "", "evidence": ""},
+                    their_revision=current_revision,
+                    their_user=_display_name(existing.answered_by if existing else None),
+                    their_at=existing.answered_at if existing else now,
+                )
+                continue
+            if existing is None:
+                existing = Answer(assessment=assessment, question=question, revision=0)
+                to_create.append(existing)
+            else:
+                to_update.append(existing)
+            existing.value, existing.comment, existing.evidence = (
+                change.value,
+                change.comment,
+                change.evidence,
+            )
+            existing.answered_by = user  # type: ignore[assignment]
+            existing.answered_at = now
+            existing.revision += 1
+            existing.carried_over = False
+            outcome.saved[change.key] = existing
+            audit.append(
+                AuditEntry(
+                    assessment=assessment,
+                    user=user,
+                    at=now,
+                    action=AuditEntry.Action.ANSWER,
+                    subject=change.key,
+                    old=old,
+                    new=new,
+                )
+            )
+        if to_create:
+            Answer.objects.bulk_create(to_create)
+        if to_update:
+            Answer.objects.bulk_update(
+                to_update,
+                ["value", "comment", "evidence", "answered_by", "answered_at", "revision",
+                 "carried_over"],
+            )
+        if audit:
+            AuditEntry.objects.bulk_create(audit)
+        fields: dict[str, Any] = {}
+        if outcome.saved:
+            fields.update(updated_at=now, revision=assessment.revision + 1)
+        if domain_key and domain_key != assessment.last_domain_key:
+            fields["last_domain_key"] = domain_key
+        if fields:
+            if "revision" in fields:
+                # Increment in the database: another save may have bumped it meanwhile.
+                fields["revision"] = F("revision") + 1
+            Assessment.objects.filter(pk=assessment.pk).update(**fields)
+            for name, value in fields.items():
+                if name != "revision":
+                    setattr(assessment, name, value)
+    return outcome
+
+
+def answers_confirm_carried_over(*, assessment: Assessment, user: AbstractBaseUser,
+                                 keys: list[str]) -> int:
+    """Mark carried-over answers as confirmed without changing them."""
+    with transaction.atomic():
+        count = Answer.objects.filter(
+            assessment=assessment, question__key__in=keys, carried_over=True
+        ).update(carried_over=False, answered_by=user, answered_at=timezone.now())
+    return count
+
+
+def _store_results(assessment: Assessment, result: AssessmentResult) -> None:
+    content = instrument_content(assessment.instrument)
+    order = {d.key: i for i, d in enumerate(content.domains)}
+    DomainResult.objects.filter(assessment=assessment).delete()
+    DomainResult.objects.bulk_create(
+        DomainResult(
+            assessment=assessment,
+            domain_key=d.key,
+            order=order[d.key],
+            score=d.score,
+            level=d.level,
+            completeness=d.completeness,
+            target=d.target,
+            gap=d.gap,
+            applicable=d.applicable,
+            blockers=list(d.blockers),
+        )
+        for d in result.domains
+    )
+    assessment.result_score = result.overall_score
+    assessment.result_level = result.overall_level
+    assessment.result_verdict = result.verdict or ""
+    assessment.result_provisional = result.provisional
+    assessment.result_completeness = result.completeness
+    assessment.results = result_to_dict(result)
+
+
+def _set_status(assessment: Assessment, user: AbstractBaseUser | None, status: str) -> None:
+    AuditEntry.objects.create(
+        assessment=assessment,
+        user=user,
+        action=AuditEntry.Action.STATUS,
+        subject="status",
+        old={"status": assessment.status},
+        new={"status": status},
+    )
+    assessment.status = status
+    assessment.revision += 1
+    assessment.updated_at = timezone.now()
+
+
+def assessment_submit(*, assessment: Assessment, user: AbstractBaseUser | None) -> AssessmentResult:
+    """Freeze the answers and store the results that comparisons and reports read."""
+    with transaction.atomic():
+        Assessment.objects.select_for_update().filter(pk=assessment.pk).first()
+        assessment.refresh_from_db(fields=["status", "revision", "targets"])
+        if assessment.status == Assessment.Status.SUBMITTED:
+            raise AssessmentLocked
+        result = assessment.compute_results()
+        _store_results(assessment, result)
+        _set_status(assessment, user, Assessment.Status.SUBMITTED)
+        assessment.submitted_at = assessment.updated_at
+        assessment.save()
+    return result
+
+
+def assessment_reopen(*, assessment: Assessment, user: AbstractBaseUser) -> None:
+    with transaction.atomic():
+        assessment.refresh_from_db(fields=["status", "revision"])
+        if assessment.status != Assessment.Status.SUBMITTED:
+            return
+        _set_status(assessment, user, Assessment.Status.REOPENED)
+        assessment.save(update_fields=["status", "revision", "updated_at"])
+
+
+def assessment_set_targets(
+    *, assessment: Assessment, user: AbstractBaseUser, targets: dict[str, Decimal]
+) -> list[str]:
+    """Set per-domain targets; returns the keys that changed. Submitted results follow."""
+    with transaction.atomic():
+        assessment.refresh_from_db(fields=["targets", "status", "revision"])
+        content = instrument_content(assessment.instrument)
+        changed = []
+        new_targets = dict(assessment.targets)
+        for domain in content.domains:
+            if domain.key not in targets:
+                continue
+            old = assessment.target_for(domain)
+            new = targets[domain.key]
+            if old != new:
+                changed.append(domain.key)
+                new_targets[domain.key] = float(new)
+                AuditEntry.objects.create(
+                    assessment=assessment,
+                    user=user,
+                    action=AuditEntry.Action.TARGET,
+                    subject=domain.key,
+                    old={"target": float(old)},
+                    new={"target": float(new)},
+                )
+        if changed:
+            assessment.targets = new_targets
+            assessment.revision += 1
+            assessment.updated_at = timezone.now()
+            if assessment.status == Assessment.Status.SUBMITTED:
+                # Gaps and priorities depend on targets: keep stored results true.
+                _store_results(assessment, assessment.compute_results())
+            assessment.save()
+    return changed

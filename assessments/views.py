@@ -1,0 +1,548 @@
+"""Organisations, sites and filling out an assessment, one domain at a time."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Max, Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from assessments import access
+from assessments.content import InstrumentContent, instrument_content
+from assessments.forms import AssessmentCreateForm, QuestionnaireForm, TargetsForm
+from assessments.models import Answer, Assessment, AuditEntry, Instrument, Membership
+from assessments.scoring import LEVEL_NAMES, NA, AssessmentResult
+from assessments.services import (
+    AssessmentLocked,
+    Conflict,
+    answers_confirm_carried_over,
+    answers_save,
+    assessment_create,
+    assessment_reopen,
+    assessment_set_targets,
+    assessment_submit,
+)
+
+HISTORY_PAGE_SIZE = 100
+
+
+def _progress(content: InstrumentContent, result: AssessmentResult) -> list[dict[str, Any]]:
+    """Per domain: answered / visible scored items, for the domain navigation."""
+    rows = []
+    for domain, dr in zip(content.domains, result.domains, strict=True):
+        total = dr.visible_scored
+        rows.append(
+            {
+                "domain": domain,
+                "result": dr,
+                "key": domain.key,
+                "answered": dr.answered,
+                "total": total,
+                "percent": int(100 * dr.answered / total) if total else 100,
+                "complete": dr.answered == total,
+            }
+        )
+    return rows
+
+
+def _overall_progress(result: AssessmentResult) -> int:
+    total = sum(d.visible_scored for d in result.domains)
+    answered = sum(d.answered for d in result.domains)
+    return int(100 * answered / total) if total else 100
+
+
+def _instruments_for(membership: Membership) -> Any:
+    return Instrument.objects.filter(
+        Q(organisation__isnull=True) | Q(organisation_id=membership.organisation_id)
+    )
+
+
+def _progress_by_assessment(assessments: Iterable[Assessment]) -> dict[int, int]:
+    """Percent answered of each assessment, from one query over their answers."""
+    assessments = list(assessments)
+    values: dict[int, dict[str, str]] = {a.pk: {} for a in assessments}
+    rows = Answer.objects.filter(assessment__in=assessments).values_list(
+        "assessment_id", "question__key", "value"
+    )
+    for assessment_id, key, value in rows:
+        values[assessment_id][key] = value
+    return {
+        a.pk: _overall_progress(a.compute_results(values[a.pk]))
+        for a in assessments
+    }
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    memberships = access.user_memberships(request.user.pk)
+    last = request.session.get("org")
+    if len(memberships) == 1:
+        return redirect("assessments:organisation", memberships[0].organisation.slug)
+    if last and any(m.organisation.slug == last for m in memberships):
+        return redirect("assessments:organisation", last)
+    return render(request, "assessments/home.html", {"memberships": memberships})
+
+
+@login_required
+def organisation(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = access.get_organisation_for_user(request.user.pk, slug)
+    request.session["org"] = slug
+    show_archived = request.GET.get("archived") == "1"
+    sites = access.visible_sites(membership)
+    if not show_archived:
+        sites = sites.filter(archived=False)
+    sites = list(sites.annotate(last_change=Max("assessments__updated_at")))
+    latest: dict[int, Assessment] = {}
+    for assessment in (
+        Assessment.objects.filter(site__in=sites).select_related("instrument").order_by(
+            "site_id", "-round_date", "-created_at"
+        )
+    ):
+        latest.setdefault(assessment.site_id, assessment)
+    progress = _progress_by_assessment(latest.values())
+    rows = [
+        {
+            "site": site,
+            "latest": latest.get(site.pk),
+            "progress": progress.get(latest[site.pk].pk) if site.pk in latest else None,
+        }
+        for site in sites
+    ]
+    return render(
+        request,
+        "assessments/organisation_detail.html",
+        {
+            "current_membership": membership,
+            "organisation": membership.organisation,
+            "rows": rows,
+            "show_archived": show_archived,
+            "can_manage": access.allows(membership, "manage"),
+        },
+    )
+
+
+@login_required
+def site(request: HttpRequest, pk: int) -> HttpResponse:
+    site, membership = access.get_site_for_user(request.user.pk, pk)
+    can_create = access.allows(membership, "create") and not site.archived
+    form = AssessmentCreateForm(instruments=_instruments_for(membership))
+    if request.method == "POST":
+        access.require(membership, "create")
+        if site.archived:
+            messages.error(request, "This site is archived: restore it to start an assessment.")
+            return redirect(site)
+        form = AssessmentCreateForm(request.POST, instruments=_instruments_for(membership))
+        if form.is_valid():
+            assessment = assessment_create(
+                site=site,
+                instrument=form.cleaned_data["instrument"],
+                round_label=form.cleaned_data["round_label"],
+                round_date=form.cleaned_data["round_date"],
+                user=request.user,
+            )
+            messages.success(request, "Assessment created. Start with the first domain.")
+            return redirect("assessments:take", assessment.pk)
+    assessments = list(site.assessments.select_related("instrument"))
+    progress = _progress_by_assessment(assessments)
+    return render(
+        request,
+        "assessments/site_detail.html",
+        {
+            "current_membership": membership,
+            "site": site,
+            "assessments": [(a, progress[a.pk]) for a in assessments],
+            "form": form,
+            "can_create": can_create,
+            "show_form": request.method == "POST",
+        },
+    )
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The assessment's overview: status, progress per domain and what can be done next."""
+    assessment, membership = access.get_assessment_for_user(request.user.pk, pk)
+    content = instrument_content(assessment.instrument)
+    result = assessment.compute_results()
+    carried = assessment.answers.filter(carried_over=True).count()
+    return render(
+        request,
+        "assessments/assessment_detail.html",
+        {
+            "current_membership": membership,
+            "assessment": assessment,
+            "progress": _progress(content, result),
+            "overall_progress": _overall_progress(result),
+            "result": result,
+            "carried_over": carried,
+            "can_edit": access.allows(membership, "edit") and assessment.is_editable,
+            "can_reopen": access.allows(membership, "reopen")
+            and assessment.status == Assessment.Status.SUBMITTED,
+            "can_targets": access.allows(membership, "targets"),
+            "level_names": LEVEL_NAMES,
+        },
+    )
+
+
+@login_required
+def take(request: HttpRequest, pk: int) -> HttpResponse:
+    """Resume where the assessment was left: the last domain worked on, or the first."""
+    assessment, _ = access.get_assessment_for_user(request.user.pk, pk)
+    content = instrument_content(assessment.instrument)
+    key = assessment.last_domain_key
+    if not key or content.domain(key) is None:
+        key = content.domains[0].key
+    return redirect("assessments:domain", assessment.pk, key)
+
+
+def _answers_by_question(assessment: Assessment) -> dict[int, Answer]:
+    return {
+        a.question_id: a
+        for a in Answer.objects.filter(assessment=assessment).select_related("answered_by")
+    }
+
+
+def _values(content: InstrumentContent, answers: dict[int, Answer]) -> dict[str, str]:
+    keys = {q.pk: q.key for q in content.questions}
+    return {keys[question_id]: a.value for question_id, a in answers.items()}
+
+
+def _unresolved_conflicts(
+    form: QuestionnaireForm, answers: dict[int, Answer]
+) -> dict[str, Conflict]:
+    """Conflicts posted back without a choice: show them again with the current answer."""
+    conflicts = {}
+    for question in form.questions:
+        key = question.key
+        if f"{key}--resolve" in form.errors:
+            answer = answers.get(question.pk)
+            conflicts[key] = Conflict(
+                key=key,
+                mine={
+                    "value": form.data.get(key, ""),
+                    "comment": form.data.get(f"{key}--comment", ""),
+                    "evidence": form.data.get(f"{key}--evidence", ""),
+                },
+                theirs=answer.snapshot() if answer else {"value": "", "comment": "", "evidence": ""},
+                their_revision=answer.revision if answer else 0,
+                their_user=(
+                    (answer.answered_by.get_full_name() or answer.answered_by.get_username())
+                    if answer and answer.answered_by
+                    else "someone"
+                ),
+                their_at=answer.answered_at if answer else timezone.now(),
+            )
+    return conflicts
+
+
+def _redisplay_form(
+    posted: QuestionnaireForm,
+    questions: tuple[Any, ...],
+    answers: dict[int, Answer],
+    conflicts: dict[str, Conflict],
+) -> QuestionnaireForm:
+    """The page after a save: what the person typed, on top of the answers now stored."""
+    initial = {name: posted.data.get(name) for name in posted.fields if name in posted.data}
+    for key, conflict in conflicts.items():
+        # Show their answer in the fields; the person's own one is shown in the conflict box.
+        initial[key] = conflict.mine["value"]
+        initial[f"{key}--comment"] = conflict.mine["comment"]
+        initial[f"{key}--evidence"] = conflict.mine["evidence"]
+    form = QuestionnaireForm(
+        initial=initial, questions=questions, answers=answers, conflicts=conflicts
+    )
+    form.cleaned_data = {}
+    for name, errors in posted.errors.items():
+        if name.endswith("--resolve") or name not in form.fields:
+            continue
+        for error in errors:
+            form.add_error(name, error)
+    return form
+
+
+def _options(question: Any, selected: Any) -> list[dict[str, Any]]:
+    """Answer options with their anchor labels, plus N/A where the question allows it."""
+    options = [
+        {
+            "value": o["value"],
+            "label": o["label"],
+            "number": o["value"] if question.type == "scale" else "",
+            "checked": selected == o["value"],
+            "na": False,
+        }
+        for o in question.options
+    ]
+    if question.allow_na:
+        options.append(
+            {"value": NA, "label": "Not applicable", "number": "", "checked": selected == NA,
+             "na": True}
+        )
+    return options
+
+
+def _question_rows(
+    form: QuestionnaireForm,
+    questions: tuple[Any, ...],
+    answers: dict[int, Answer],
+    visible: frozenset[str],
+) -> list[dict[str, Any]]:
+    rows = []
+    for question in questions:
+        key = question.key
+        rows.append(
+            {
+                "question": question,
+                "answer": answers.get(question.pk),
+                "field": form[key],
+                "comment": form[f"{key}--comment"],
+                "evidence": form[f"{key}--evidence"],
+                "rev": form[f"{key}--rev"],
+                "base": form[f"{key}--base"],
+                "resolve": form[f"{key}--resolve"] if f"{key}--resolve" in form.fields else None,
+                "conflict": form.conflicts.get(key),
+                "visible": key in visible,
+                "show_if_values": json.dumps(question.show_if_values),
+                "options": _options(question, form[key].value()),
+            }
+        )
+    return rows
+
+
+@login_required
+def domain(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    """One domain of the questionnaire. POST saves it (autosave posts one question as JSON)."""
+    assessment, membership = access.get_assessment_for_user(request.user.pk, pk)
+    content = instrument_content(assessment.instrument)
+    current = content.domain(key)
+    if current is None:
+        raise Http404
+    questions = content.questions_of(key)
+    can_edit = access.allows(membership, "edit") and assessment.is_editable
+    answers: dict[int, Answer] = {}
+    autosave = request.headers.get("X-Autosave") == "1"
+    conflicts: dict[str, Conflict] = {}
+
+    if request.method == "POST":
+        access.require(membership, "edit")
+        posted = QuestionnaireForm(request.POST, questions=questions, answers=answers)
+        posted.is_valid()
+        try:
+            outcome = answers_save(
+                assessment=assessment, user=request.user, changes=posted.changes(), domain_key=key
+            )
+        except AssessmentLocked:
+            message = "This assessment has been submitted and is read-only. Nothing was changed."
+            if autosave:
+                return JsonResponse({"locked": True, "message": message}, status=409)
+            messages.error(request, message)
+            return redirect("assessments:domain", assessment.pk, key)
+        unresolved = any(name.endswith("--resolve") for name in posted.errors)
+        if not autosave and not posted.errors and not outcome.conflicts and not unresolved:
+            messages.success(request, "Answers saved.")
+            target = request.POST.get("next_domain", "")
+            if target == "__submit__":
+                return redirect("assessments:submit", assessment.pk)
+            if target and content.domain(target):
+                return redirect("assessments:domain", assessment.pk, target)
+            return redirect("assessments:domain", assessment.pk, key)
+        answers = _answers_by_question(assessment)
+        conflicts = {**outcome.conflicts, **_unresolved_conflicts(posted, answers)}
+        form = _redisplay_form(posted, questions, answers, conflicts)
+        result = assessment.compute_results(_values(content, answers))
+        if autosave:
+            return _autosave_response(form, questions, answers, result, content, outcome.saved)
+        if conflicts:
+            messages.warning(
+                request,
+                "Someone else changed %d answer(s) while you were working. Your other answers "
+                "were saved; choose which version to keep below." % len(conflicts),
+            )
+        if posted.errors:
+            messages.error(request, "Some answers could not be saved: see the messages below.")
+    else:
+        answers = _answers_by_question(assessment)
+        form = QuestionnaireForm(questions=questions, answers=answers)
+        result = assessment.compute_results(_values(content, answers))
+        if can_edit and assessment.last_domain_key != key:
+            Assessment.objects.filter(pk=assessment.pk).update(last_domain_key=key)
+
+    index = next(i for i, d in enumerate(content.domains) if d.key == key)
+    status = 200 if request.method == "GET" or not (form.errors or conflicts) else 422
+    return render(
+        request,
+        "assessments/assessment_take.html",
+        {
+            "current_membership": membership,
+            "assessment": assessment,
+            "domain": current,
+            "domain_result": result.domain(key),
+            "rows": _question_rows(form, questions, answers, result.visible),
+            "form": form,
+            "progress": _progress(content, result),
+            "overall_progress": _overall_progress(result),
+            "previous_domain": content.domains[index - 1] if index > 0 else None,
+            "next_domain": content.domains[index + 1] if index + 1 < len(content.domains) else None,
+            "can_edit": can_edit,
+            "carried_in_domain": sum(
+                1 for q in questions if q.pk in answers and answers[q.pk].carried_over
+            ),
+            "na": NA,
+        },
+        status=status,
+    )
+
+
+def _autosave_response(
+    form: QuestionnaireForm,
+    questions: tuple[Any, ...],
+    answers: dict[int, Answer],
+    result: AssessmentResult,
+    content: InstrumentContent,
+    saved: dict[str, Answer],
+) -> JsonResponse:
+    rows = {row["question"].key: row for row in _question_rows(form, questions, answers, result.visible)}
+    problems = {
+        key: render_to_string(
+            "assessments/_question.html", {"row": rows[key], "form": form, "can_edit": True, "na": NA}
+        )
+        for key in rows
+        if key in form.conflicts or rows[key]["field"].errors or rows[key]["comment"].errors
+        or rows[key]["evidence"].errors
+    }
+    status = 200 if not problems else 409
+    return JsonResponse(
+        {
+            "saved": {
+                key: {"rev": answer.revision, "base": form[f"{key}--base"].value()}
+                for key, answer in saved.items()
+            },
+            "problems": problems,
+            "progress": {
+                row["key"]: {"answered": row["answered"], "total": row["total"],
+                             "percent": row["percent"]}
+                for row in _progress(content, result)
+            },
+            "overall": _overall_progress(result),
+        },
+        status=status,
+    )
+
+
+@login_required
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment, membership = access.get_assessment_for_user(request.user.pk, pk, "edit")
+    if not assessment.is_editable:
+        messages.info(request, "This assessment is already submitted.")
+        return redirect(assessment)
+    content = instrument_content(assessment.instrument)
+    result = assessment.compute_results()
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            messages.error(request, "Tick the confirmation box to submit.")
+        else:
+            try:
+                assessment_submit(assessment=assessment, user=request.user)
+            except AssessmentLocked:
+                messages.info(request, "Someone else submitted this assessment meanwhile.")
+                return redirect(assessment)
+            messages.success(request, "Assessment submitted. It is now read-only.")
+            return redirect(assessment)
+    by_key = content.by_key
+    unanswered = [by_key[k] for k in result.still_to_answer]
+    return render(
+        request,
+        "assessments/assessment_submit.html",
+        {
+            "current_membership": membership,
+            "assessment": assessment,
+            "unanswered": unanswered,
+            "result": result,
+            "progress": _progress(content, result),
+            "overall_progress": _overall_progress(result),
+        },
+    )
+
+
+@login_required
+@require_POST
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment, _ = access.get_assessment_for_user(request.user.pk, pk, "reopen")
+    assessment_reopen(assessment=assessment, user=request.user)
+    messages.success(request, "Assessment reopened: answers can be changed again.")
+    return redirect(assessment)
+
+
+@login_required
+@require_POST
+def confirm_carried_over(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    assessment, _ = access.get_assessment_for_user(request.user.pk, pk, "edit")
+    content = instrument_content(assessment.instrument)
+    if content.domain(key) is None:
+        raise Http404
+    keys = [q.key for q in content.questions_of(key)]
+    count = answers_confirm_carried_over(assessment=assessment, user=request.user, keys=keys)
+    messages.success(request, f"{count} carried-over answer(s) confirmed.")
+    return redirect("assessments:domain", assessment.pk, key)
+
+
+@login_required
+def targets(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment, membership = access.get_assessment_for_user(request.user.pk, pk, "targets")
+    content = instrument_content(assessment.instrument)
+    current = {d.key: assessment.target_for(d) for d in content.domains}
+    form = TargetsForm(request.POST or None, domains=content.domains, current=current)
+    if request.method == "POST" and form.is_valid():
+        changed = assessment_set_targets(
+            assessment=assessment, user=request.user, targets=form.targets()
+        )
+        messages.success(request, f"Targets saved ({len(changed)} changed).")
+        return redirect(assessment)
+    return render(
+        request,
+        "assessments/assessment_targets.html",
+        {"current_membership": membership, "assessment": assessment, "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+def history(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment, membership = access.get_assessment_for_user(request.user.pk, pk)
+    content = instrument_content(assessment.instrument)
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    start = (page - 1) * HISTORY_PAGE_SIZE
+    entries = list(
+        AuditEntry.objects.filter(assessment=assessment)
+        .select_related("user")[start : start + HISTORY_PAGE_SIZE + 1]
+    )
+    has_next = len(entries) > HISTORY_PAGE_SIZE
+    by_key = content.by_key
+    rows = []
+    for entry in entries[:HISTORY_PAGE_SIZE]:
+        question = by_key.get(entry.subject)
+        rows.append({"entry": entry, "question": question})
+    return render(
+        request,
+        "assessments/assessment_history.html",
+        {
+            "current_membership": membership,
+            "assessment": assessment,
+            "rows": rows,
+            "page": page,
+            "has_next": has_next,
+            "next_url": reverse("assessments:history", args=[pk]) + f"?page={page + 1}",
+            "prev_url": reverse("assessments:history", args=[pk]) + f"?page={page - 1}",
+        },
+    )

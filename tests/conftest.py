@@ -1,0 +1,71 @@
+"""Shared personas: one organisation with two sites, and a second organisation.
+
+- alice: org admin of Northside Health
+- sam: site admin of Northside's clinic only
+- carla: consultant of Northside
+- victor: viewer of Northside
+- oscar: org admin of Other Org (must never see Northside)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import User
+
+from assessments.models import Instrument, Membership, Organisation, Site
+from tests import factories
+
+
+@dataclass
+class World:
+    org: Organisation
+    clinic: Site
+    hospital: Site
+    other_org: Organisation
+    other_site: Site
+    alice: User
+    sam: User
+    carla: User
+    victor: User
+    oscar: User
+    instrument: Instrument
+
+
+@pytest.fixture
+def small_instrument(db: None) -> Instrument:
+    return factories.load_instrument_text(factories.SMALL_INSTRUMENT)
+
+
+@pytest.fixture
+def world(db: None, small_instrument: Instrument) -> World:
+    org = factories.make_organisation("Northside Health")
+    clinic = factories.make_site(org, "Northside Clinic", kind=Site.Kind.CLINIC)
+    hospital = factories.make_site(org, "Northside Hospital", kind=Site.Kind.HOSPITAL)
+    other_org = factories.make_organisation("Other Org")
+    other_site = factories.make_site(other_org, "Other Clinic")
+    Role = Membership.Role
+    alice = factories.make_user("alice", first_name="Alice", last_name="Admin")
+    sam = factories.make_user("sam", first_name="Sam", last_name="Site")
+    carla = factories.make_user("carla", first_name="Carla", last_name="Consultant")
+    victor = factories.make_user("victor", first_name="Victor", last_name="Viewer")
+    oscar = factories.make_user("oscar", first_name="Oscar", last_name="Other")
+    factories.make_membership(alice, org, Role.ORG_ADMIN)
+    factories.make_membership(sam, org, Role.SITE_ADMIN, sites=[clinic])
+    factories.make_membership(carla, org, Role.CONSULTANT)
+    factories.make_membership(victor, org, Role.VIEWER)
+    factories.make_membership(oscar, other_org, Role.ORG_ADMIN)
+    return World(
+        org=org,
+        clinic=clinic,
+        hospital=hospital,
+        other_org=other_org,
+        other_site=other_site,
+        alice=alice,
+        sam=sam,
+        carla=carla,
+        victor=victor,
+        oscar=oscar,
+        instrument=small_instrument,
+    )
