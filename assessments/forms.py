@@ -107,7 +107,13 @@ class QuestionnaireForm(forms.Form):
                 help_text="Where the proof lives: a policy, a contract, a training log…",
             )
             self.fields[f"{key}--rev"] = forms.IntegerField(
-                required=False, min_value=0, widget=forms.HiddenInput
+                required=False,
+                min_value=0,
+                widget=forms.HiddenInput,
+                error_messages={
+                    "invalid": "This answer was not saved: the page is out of date. Reload it.",
+                    "min_value": "This answer was not saved: the page is out of date. Reload it.",
+                },
             )
             self.fields[f"{key}--base"] = forms.CharField(
                 required=False, max_length=64, widget=forms.HiddenInput
@@ -135,9 +141,6 @@ class QuestionnaireForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         for question in self.questions:
-            value = cleaned.get(question.key)
-            if value == NA and not question.allow_na:
-                self.add_error(question.key, "This question cannot be answered Not applicable.")
             resolve = f"{question.key}--resolve"
             if f"{question.key}--conflict" in self.data and not cleaned.get(resolve):
                 self.add_error(resolve, "Choose which answer should stay.")

@@ -19,7 +19,7 @@ import os
 import re
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
@@ -68,7 +68,16 @@ _WEIGHT_STEP = Decimal("0.001")
 _TARGET_STEP = Decimal("0.1")
 DEFAULT_TARGET = Decimal(60)
 
-_TOP_FIELDS = ("slug", "version", "title", "description", "source", "licence", "default_target", "domains")
+_TOP_FIELDS = (
+    "slug",
+    "version",
+    "title",
+    "description",
+    "source",
+    "licence",
+    "default_target",
+    "domains",
+)
 _DOMAIN_FIELDS = ("key", "title", "description", "weight", "target", "questions")
 _QUESTION_FIELDS = (
     "key",
@@ -179,7 +188,7 @@ class InstrumentDef:
     source: str = ""
     licence: str = ""
     default_target: Decimal = DEFAULT_TARGET
-    domains: tuple[DomainDef, ...] = field(default=())
+    domains: tuple[DomainDef, ...] = ()
 
     @property
     def label(self) -> str:
@@ -208,22 +217,23 @@ def default_options(question_type: str) -> tuple[OptionDef, ...]:
 # --- reading and validating -----------------------------------------------------------------
 
 
-def read_instrument(source: str | os.PathLike[str] | bytes, *, name: str | None = None) -> InstrumentDef:
+def read_instrument(
+    source: str | os.PathLike[str] | bytes, *, name: str | None = None
+) -> InstrumentDef:
     """Read and validate one instrument file (a path, or the file's bytes) without a database.
 
     Raises InstrumentError listing every problem found. `name` is the file name used in
     messages; it defaults to the path's name.
     """
-    if isinstance(source, bytes):
-        display = name or "uploaded file"
-        raw = source
-        if len(raw) > MAX_FILE_BYTES:
-            raise InstrumentError([Problem(display, "", _too_big(len(raw)))])
-    else:
-        path = Path(source)
-        display = name or path.name
-        raw = _read_bytes(path, display)
+    display = _display_name(source, name)
+    raw = source if isinstance(source, bytes) else _read_bytes(Path(source), display)
     return parse_instrument(raw, name=display)
+
+
+def _display_name(source: str | os.PathLike[str] | bytes, name: str | None) -> str:
+    if name:
+        return name
+    return "uploaded file" if isinstance(source, bytes) else Path(source).name
 
 
 def _read_bytes(path: Path, display: str) -> bytes:
@@ -304,10 +314,15 @@ class _Validator:
             self.add("", "the file is empty; expected slug, version, title and domains")
             raise InstrumentError(self.problems)
         if not isinstance(data, dict):
-            self.add("", f"the top level must be a mapping (slug: ..., version: ...), not {_kind(data)}")
+            self.add(
+                "", f"the top level must be a mapping (slug: ..., version: ...), not {_kind(data)}"
+            )
             raise InstrumentError(self.problems)
         for unknown in _unknown_fields(data, _TOP_FIELDS):
-            self.add(str(unknown), _unknown_reason(unknown, _TOP_FIELDS))
+            # The field name is the key here, so the reason need not repeat it.
+            close = difflib.get_close_matches(str(unknown), _TOP_FIELDS, n=1)
+            hint = f' (did you mean "{close[0]}"?)' if close else ""
+            self.add(str(unknown), f"unknown field at the top level{hint}")
 
         slug = self.slug(data.get("slug"))
         version = self.version(data.get("version"))
@@ -319,7 +334,7 @@ class _Validator:
         if "default_target" in data:
             default_target = self.target(data["default_target"], "default_target", "default_target")
 
-        domains = self.domains(data.get("domains"), "domains" in data)
+        domains = self.domains(data.get("domains"))
         if self.problems:
             raise InstrumentError(self.problems)
         return InstrumentDef(
@@ -333,8 +348,8 @@ class _Validator:
             domains=domains,
         )
 
-    def domains(self, raw: Any, present: bool) -> tuple[DomainDef, ...]:
-        if not present or raw is None:
+    def domains(self, raw: Any) -> tuple[DomainDef, ...]:
+        if raw is None:
             self.add("domains", "missing: list at least one domain")
             return ()
         if not isinstance(raw, list):
@@ -388,11 +403,9 @@ class _Validator:
         elif not isinstance(raw_questions, list):
             self.add(where, f"questions must be a list, not {_kind(raw_questions)}")
         else:
-            question_keys = {q for q, _ in earlier.items()}
             for index, raw_question in enumerate(raw_questions):
-                question = self.question(
-                    raw_question, f"{where}.questions[{index}]", key, earlier, all_keys, question_keys
-                )
+                path = f"{where}.questions[{index}]"
+                question = self.question(raw_question, path, key, earlier, all_keys)
                 if question is not None:
                     questions.append(question)
         return DomainDef(
@@ -411,7 +424,6 @@ class _Validator:
         domain_key: str | None,
         earlier: dict[str, tuple[str, tuple[str, ...] | None]],
         all_keys: frozenset[str],
-        question_keys: set[str],
     ) -> QuestionDef | None:
         if not isinstance(raw, dict):
             self.add(path, f"a question must be a mapping (key: ..., text: ...), not {_kind(raw)}")
@@ -434,10 +446,14 @@ class _Validator:
         references = self.references(raw.get("references"), where)
 
         scored = question_type != "text"
-        if question_type is not None and scored and not recommendation:
+        # A recommendation of the wrong type was reported by text() already.
+        written = raw.get("recommendation")
+        if question_type is not None and scored and not recommendation and not _is_other(written):
             self.add(where, "recommendation is missing: scored questions need one")
         if question_type == "text" and critical:
-            self.add(where, "critical: a free-text question is not scored, so it cannot be critical")
+            self.add(
+                where, "critical: a free-text question is not scored, so it cannot be critical"
+            )
 
         options: tuple[OptionDef, ...] = ()
         options_ok = question_type is not None
@@ -451,7 +467,6 @@ class _Validator:
         if key and not duplicate:
             values = tuple(o.value for o in options) if scored and options_ok else None
             earlier[key] = (question_type or "", values)
-            question_keys.add(key)
         return QuestionDef(
             key=key or "",
             domain=domain_key or "",
@@ -467,7 +482,9 @@ class _Validator:
             options=options,
         )
 
-    def options(self, raw: dict[Any, Any], question_type: str, where: str) -> tuple[tuple[OptionDef, ...], bool]:
+    def options(
+        self, raw: dict[Any, Any], question_type: str, where: str
+    ) -> tuple[tuple[OptionDef, ...], bool]:
         """The question's options (defaults expanded) and whether they are valid."""
         raw_options = raw.get("options")
         if raw_options is None:
@@ -496,7 +513,7 @@ class _Validator:
                 continue
             for unknown in _unknown_fields(raw_option, _OPTION_FIELDS):
                 self.add(where, f"{at}: {_unknown_reason(unknown, _OPTION_FIELDS)}")
-            value = self.option_value(raw_option.get("value"), f"{where}", f"{at}: value")
+            value = self.option_value(raw_option.get("value"), where, f"{at}: value")
             if value is not None:
                 if value in seen:
                     self.add(where, f'{at}: duplicate option value "{value}"')
@@ -534,7 +551,9 @@ class _Validator:
         raw_values = raw.get("in")
         values: list[str] = []
         if not isinstance(raw_values, list) or not raw_values:
-            self.add(where, 'show_if: in must be a non-empty list of option values, e.g. in: ["yes"]')
+            self.add(
+                where, 'show_if: in must be a non-empty list of option values, e.g. in: ["yes"]'
+            )
             ok = False
         else:
             for raw_value in raw_values:
@@ -549,21 +568,31 @@ class _Validator:
             return None
         if target not in earlier:
             if target in all_keys:
-                self.add(where, f'show_if refers to "{target}", which comes later in the file; '
-                         "it must refer to an earlier question")
+                self.add(
+                    where,
+                    f'show_if refers to "{target}", which comes later in the file; '
+                    "it must refer to an earlier question",
+                )
             else:
-                self.add(where, f'show_if refers to "{target}", which is not a question in this file')
+                self.add(
+                    where, f'show_if refers to "{target}", which is not a question in this file'
+                )
             return None
         target_type, target_values = earlier[target]
         if target_type == "text":
-            self.add(where, f'show_if refers to "{target}", a free-text question; '
-                     "it must refer to a question with options")
+            self.add(
+                where,
+                f'show_if refers to "{target}", a free-text question; '
+                "it must refer to a question with options",
+            )
             return None
         if target_values is not None:
             for value in values:
                 if value not in target_values:
                     allowed = ", ".join(f'"{v}"' for v in target_values)
-                    self.add(where, f'show_if: "{value}" is not an option of "{target}" ({allowed})')
+                    self.add(
+                        where, f'show_if: "{value}" is not an option of "{target}" ({allowed})'
+                    )
                     ok = False
         if not ok:
             return None
@@ -588,13 +617,18 @@ class _Validator:
         if raw is None:
             self.add("version", 'missing: add e.g. version: "1.0"')
             return ""
-        if not isinstance(raw, str):
-            # YAML reads 1.0 as the number 1 (and 1.10 as 1.1), so an unquoted version would
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            # YAML reads 1.0 as a number (and 1.10 as 1.1), so an unquoted version would
             # silently change: insist on quotes.
             self.add(
                 "version",
                 f'must be a string: put it in quotes, e.g. version: "{raw}" '
                 f"(YAML reads an unquoted {raw} as a number)",
+            )
+            return ""
+        if not isinstance(raw, str):
+            self.add(
+                "version", f'must be a string in quotes, e.g. version: "1.0", not {_kind(raw)}'
             )
             return ""
         if not _VERSION_RE.match(raw) or len(raw) > _MAX_VERSION:
@@ -628,7 +662,9 @@ class _Validator:
             return None
         domain_part, dot, name = raw.partition(".")
         if domain_key and (not dot or domain_part != domain_key):
-            self.add(raw, f'question key must start with "{domain_key}." (its domain key and a dot)')
+            self.add(
+                raw, f'question key must start with "{domain_key}." (its domain key and a dot)'
+            )
             return None
         if not dot or not _KEY_PART_RE.match(name) or len(raw) > _MAX_QUESTION_KEY:
             self.add(
@@ -658,20 +694,20 @@ class _Validator:
         max_length: int | None = None,
         field_path: str | None = None,
     ) -> str:
-        label = field_path or name
+        label = _label(where, field_path or name)
         value = raw.get(name)
         if value is None:
             if required:
-                self.add(where, f"{label} is missing")
+                self.add(where, f"{label}is missing")
             return ""
         if not isinstance(value, str):
-            self.add(where, f"{label} must be text, not {_kind(value)}; put it in quotes")
+            self.add(where, f"{label}must be text, not {_kind(value)}; put it in quotes")
             return ""
         value = value.strip()
         if required and not value:
-            self.add(where, f"{label} is empty")
+            self.add(where, f"{label}is empty")
         if max_length is not None and len(value) > max_length:
-            self.add(where, f"{label} is longer than {max_length} characters")
+            self.add(where, f"{label}is longer than {max_length} characters")
         return value
 
     def boolean(self, raw: Mapping[Any, Any], name: str, where: str, *, default: bool) -> bool:
@@ -684,7 +720,9 @@ class _Validator:
     def references(self, raw: Any, where: str) -> tuple[str, ...]:
         if raw is None:
             return ()
-        if not isinstance(raw, list) or not all(isinstance(item, str) and item.strip() for item in raw):
+        if not isinstance(raw, list) or not all(
+            isinstance(item, str) and item.strip() for item in raw
+        ):
             self.add(where, 'references must be a list of text, e.g. ["NIST AI RMF GOVERN 1.1"]')
             return ()
         return tuple(item.strip() for item in raw)
@@ -703,10 +741,11 @@ class _Validator:
 
     def target(self, raw: Any, where: str, name: str) -> Decimal:
         number = _number(raw)
+        label = _label(where, name)
         if number is None or not (0 <= number <= 100):
-            self.add(where, f"{name} must be a number from 0 to 100, not {_show(raw)}")
+            self.add(where, f"{label}must be a number from 0 to 100, not {_show(raw)}")
         elif number != number.quantize(_TARGET_STEP):
-            self.add(where, f"{name} {_show(raw)} may have at most one decimal")
+            self.add(where, f"{label}may have at most one decimal, not {_show(raw)}")
         else:
             return number
         return DEFAULT_TARGET
@@ -726,9 +765,12 @@ class _Validator:
             # YAML 1.1 reads unquoted yes/no/on/off as booleans.
             self.add(
                 where,
-                f'{label}: {_show(raw)} is not text; YAML reads unquoted yes/no as true/false, '
+                f"{label}: {_show(raw)} is not text; YAML reads unquoted yes/no as true/false, "
                 'so put the value in quotes, e.g. "yes"',
             )
+            return None
+        if raw is None:
+            self.add(where, f"{label} is missing")
             return None
         if isinstance(raw, int):
             # Unquoted integers such as scale values 0..4 are unambiguous; accept them as text.
@@ -744,6 +786,16 @@ class _Validator:
             self.add(where, f"{label} is longer than {_MAX_OPTION_VALUE} characters")
             return None
         return value
+
+
+def _label(where: str, name: str) -> str:
+    """The field name to start a reason with, unless the problem's key already is that name."""
+    return "" if where == name else f"{name} "
+
+
+def _is_other(raw: Any) -> bool:
+    """True for a value that is neither missing nor text."""
+    return raw is not None and not isinstance(raw, str)
 
 
 def _all_question_keys(raw_domains: list[Any]) -> frozenset[str]:
@@ -865,7 +917,9 @@ def content_dict(defn: InstrumentDef) -> dict[str, Any]:
 
 def content_hash(defn: InstrumentDef) -> str:
     """sha256 of the parsed content, so that comment and whitespace edits are not changes."""
-    canonical = json.dumps(content_dict(defn), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = json.dumps(
+        content_dict(defn), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -908,7 +962,9 @@ def instrument_sync(
             reason = f'the slug "{definition.slug}" is already taken; choose another slug'
             raise InstrumentError([Problem(file, "slug", reason)])
 
-        existing = Instrument.objects.filter(slug=definition.slug, version=definition.version).first()
+        existing = Instrument.objects.filter(
+            slug=definition.slug, version=definition.version
+        ).first()
         if existing is not None:
             return _unchanged(existing, definition, digest, file), False
 
@@ -972,7 +1028,9 @@ def instrument_sync(
     return instrument, True
 
 
-def _unchanged(existing: Instrument, definition: InstrumentDef, digest: str, file: str) -> Instrument:
+def _unchanged(
+    existing: Instrument, definition: InstrumentDef, digest: str, file: str
+) -> Instrument:
     if existing.content_hash != digest:
         reason = (
             f'version {definition.version} of "{definition.slug}" is already loaded with '
@@ -989,11 +1047,12 @@ def load_file(
     name: str | None = None,
     organisation: Organisation | None = None,
 ) -> tuple[Instrument, bool]:
-    """Read, validate and sync one file (a path, or an upload's bytes). Returns (instrument, created)."""
-    definition = read_instrument(path_or_bytes, name=name)
-    display = name or (
-        Path(path_or_bytes).name if not isinstance(path_or_bytes, bytes) else "uploaded file"
-    )
+    """Read, validate and sync one file (a path, or an upload's bytes).
+
+    Returns (instrument, created); raises InstrumentError with every problem.
+    """
+    display = _display_name(path_or_bytes, name)
+    definition = read_instrument(path_or_bytes, name=display)
     return instrument_sync(definition=definition, organisation=organisation, source_name=display)
 
 
@@ -1101,36 +1160,40 @@ def _build_spec(instrument: Instrument) -> scoring.InstrumentSpec:
         )
         for _, key, weight, target in domain_rows
     )
-    questions = tuple(
-        scoring.QuestionSpec(
-            key=key,
-            domain=domain_keys[domain_id],
-            type=question_type,
-            weight=Fraction(str(weight)),
-            critical=critical,
-            allow_na=allow_na,
-            options=tuple(
-                scoring.OptionSpec(value=str(o["value"]), score=Fraction(str(o["score"])))
-                for o in options
-            ),
-            show_if=scoring.ShowIf(question=show_q, values=frozenset(show_values))
-            if show_q
-            else None,
-        )
-        for key, domain_id, question_type, weight, critical, allow_na, options, show_q, show_values in (
-            Question.objects.filter(instrument=instrument)
-            .order_by("order")
-            .values_list(
-                "key",
-                "domain_id",
-                "type",
-                "weight",
-                "critical",
-                "allow_na",
-                "options",
-                "show_if_question",
-                "show_if_values",
-            )
+    rows = (
+        Question.objects.filter(instrument=instrument)
+        .order_by("order")
+        .values_list(
+            "key",
+            "domain_id",
+            "type",
+            "weight",
+            "critical",
+            "allow_na",
+            "options",
+            "show_if_question",
+            "show_if_values",
         )
     )
-    return scoring.InstrumentSpec(domains=domains, questions=questions)
+    questions = []
+    for key, domain_id, type_, weight, critical, allow_na, options, show_q, show_values in rows:
+        show_if = None
+        if show_q:
+            show_if = scoring.ShowIf(question=show_q, values=frozenset(show_values))
+        questions.append(
+            scoring.QuestionSpec(
+                key=key,
+                domain=domain_keys[domain_id],
+                type=type_,
+                weight=Fraction(str(weight)),
+                critical=critical,
+                allow_na=allow_na,
+                # Scores are stored as JSON ints or short decimals: str() keeps them exact.
+                options=tuple(
+                    scoring.OptionSpec(value=str(o["value"]), score=Fraction(str(o["score"])))
+                    for o in options
+                ),
+                show_if=show_if,
+            )
+        )
+    return scoring.InstrumentSpec(domains=domains, questions=tuple(questions))

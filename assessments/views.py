@@ -262,7 +262,7 @@ def _redisplay_form(
     )
     form.cleaned_data = {}
     for name, errors in posted.errors.items():
-        if name.endswith("--resolve") or name not in form.fields:
+        if name not in form.fields:
             continue
         for error in errors:
             form.add_error(name, error)

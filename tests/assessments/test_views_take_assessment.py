@@ -235,8 +235,8 @@ def test_autosave_conflict_returns_the_question_with_the_conflict(world, assessm
         ("gov.q03", "7", "Choose one of the listed answers"),
         ("gov.q03", "<script>", "Choose one of the listed answers"),
         ("gov.q03--comment", "x" * 5001, "at most 5000 characters"),
-        ("gov.q03--rev", "abc", "Enter a whole number"),
-        ("gov.q02", "na", "cannot be answered Not applicable"),
+        ("gov.q03--rev", "abc", "the page is out of date"),
+        ("gov.q02", "na", "Choose one of the listed answers."),  # N/A not allowed here
     ],
 )
 def test_bad_input_is_shown_next_to_the_field_and_the_rest_is_saved(
@@ -260,7 +260,7 @@ def test_submit_asks_for_confirmation_and_lists_unanswered(world, assessment):
     client = _client(world.sam)
     url = reverse("assessments:submit", args=[assessment.pk])
     response = client.get(url)
-    assert "3 questions still unanswered" in response.content.decode()
+    assert "4 questions still unanswered" in response.content.decode()
     response = client.post(url, {})
     assert response.status_code == 200
     assessment.refresh_from_db()

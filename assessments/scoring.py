@@ -1,0 +1,437 @@
+"""Readiness scores of an assessment: the exact rules of PRODUCT.md, "Scoring".
+
+Pure Python over plain data: no Django, no I/O, no floats. Arithmetic is done with `Fraction` and each
+domain score, then the overall score, is rounded half up to one decimal as soon as it is computed;
+everything after that (levels, gaps, verdict, priorities) uses the rounded value.
+
+In short:
+- An item is *visible* when it has no `show_if`, or the question it refers to is visible and answered
+  with one of the listed values. Hidden items are ignored completely, even when they hold an answer.
+- An item is *scored* unless it is free text, and *counted* when it is visible, scored, answered with
+  one of its options, and not N/A. Its normalised score is `s_i = option score / highest option score`.
+- Domain score = `100 * sum(w_i * s_i) / sum(w_i)` over counted items; no counted item, no score.
+- A domain is *not applicable* when it has no visible scored item or all of them are answered N/A.
+  It is left out of the overall score and the verdict. Any other domain without a score counts as
+  level 1 for the verdict and makes the assessment provisional.
+- Overall score = mean of the rounded domain scores, weighted by the domain weights `D_d`.
+- A counted critical item with `s_i < 1/2` is a blocker: its domain is capped at level 2 and the
+  verdict is "Not ready".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from math import floor
+from typing import Any
+
+NA = "na"  # answer value meaning "not applicable"
+
+LEVEL_NAMES = {1: "Initial", 2: "Developing", 3: "Defined", 4: "Managed", 5: "Optimising"}
+
+VERDICT_READY = "Ready"
+VERDICT_CONDITIONAL = "Conditionally ready"
+VERDICT_NOT_READY = "Not ready"
+
+_TEXT = "text"
+_HALF = Fraction(1, 2)
+_BLOCKED_LEVEL = 2
+# Overall completeness below this makes the verdict provisional (compared exactly, not rounded).
+_PROVISIONAL_BELOW = Fraction(4, 5)
+
+
+# --- inputs ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    value: str
+    score: Fraction  # >= 0
+
+
+@dataclass(frozen=True)
+class ShowIf:
+    question: str
+    values: frozenset[str]
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    key: str
+    domain: str
+    type: str  # "scale" | "yes_no" | "choice" | "text"
+    weight: Fraction = Fraction(1)
+    critical: bool = False
+    allow_na: bool = True
+    # Already expanded by the loader for scale and yes_no; empty for text.
+    options: tuple[OptionSpec, ...] = ()
+    show_if: ShowIf | None = None
+
+    @property
+    def scored(self) -> bool:
+        return self.type != _TEXT
+
+    @property
+    def max_score(self) -> Fraction:
+        return max((option.score for option in self.options), default=Fraction(0))
+
+
+@dataclass(frozen=True)
+class DomainSpec:
+    key: str
+    weight: Fraction = Fraction(1)
+    target: Decimal = Decimal(60)
+
+
+@dataclass(frozen=True)
+class InstrumentSpec:
+    domains: tuple[DomainSpec, ...]
+    # In file order (domain order, then question order); show_if refers only to earlier questions.
+    questions: tuple[QuestionSpec, ...]
+
+
+# --- outputs --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DomainResult:
+    key: str
+    score: Decimal | None  # rounded to one decimal; None when no item is counted
+    level: int | None  # already capped at 2 by a blocker; None when there is no score
+    completeness: Decimal | None  # percent, one decimal; None when no visible scored item
+    gap: Decimal | None
+    target: Decimal
+    applicable: bool
+    blockers: tuple[str, ...]
+    answered: int  # visible scored items answered, N/A included
+    visible_scored: int
+    counted: int
+
+    @property
+    def capped(self) -> bool:
+        """True when a blocker holds the level below the one the score gives."""
+        if self.level is None:
+            return False
+        uncapped = level_for(self.score)
+        return uncapped is not None and self.level < uncapped
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    question: str
+    domain: str
+    priority: Fraction
+    critical: bool
+    blocker: bool
+    normalised_score: Fraction
+
+    @property
+    def priority_display(self) -> Decimal:
+        return round_half_up(self.priority, 4)
+
+
+@dataclass(frozen=True)
+class AssessmentResult:
+    domains: tuple[DomainResult, ...]  # in instrument order
+    overall_score: Decimal | None
+    overall_level: int | None
+    verdict: str | None
+    provisional: bool
+    completeness: Decimal | None
+    action_plan: tuple[ActionItem, ...]
+    still_to_answer: tuple[str, ...]
+    blockers: tuple[str, ...]
+    visible: frozenset[str]
+
+    def domain(self, key: str) -> DomainResult:
+        for result in self.domains:
+            if result.key == key:
+                return result
+        raise KeyError(key)
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def round_half_up(value: Fraction | Decimal, places: int = 1) -> Decimal:
+    """Round exactly, halves away from zero: 62.25 -> 62.3, and 0.41245 at 4 places -> 0.4125.
+
+    Binary floats would turn 62.25-style sums into 62.2499..., hence Fraction all the way.
+    """
+    if places < 0:
+        raise ValueError(f"places must be 0 or more, not {places}")
+    exact = Fraction(value)
+    units = floor(abs(exact) * 10**places + _HALF)
+    sign = "-" if exact < 0 and units else ""
+    # Built from a string so that no Decimal context precision can round it again.
+    return Decimal(f"{sign}{units}e-{places}")
+
+
+def level_for(score: Decimal | None) -> int | None:
+    """Maturity level 1-5 of a rounded score: [0,20) 1, [20,40) 2, [40,60) 3, [60,80) 4, [80,100] 5."""
+    if score is None:
+        return None
+    for level, upper in enumerate((20, 40, 60, 80), start=1):
+        if score < upper:
+            return level
+    return 5
+
+
+def _to_decimal(value: Decimal | int) -> Decimal:
+    # Through str, so that a stray float target such as 62.5 stays exactly 62.5.
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _percent(part: int, whole: int) -> Decimal | None:
+    return None if whole == 0 else round_half_up(Fraction(100 * part, whole))
+
+
+def _answer_value(question: QuestionSpec, raw: str | None) -> str | None:
+    """The answer as it counts: an option value, NA, free text, or None when unanswered.
+
+    A value that is not one of the options, and N/A where N/A is not allowed, count as unanswered.
+    """
+    if raw is None or raw == "":
+        return None
+    if raw == NA:
+        return NA if question.allow_na else None
+    if not question.scored:
+        return raw
+    return raw if any(option.value == raw for option in question.options) else None
+
+
+def _option(question: QuestionSpec, value: str) -> OptionSpec:
+    return next(option for option in question.options if option.value == value)
+
+
+def _normalised(question: QuestionSpec, value: str) -> Fraction:
+    top = question.max_score
+    if top <= 0:
+        # The instrument loader rejects this; a spec built by hand could still hold it.
+        raise ValueError(f"{question.key}: the highest option score must be greater than 0")
+    return _option(question, value).score / top
+
+
+def _weighted_mean(pairs: Iterable[tuple[Fraction, Fraction]]) -> Fraction:
+    weighted = list(pairs)
+    total = sum((w * x for w, x in weighted), Fraction(0))
+    return total / sum((w for w, _ in weighted), Fraction(0))
+
+
+# --- rules ----------------------------------------------------------------------------------
+
+
+def visible_keys(spec: InstrumentSpec, answers: Mapping[str, str]) -> frozenset[str]:
+    """Keys of the questions shown for these answers, text questions included.
+
+    A question with `show_if` is shown when the referred question is shown and its answer is one of
+    the listed values; an unanswered or N/A referred question hides it, and so does one that is
+    itself hidden, whatever answer it still holds. A reference to a later or unknown question hides it.
+    """
+    visible: set[str] = set()
+    values: dict[str, str | None] = {}
+    for question in spec.questions:
+        condition = question.show_if
+        if condition is None or (
+            condition.question in visible
+            and (value := values.get(condition.question)) is not None
+            and value != NA
+            and value in condition.values
+        ):
+            visible.add(question.key)
+        values[question.key] = _answer_value(question, answers.get(question.key))
+    return frozenset(visible)
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A visible scored question of a domain with its answer as it counts."""
+
+    index: int  # position in the instrument, for tie-breaks
+    question: QuestionSpec
+    value: str | None  # option value, NA, or None when unanswered
+
+
+def _score_domain(
+    domain: DomainSpec, domain_index: int, items: list[_Item], target: Decimal
+) -> tuple[DomainResult, list[tuple[Fraction, int, int, ActionItem]]]:
+    counted = [
+        (item, _normalised(item.question, item.value))
+        for item in items
+        if item.value is not None and item.value != NA
+    ]
+    answered = sum(1 for item in items if item.value is not None)
+    # An unanswered item keeps the domain applicable: it may still get a score.
+    applicable = any(item.value != NA for item in items)
+    blockers = tuple(
+        item.question.key for item, s in counted if item.question.critical and s < _HALF
+    )
+
+    score: Decimal | None = None
+    gap: Decimal | None = None
+    level: int | None = None
+    plan: list[tuple[Fraction, int, int, ActionItem]] = []
+    if counted:
+        score = round_half_up(
+            100 * _weighted_mean((item.question.weight, s) for item, s in counted)
+        )
+        level = level_for(score)
+        if blockers and level is not None:
+            level = min(level, _BLOCKED_LEVEL)
+        gap = round_half_up(max(Decimal(0), target - score))
+        total_weight = sum((item.question.weight for item, _ in counted), Fraction(0))
+        gap_factor = 1 + Fraction(gap) / 100
+        for item, s in counted:
+            if s >= 1:
+                continue
+            question = item.question
+            priority = (
+                (1 - s)
+                * (question.weight / total_weight)
+                * domain.weight
+                * gap_factor
+                * (2 if question.critical else 1)
+            )
+            action = ActionItem(
+                question=question.key,
+                domain=domain.key,
+                priority=priority,
+                critical=question.critical,
+                blocker=question.key in blockers,
+                normalised_score=s,
+            )
+            plan.append((priority, domain_index, item.index, action))
+
+    result = DomainResult(
+        key=domain.key,
+        score=score,
+        level=level,
+        completeness=_percent(answered, len(items)),
+        gap=gap,
+        target=target,
+        applicable=applicable,
+        blockers=blockers,
+        answered=answered,
+        visible_scored=len(items),
+        counted=len(counted),
+    )
+    return result, plan
+
+
+def _verdict(domains: Iterable[DomainResult], has_blocker: bool) -> str | None:
+    # An applicable domain without a score (nothing answered yet) counts as level 1.
+    levels = [d.level or 1 for d in domains if d.applicable]
+    if not levels:
+        return None
+    if has_blocker:
+        return VERDICT_NOT_READY
+    if all(level >= 3 for level in levels):
+        return VERDICT_READY
+    if 1 not in levels and levels.count(2) <= 2:
+        return VERDICT_CONDITIONAL
+    return VERDICT_NOT_READY
+
+
+def score_assessment(
+    spec: InstrumentSpec,
+    answers: Mapping[str, str],
+    targets: Mapping[str, Decimal | int] | None = None,
+) -> AssessmentResult:
+    """Score one assessment: domains, overall score and level, verdict, action plan.
+
+    `answers` maps question keys to option values, `"na"` or free text; anything else counts as
+    unanswered. `targets` overrides the instrument's target of a domain by key.
+    """
+    targets = targets or {}
+    visible = visible_keys(spec, answers)
+    items: dict[str, list[_Item]] = {domain.key: [] for domain in spec.domains}
+    for index, question in enumerate(spec.questions):
+        if question.domain not in items:
+            raise ValueError(f"{question.key}: unknown domain {question.domain!r}")
+        if question.scored and question.key in visible:
+            value = _answer_value(question, answers.get(question.key))
+            items[question.domain].append(_Item(index, question, value))
+
+    results: list[DomainResult] = []
+    plan: list[tuple[Fraction, int, int, ActionItem]] = []
+    for domain_index, domain in enumerate(spec.domains):
+        target = _to_decimal(targets.get(domain.key, domain.target))
+        result, domain_plan = _score_domain(domain, domain_index, items[domain.key], target)
+        results.append(result)
+        plan.extend(domain_plan)
+    # Highest priority first; ties by domain order, then question order.
+    plan.sort(key=lambda entry: (-entry[0], entry[1], entry[2]))
+
+    scored = [
+        (domain.weight, Fraction(result.score))
+        for domain, result in zip(spec.domains, results, strict=True)
+        if result.score is not None
+    ]
+    overall_score = round_half_up(_weighted_mean(scored)) if scored else None
+
+    ordered = sorted(
+        (item for domain_items in items.values() for item in domain_items),
+        key=lambda item: item.index,
+    )
+    answered = sum(result.answered for result in results)
+    total = sum(result.visible_scored for result in results)
+    provisional = (total > 0 and Fraction(answered, total) < _PROVISIONAL_BELOW) or any(
+        result.applicable and result.score is None for result in results
+    )
+    blocker_keys = {key for result in results for key in result.blockers}
+    blockers = tuple(item.question.key for item in ordered if item.question.key in blocker_keys)
+    return AssessmentResult(
+        domains=tuple(results),
+        overall_score=overall_score,
+        overall_level=level_for(overall_score),
+        verdict=_verdict(results, bool(blockers)),
+        provisional=provisional,
+        completeness=_percent(answered, total),
+        action_plan=tuple(action for *_, action in plan),
+        still_to_answer=tuple(item.question.key for item in ordered if item.value is None),
+        blockers=blockers,
+        visible=visible,
+    )
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def result_to_dict(result: AssessmentResult) -> dict[str, Any]:
+    """The "results" object of the assessment JSON: one-decimal numbers, priorities to four."""
+    return {
+        "overall": {
+            "score": _number(result.overall_score),
+            "level": result.overall_level,
+            "verdict": result.verdict,
+            "provisional": result.provisional,
+            "completeness": _number(result.completeness),
+        },
+        "domains": {
+            d.key: {
+                "score": _number(d.score),
+                "level": d.level,
+                "completeness": _number(d.completeness),
+                "gap": _number(d.gap),
+                "target": float(d.target),
+                "applicable": d.applicable,
+                "blockers": list(d.blockers),
+            }
+            for d in result.domains
+        },
+        "action_plan": [
+            {
+                "question": item.question,
+                "domain": item.domain,
+                "priority": float(item.priority_display),
+            }
+            for item in result.action_plan
+        ],
+        "still_to_answer": list(result.still_to_answer),
+    }

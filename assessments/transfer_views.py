@@ -1,0 +1,107 @@
+"""The assessment JSON in the app: download one assessment, upload one into an organisation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from assessments import access
+from assessments.models import AuditEntry
+from assessments.transfer import (
+    TransferError,
+    assessment_import,
+    dumps,
+    export_assessment,
+    export_filename,
+    parse_assessment_json,
+)
+
+
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Assessment file (JSON)",
+        help_text=(
+            'A file saved with "Export JSON". The instrument version it uses must be loaded '
+            "here, and its site must exist in this organisation."
+        ),
+        error_messages={"required": "Choose an assessment file to import."},
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
+    )
+
+    def clean_file(self) -> Any:
+        """The parsed JSON of the upload (not yet checked as an assessment)."""
+        upload = self.cleaned_data["file"]
+        limit = settings.UPLOAD_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {_size(upload.size)}; files up to {_size(limit)} can be imported."
+            )
+        try:
+            return parse_assessment_json(upload.read())
+        except TransferError as exc:
+            raise forms.ValidationError(exc.lines()) from exc
+
+
+@login_required
+@require_GET
+def export_json(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment, _ = access.get_assessment_for_user(request.user.pk, pk, "report")
+    text = dumps(export_assessment(assessment))
+    AuditEntry.objects.create(
+        assessment=assessment, user=request.user, action=AuditEntry.Action.EXPORTED, subject="json"
+    )
+    response = HttpResponse(text.encode(), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(assessment)}"'
+    return response
+
+
+@login_required
+def import_json(request: HttpRequest, slug: str) -> HttpResponse:
+    membership = access.get_organisation_for_user(request.user.pk, slug, "import")
+    organisation = membership.organisation
+    can_add_sites = access.allows(membership, "manage")
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                assessment = assessment_import(
+                    data=form.cleaned_data["file"],
+                    user=request.user,
+                    # Into the organisation of this page, whatever the file's says.
+                    organisation=organisation,
+                    allow_new_site=can_add_sites,
+                )
+            except TransferError as exc:
+                form.add_error("file", exc.lines())
+            else:
+                messages.success(
+                    request,
+                    f"Assessment imported into {assessment.site.name} "
+                    f"({assessment.get_status_display().lower()}); results were recomputed.",
+                )
+                return redirect(assessment)
+    else:
+        form = ImportForm()
+    return render(
+        request,
+        "assessments/import.html",
+        {
+            "current_membership": membership,
+            "organisation": organisation,
+            "form": form,
+            "can_add_sites": can_add_sites,
+            "max_size": _size(settings.UPLOAD_MAX_BYTES),
+        },
+        status=422 if form.errors else 200,
+    )
