@@ -5,9 +5,12 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.contrib.auth.base_user import BaseUserManager
 from django.utils import timezone
 
-from assessments.models import Answer, Instrument, Question
+from assessments.instruments import InstrumentDef, InstrumentError, read_instrument
+from assessments.models import Answer, Instrument, Membership, Organisation, Question, Site
 from assessments.scoring import NA
 from assessments.services import MAX_TEXT, AnswerChange, Conflict, snapshot_hash
 
@@ -196,3 +199,174 @@ class TargetsForm(forms.Form):
 
     def targets(self) -> dict[str, Decimal]:
         return {key: self.cleaned_data[key] for key in self.domain_keys}
+
+
+# --- organisation admin screens ----------------------------------------------------------------
+
+
+def _file_size(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
+
+
+class SiteForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=200,
+        help_text="As people in the organisation call it; unique within the organisation.",
+        error_messages={"required": "Give the site a name."},
+    )
+    kind = forms.ChoiceField(label="Kind", choices=Site.Kind.choices, initial=Site.Kind.CLINIC)
+
+    def __init__(
+        self, *args: Any, organisation: Organisation, site: Site | None = None, **kwargs: Any
+    ) -> None:
+        if site is not None:
+            kwargs.setdefault("initial", {"name": site.name, "kind": site.kind})
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.site = site
+
+    def clean_name(self) -> str:
+        # Runs of spaces are collapsed so that "North  Clinic" is not a second "North Clinic".
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError("Give the site a name.")
+        others = Site.objects.filter(organisation=self.organisation, name__iexact=name)
+        if self.site is not None:
+            others = others.exclude(pk=self.site.pk)
+        clash = others.first()
+        if clash is not None:
+            hint = " It is archived: restore it instead." if clash.archived else ""
+            raise forms.ValidationError(
+                f"A site named “{clash.name}” already exists in this organisation.{hint}"
+            )
+        return name
+
+
+ROLE_HELP = (
+    "Organisation admins manage sites, members and instruments. Site admins fill out the "
+    "assessments of their sites. Consultants review, import and brand reports. Viewers read."
+)
+
+
+class _MemberRoleForm(forms.Form):
+    """Role and sites, shared by adding and editing a member."""
+
+    role = forms.ChoiceField(label="Role", choices=Membership.Role.choices, help_text=ROLE_HELP)
+    sites = forms.ModelMultipleChoiceField(
+        label="Sites",
+        queryset=Site.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="For site admins only: the sites they fill out assessments for.",
+        error_messages={"invalid_choice": "Choose sites of this organisation only."},
+    )
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        # Only this organisation's sites can be chosen: a posted id of another one is invalid.
+        sites = self.fields["sites"]
+        sites.queryset = Site.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        sites.label_from_instance = lambda s: f"{s.name} (archived)" if s.archived else s.name  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        site_admin = cleaned.get("role") == Membership.Role.SITE_ADMIN
+        if site_admin and "sites" not in self.errors and not cleaned.get("sites"):
+            self.add_error("sites", "Choose at least one site for a site admin.")
+        return cleaned
+
+    def chosen_sites(self) -> list[Site]:
+        """The sites to keep: none unless the role is site admin."""
+        if self.cleaned_data["role"] != Membership.Role.SITE_ADMIN:
+            return []
+        return list(self.cleaned_data["sites"])
+
+
+class MemberAddForm(_MemberRoleForm):
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        help_text="An existing account with this email is added; otherwise one is created.",
+        error_messages={"required": "Give the person's email address."},
+    )
+    first_name = forms.CharField(
+        label="First name",
+        max_length=150,
+        required=False,
+        help_text="Used only when a new account is created.",
+    )
+    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+
+    field_order = ["email", "first_name", "last_name", "role", "sites"]
+
+    def clean_email(self) -> str:
+        email = BaseUserManager.normalize_email(self.cleaned_data["email"].strip())
+        existing = (
+            Membership.objects.filter(organisation=self.organisation, user__email__iexact=email)
+            .select_related("user")
+            .first()
+        )
+        if existing is not None:
+            raise forms.ValidationError(
+                f"{email} already belongs to this organisation "
+                f"({existing.get_role_display()}): change their role in the list instead."
+            )
+        return email
+
+    def clean_first_name(self) -> str:
+        return self.cleaned_data["first_name"].strip()
+
+    def clean_last_name(self) -> str:
+        return self.cleaned_data["last_name"].strip()
+
+
+class MemberEditForm(_MemberRoleForm):
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial", {"role": membership.role, "sites": list(membership.sites.all())}
+        )
+        super().__init__(*args, organisation=membership.organisation, **kwargs)
+        self.membership = membership
+
+
+# An upload with hundreds of problems is a wrong file: the first ones say enough.
+MAX_PROBLEMS_SHOWN = 50
+
+
+class InstrumentUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Instrument file (YAML)",
+        help_text=(
+            "One instrument version per file, in the format of the shipped instruments. "
+            "A loaded version cannot change: to change questions, give the file a new version."
+        ),
+        error_messages={"required": "Choose an instrument file to upload."},
+        widget=forms.ClearableFileInput(attrs={"accept": ".yaml,.yml,application/yaml,text/yaml"}),
+    )
+
+    def clean_file(self) -> InstrumentDef:
+        """The validated content of the upload (not yet in the database)."""
+        upload = self.cleaned_data["file"]
+        limit = settings.UPLOAD_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {_file_size(upload.size)}; instrument files up to "
+                f"{_file_size(limit)} can be uploaded."
+            )
+        self.file_name = str(upload.name or "uploaded file")
+        try:
+            # The loader checks UTF-8 and YAML and reports every problem with its key.
+            return read_instrument(upload.read(), name=self.file_name)
+        except InstrumentError as exc:
+            raise forms.ValidationError(problem_lines(exc)) from exc
+
+
+def problem_lines(exc: InstrumentError) -> list[str]:
+    """The problems of an instrument file as "file: key: reason" lines, the first ones only."""
+    lines = [str(problem) for problem in exc.problems[:MAX_PROBLEMS_SHOWN]]
+    hidden = len(exc.problems) - len(lines)
+    if hidden > 0:
+        lines.append(f"… and {hidden} more problem{'s' if hidden > 1 else ''}.")
+    return lines

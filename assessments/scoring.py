@@ -280,6 +280,7 @@ def _score_domain(
         level = level_for(score)
         if blockers and level is not None:
             level = min(level, _BLOCKED_LEVEL)
+        # One decimal like the score; only a target set with more decimals is rounded here.
         gap = round_half_up(max(Decimal(0), target - score))
         total_weight = sum((item.question.weight for item, _ in counted), Fraction(0))
         gap_factor = 1 + Fraction(gap) / 100

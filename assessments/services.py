@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -21,6 +22,8 @@ from assessments.models import (
     AuditEntry,
     DomainResult,
     Instrument,
+    Membership,
+    Organisation,
     Site,
 )
 from assessments.scoring import AssessmentResult, result_to_dict
@@ -313,3 +316,147 @@ def assessment_set_targets(
                 _store_results(assessment, assessment.compute_results())
             assessment.save()
     return changed
+
+
+# --- sites and members (organisation admin screens) ------------------------------------------
+
+
+class SiteNameTaken(Exception):
+    """Another site of the organisation already has this name."""
+
+
+class AlreadyMember(Exception):
+    """The person already has a membership of the organisation."""
+
+
+class LastOrgAdmin(Exception):
+    """The change would leave the organisation without an organisation admin."""
+
+
+def site_create(*, organisation: Organisation, name: str, kind: str) -> Site:
+    try:
+        # A savepoint: losing a race on the unique name must not break an outer transaction.
+        with transaction.atomic():
+            return Site.objects.create(organisation=organisation, name=name, kind=kind)
+    except IntegrityError as exc:
+        raise SiteNameTaken(name) from exc
+
+
+def site_update(*, site: Site, name: str, kind: str) -> Site:
+    site.name, site.kind = name, kind
+    try:
+        with transaction.atomic():
+            site.save(update_fields=["name", "kind"])
+    except IntegrityError as exc:
+        site.refresh_from_db(fields=["name", "kind"])
+        raise SiteNameTaken(name) from exc
+    return site
+
+
+def site_archive(*, site: Site, archived: bool = True) -> Site:
+    """Archive (or restore) a site: hidden from the dashboard, no new assessments, data kept."""
+    with transaction.atomic():
+        site.archived = archived
+        site.save(update_fields=["archived"])
+    return site
+
+
+@dataclass(frozen=True)
+class MemberAdded:
+    membership: Membership
+    # True when no account had this email: the new one has no usable password yet.
+    user_created: bool
+
+
+def _username_for(email: str) -> str:
+    """A free username derived from the email (usernames allow letters, digits and @.+-_)."""
+    User = get_user_model()
+    base = "".join(c for c in email if c.isalnum() or c in "@.+-_")[:140] or "user"
+    username, n = base, 1
+    while User.objects.filter(username__iexact=username).exists():
+        n += 1
+        username = f"{base}-{n}"
+    return username
+
+
+def _check_sites(organisation: Organisation, role: str, sites: list[Site]) -> list[Site]:
+    # The forms only offer the organisation's sites; this guards every other caller too.
+    if any(site.organisation_id != organisation.pk for site in sites):
+        raise ValueError("a site of another organisation")
+    if role != Membership.Role.SITE_ADMIN:
+        return []  # only site admins are limited to named sites
+    if not sites:
+        raise ValueError("a site admin needs at least one site")
+    return sites
+
+
+def membership_add(
+    *,
+    organisation: Organisation,
+    email: str,
+    role: str,
+    sites: list[Site],
+    first_name: str = "",
+    last_name: str = "",
+) -> MemberAdded:
+    """Give the person with this email a role in the organisation, creating their account if new.
+
+    A new account gets an unusable password: it cannot sign in until a password is set
+    (password reset, or an administrator in the Django admin).
+    """
+    sites = _check_sites(organisation, role, sites)
+    User = get_user_model()
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=email).order_by("pk").first()
+        created = user is None
+        if user is None:
+            user = User.objects.create_user(
+                username=_username_for(email),
+                email=email,
+                password=None,
+                first_name=first_name,
+                last_name=last_name,
+            )
+        elif Membership.objects.filter(user=user, organisation=organisation).exists():
+            raise AlreadyMember(email)
+        try:
+            with transaction.atomic():
+                membership = Membership.objects.create(
+                    user=user, organisation=organisation, role=role
+                )
+        except IntegrityError as exc:  # added by someone else a moment ago
+            raise AlreadyMember(email) from exc
+        membership.sites.set(sites)
+    return MemberAdded(membership=membership, user_created=created)
+
+
+def _lock_org_admins(organisation_id: int) -> list[int]:
+    """The pks of the organisation's admins, locked until the transaction ends.
+
+    Two admins demoting each other at the same moment must not both succeed.
+    """
+    return list(
+        Membership.objects.select_for_update()
+        .filter(organisation_id=organisation_id, role=Membership.Role.ORG_ADMIN)
+        .values_list("pk", flat=True)
+    )
+
+
+def membership_update(*, membership: Membership, role: str, sites: list[Site]) -> Membership:
+    sites = _check_sites(membership.organisation, role, sites)
+    with transaction.atomic():
+        admins = _lock_org_admins(membership.organisation_id)
+        if role != Membership.Role.ORG_ADMIN and admins == [membership.pk]:
+            raise LastOrgAdmin
+        membership.role = role
+        membership.save(update_fields=["role"])
+        membership.sites.set(sites)
+    return membership
+
+
+def membership_remove(*, membership: Membership) -> None:
+    """End the membership; the person's account stays (they may belong elsewhere)."""
+    with transaction.atomic():
+        if _lock_org_admins(membership.organisation_id) == [membership.pk]:
+            raise LastOrgAdmin
+        membership.delete()

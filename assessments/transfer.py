@@ -93,14 +93,11 @@ def _error(key: str, reason: str) -> TransferError:
 # --- export ---------------------------------------------------------------------------------
 
 
-def _number(value: Decimal) -> float:
-    return float(value)
-
-
 def export_assessment(assessment: Assessment) -> dict[str, Any]:
     """The assessment as the JSON-ready dict of the assessment file (see the module docstring)."""
     content = instrument_content(assessment.instrument)
     answers = {a.question_id: a for a in Answer.objects.filter(assessment=assessment)}
+    values = {q.key: answers[q.pk].value for q in content.questions if q.pk in answers}
     exported: dict[str, Any] = {}
     for question in content.questions:
         answer = answers.get(question.pk)
@@ -129,11 +126,11 @@ def export_assessment(assessment: Assessment) -> dict[str, Any]:
         "round": assessment.round_label,
         "round_date": assessment.round_date.isoformat(),
         "status": assessment.status,
-        "targets": {d.key: _number(assessment.target_for(d)) for d in content.domains},
+        "targets": {d.key: float(assessment.target_for(d)) for d in content.domains},
         "answers": exported,
         # Recomputed even for a submitted assessment: its stored results are the same numbers,
         # and one code path keeps export → import → export identical.
-        "results": result_to_dict(assessment.compute_results()),
+        "results": result_to_dict(assessment.compute_results(values)),
     }
 
 

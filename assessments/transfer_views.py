@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -24,19 +25,26 @@ from assessments.transfer import (
 )
 
 
+class AuthenticatedHttpRequest(HttpRequest):
+    """A request behind @login_required: its user is a real user (healthchecks' habit)."""
+
+    user: User
+
+
 def _size(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+    return f"{max(1, n // 1024)} KB"
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="Assessment file (JSON)",
         help_text=(
-            'A file saved with "Export JSON". The instrument version it uses must be loaded '
-            "here, and its site must exist in this organisation."
+            'A file saved with "Export JSON". The instrument version it uses must be loaded here.'
         ),
         error_messages={"required": "Choose an assessment file to import."},
-        widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
+        widget=forms.FileInput(attrs={"accept": ".json,application/json"}),
     )
 
     def clean_file(self) -> Any:
@@ -55,7 +63,7 @@ class ImportForm(forms.Form):
 
 @login_required
 @require_GET
-def export_json(request: HttpRequest, pk: int) -> HttpResponse:
+def export_json(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment, _ = access.get_assessment_for_user(request.user.pk, pk, "report")
     text = dumps(export_assessment(assessment))
     AuditEntry.objects.create(
@@ -67,7 +75,7 @@ def export_json(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def import_json(request: HttpRequest, slug: str) -> HttpResponse:
+def import_json(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     membership = access.get_organisation_for_user(request.user.pk, slug, "import")
     organisation = membership.organisation
     can_add_sites = access.allows(membership, "manage")

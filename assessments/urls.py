@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from assessments import admin_views, views
+from assessments import admin_views, transfer_views, views
 
 app_name = "assessments"
 
@@ -14,6 +14,7 @@ organisation_urls = [
     path("o/<slug:slug>/members/<int:pk>/", admin_views.edit_member, name="edit-member"),
     path("o/<slug:slug>/members/<int:pk>/remove/", admin_views.remove_member, name="remove-member"),
     path("o/<slug:slug>/instruments/", admin_views.instruments, name="instruments"),
+    path("o/<slug:slug>/import/", transfer_views.import_json, name="import-json"),
 ]
 
 assessment_urls = [
@@ -25,6 +26,7 @@ assessment_urls = [
     path("a/<int:pk>/reopen/", views.reopen, name="reopen"),
     path("a/<int:pk>/targets/", views.targets, name="targets"),
     path("a/<int:pk>/history/", views.history, name="history"),
+    path("a/<int:pk>/export.json", transfer_views.export_json, name="export-json"),
 ]
 
 urlpatterns = [

@@ -126,6 +126,7 @@ def organisation(request: HttpRequest, slug: str) -> HttpResponse:
             "rows": rows,
             "show_archived": show_archived,
             "can_manage": access.allows(membership, "manage"),
+            "can_import": access.allows(membership, "import"),
         },
     )
 

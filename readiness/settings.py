@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -150,8 +151,26 @@ AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = envint("PROXY_COUNT", 0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# The address a lockout counts: REMOTE_ADDR, or behind PROXY_COUNT trusted proxies the address
+# the outermost one saw. (django-ipware is not installed, so AXES_IPWARE_* settings would be
+# ignored; trusting X-Forwarded-For without a proxy would let anyone pick a fresh address per
+# attempt, and ignoring it behind one would lock everybody out at once.)
+PROXY_COUNT = envint("PROXY_COUNT", 1 if envbool("SECURE_PROXY_SSL_HEADER", False) else 0)
+
+
+def client_ip(request: Any) -> str:
+    from django.conf import settings
+
+    count = settings.PROXY_COUNT
+    if count > 0:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        hops = [hop.strip() for hop in forwarded if hop.strip()]
+        if len(hops) >= count:
+            return hops[-count]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+AXES_CLIENT_IP_CALLABLE = client_ip
 
 # Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER=true; SECURE_SSL_REDIRECT can be
 # turned off where the proxy already redirects.
@@ -164,6 +183,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
 if envbool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if not SECURE_SSL_REDIRECT:
+        # The deployment says its proxy redirects http to https (security.W008 suggests
+        # exactly that), so the app need not do it again.
+        SILENCED_SYSTEM_CHECKS = ["security.W008"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

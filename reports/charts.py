@@ -131,8 +131,9 @@ def domain_radar(points: Sequence[DomainPoint]) -> go.Figure:
                     "tickvals": [20, 40, 60, 80, 100],
                     "gridcolor": GRID,
                     "linecolor": GRID,
-                    "tickfont": {"size": 10},
-                    "angle": 90,
+                    "tickfont": {"size": 10, "color": "#57606a"},
+                    # Between the first two spokes, so the ticks never sit on a domain label.
+                    "angle": 90 - 180 / max(len(points), 1),
                 },
                 "angularaxis": {
                     "gridcolor": GRID,
@@ -143,7 +144,7 @@ def domain_radar(points: Sequence[DomainPoint]) -> go.Figure:
                 },
                 "bgcolor": "#ffffff",
             },
-            margin={"l": 110, "r": 110, "t": 40, "b": 40},
+            margin={"l": 120, "r": 120, "t": 70, "b": 50},
             height=SVG_HEIGHT,
         )
     )

@@ -20,6 +20,7 @@ from fractions import Fraction
 from typing import Any, Literal
 
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone
 
 from assessments.content import InstrumentContent, instrument_content
@@ -160,6 +161,58 @@ class Chart:
     svg_data_uri: str = ""
     note: str = ""
 
+    @property
+    def data_id(self) -> str:
+        return f"{self.id}-data"
+
+
+@dataclass
+class CrosswalkRow:
+    reference: gaps.ReferenceCoverage
+    cited: list[dict[str, Any]]  # {"number", "key", "gap"} per citing question
+
+    @property
+    def label(self) -> str:
+        return self.reference.label
+
+    @property
+    def status(self) -> str:
+        return self.reference.status
+
+    @property
+    def status_label(self) -> str:
+        return self.reference.status_label
+
+    @property
+    def pending(self) -> int:
+        return self.reference.pending
+
+
+@dataclass
+class CrosswalkFramework:
+    framework: gaps.FrameworkCoverage
+    rows: list[CrosswalkRow]
+
+    @property
+    def title(self) -> str:
+        return self.framework.title
+
+    @property
+    def references(self) -> tuple[gaps.ReferenceCoverage, ...]:
+        return self.framework.references
+
+    @property
+    def covered(self) -> int:
+        return self.framework.covered
+
+    @property
+    def gaps(self) -> int:
+        return self.framework.gaps
+
+    @property
+    def not_assessed(self) -> int:
+        return self.framework.not_assessed
+
 
 @dataclass
 class Report:
@@ -178,7 +231,7 @@ class Report:
     still_to_answer: list[AnswerRow]
     blockers: list[AnswerRow]
     top_gaps: list[dict[str, Any]]
-    crosswalk: list[gaps.FrameworkCoverage]
+    crosswalk: list[CrosswalkFramework]
     coverage_rule: str
     charts: list[Chart] = field(default_factory=list)
     chart_mode: str = "html"
@@ -434,7 +487,7 @@ def build_report(assessment: Assessment, *, charts_mode: ChartMode = "html") -> 
         {"gap": g, "section": section_by_key[g.key], "action": first_action.get(g.key)}
         for g in top
     ]
-    crosswalk = gaps.framework_crosswalk(
+    coverage = gaps.framework_crosswalk(
         gaps.QuestionCoverage(
             key=row.key,
             references=tuple(str(r) for r in (row.question.references or [])),
@@ -443,6 +496,26 @@ def build_report(assessment: Assessment, *, charts_mode: ChartMode = "html") -> 
         )
         for row in rows_by_key.values()
     )
+    crosswalk = [
+        CrosswalkFramework(
+            framework=framework,
+            rows=[
+                CrosswalkRow(
+                    reference=reference,
+                    cited=[
+                        {
+                            "number": rows_by_key[key].number,
+                            "key": key,
+                            "gap": key in reference.gap_questions,
+                        }
+                        for key in reference.questions
+                    ],
+                )
+                for reference in framework.references
+            ],
+        )
+        for framework in coverage
+    ]
 
     report = Report(
         assessment=assessment,
@@ -561,7 +634,15 @@ def pdf_cache_key(assessment: Assessment, *, charts_available: bool) -> str:
 
 
 def report_context(report: Report, *, pdf: bool) -> dict[str, Any]:
-    return {"report": report, "assessment": report.assessment, "pdf": pdf}
+    """Template context of the report; the logo comes from /media/ in the PDF (read from disk
+    by the PDF's URL fetcher) and from the access-checked logo view in the browser."""
+    logo_src = ""
+    if report.has_logo:
+        if pdf:
+            logo_src = report.organisation.report_logo.url
+        else:
+            logo_src = reverse("reports:branding-logo", args=[report.organisation.slug])
+    return {"report": report, "assessment": report.assessment, "pdf": pdf, "logo_src": logo_src}
 
 
 def report_pdf(assessment: Assessment, *, use_cache: bool = True, with_charts: bool = True) -> bytes:
@@ -582,9 +663,34 @@ def report_pdf(assessment: Assessment, *, use_cache: bool = True, with_charts: b
 
 
 def report_html(assessment: Assessment) -> str:
-    """The standalone HTML report (what `export_report --format html` writes)."""
+    """The gap report as one self-contained HTML file (`export_report --format html`).
+
+    The same template as the PDF, with its stylesheet, charts and logo embedded, so the file
+    opens anywhere without the app. It is a file, not a page the app serves, so the CSP's
+    ban on inline styles does not apply to it.
+    """
+    import base64
+    import re
+
+    from django.contrib.staticfiles import finders
     from django.template.loader import render_to_string
 
     report = build_report(assessment, charts_mode="svg")
-    return render_to_string("reports/pdf/gap_report.html", report_context(report, pdf=True))
-
+    context = report_context(report, pdf=True)
+    if report.has_logo:
+        logo = report.organisation.report_logo
+        try:
+            with logo.storage.open(logo.name, "rb") as handle:
+                encoded = base64.b64encode(handle.read()).decode("ascii")
+            context["logo_src"] = f"data:image/png;base64,{encoded}"
+        except FileNotFoundError:
+            context["logo_src"] = ""
+    html = render_to_string("reports/pdf/gap_report.html", context)
+    css_path = finders.find("css/print.css")
+    css = open(css_path, encoding="utf-8").read() if isinstance(css_path, str) else ""
+    return re.sub(
+        r'<link rel="stylesheet" href="[^"]*print[^"]*\.css">',
+        lambda _: "<style>" + css.replace("</", "<\\/") + "</style>",
+        html,
+        count=1,
+    )

@@ -9,4 +9,8 @@ app_name = "reports"
 urlpatterns = [
     path("o/<slug:slug>/compare/", views.compare, name="compare"),
     path("o/<slug:slug>/branding/", views.branding, name="branding"),
+    path("o/<slug:slug>/branding/logo/", views.branding_logo, name="branding-logo"),
+    path("a/<int:pk>/results/", views.results, name="results"),
+    path("a/<int:pk>/report/", views.gap_report, name="gap-report"),
+    path("a/<int:pk>/report.pdf", views.gap_report_pdf, name="gap-report-pdf"),
 ]

@@ -1,11 +1,117 @@
+"""Results page, gap report (HTML and PDF) and report branding."""
+
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+import re
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET, require_http_methods
+
+from assessments import access
+from assessments.models import Assessment, AuditEntry
+from reports.forms import BrandingForm
+from reports.report import build_report, report_context, report_pdf
+
+
+def _record(request: HttpRequest, assessment: Assessment, action: str, subject: str) -> None:
+    """Reads of results and reports are audited too (one insert)."""
+    AuditEntry.objects.create(
+        assessment=assessment, user=request.user, action=action, subject=subject
+    )
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # Reports hold patient-safety findings: never kept by shared caches or the back button.
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def compare(request: HttpRequest, slug: str) -> HttpResponse:
     raise Http404
 
 
+@login_required
+@require_GET
+def results(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment, membership = access.get_assessment_for_user(request.user.pk, pk, "report")
+    report = build_report(assessment, charts_mode="html")
+    _record(request, assessment, AuditEntry.Action.VIEWED, "results")
+    context = {"current_membership": membership, **report_context(report, pdf=False)}
+    return _private(render(request, "reports/results.html", context))
+
+
+@login_required
+@require_GET
+def gap_report(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment, membership = access.get_assessment_for_user(request.user.pk, pk, "report")
+    report = build_report(assessment, charts_mode="html")
+    _record(request, assessment, AuditEntry.Action.VIEWED, "report-html")
+    context = {"current_membership": membership, **report_context(report, pdf=False)}
+    return _private(render(request, "reports/gap_report.html", context))
+
+
+def pdf_filename(assessment: Assessment) -> str:
+    raw = f"gap-report-{assessment.site.name}-{assessment.round_label}"
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", raw).strip("-").lower()[:120] + ".pdf"
+
+
+@login_required
+@require_GET
+def gap_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment, _ = access.get_assessment_for_user(request.user.pk, pk, "report")
+    data = report_pdf(assessment)
+    _record(request, assessment, AuditEntry.Action.EXPORTED, "report-pdf")
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(assessment)}"'
+    return _private(response)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def branding(request: HttpRequest, slug: str) -> HttpResponse:
-    raise Http404
+    membership = access.get_organisation_for_user(request.user.pk, slug, "brand")
+    organisation = membership.organisation
+    old_logo = organisation.report_logo.name if organisation.report_logo else ""
+    form = BrandingForm(instance=organisation)
+    status = 200
+    if request.method == "POST":
+        form = BrandingForm(request.POST, request.FILES, instance=organisation)
+        if form.is_valid():
+            organisation = form.save()
+            new_logo = organisation.report_logo.name if organisation.report_logo else ""
+            if old_logo and old_logo != new_logo:
+                # Replaced or cleared: the old file is no longer referenced anywhere.
+                organisation.report_logo.storage.delete(old_logo)
+            messages.success(request, "Report branding saved. New reports show it.")
+            return redirect("reports:branding", organisation.slug)
+        status = 422
+        messages.error(request, "The branding was not saved: see the messages below.")
+        # A rejected form must not show the rejected upload as the current logo.
+        organisation.refresh_from_db(fields=["report_title", "report_logo", "report_signoff"])
+    return render(
+        request,
+        "reports/branding.html",
+        {"current_membership": membership, "organisation": organisation, "form": form},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def branding_logo(request: HttpRequest, slug: str) -> HttpResponse:
+    """The organisation's logo, for its members only (media files are not served publicly)."""
+    membership = access.get_organisation_for_user(request.user.pk, slug, "view")
+    logo = membership.organisation.report_logo
+    if not logo:
+        raise Http404
+    try:
+        handle = logo.storage.open(logo.name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/png")
+    patch_cache_control(response, private=True, max_age=300)
+    return response

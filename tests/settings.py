@@ -22,3 +22,11 @@ SECURE = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 STATIC_ROOT = os.path.join(BASE_DIR, "staticfiles")
+
+# A file, not the shared-cache in-memory database: SQLite's shared cache fails concurrent
+# writers at once ("table is locked") instead of waiting, which the concurrency and browser
+# tests need to exercise the real locking.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"readiness-test-{os.getpid()}.sqlite3")
+    }

@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.urls import reverse
+
+from assessments import demo
+from assessments.models import (
+    Answer,
+    Assessment,
+    AuditEntry,
+    DomainResult,
+    Instrument,
+    Membership,
+    Organisation,
+    Site,
+)
+from assessments.scoring import NA
+
+pytestmark = pytest.mark.django_db
+
+MODELS = (Organisation, Site, Membership, Membership.sites.through, Instrument, Assessment,
+          Answer, AuditEntry, DomainResult)
+
+
+def _counts() -> dict[str, int]:
+    counts = {model.__name__: model.objects.count() for model in MODELS}
+    counts["User"] = get_user_model().objects.count()
+    return counts
+
+
+@pytest.fixture
+def seeded() -> demo.SeedSummary:
+    return demo.seed_demo()
+
+
+def _riverbend_assessments() -> list[Assessment]:
+    return list(
+        Assessment.objects.filter(site__organisation__name=demo.RIVERBEND).select_related(
+            "site", "instrument"
+        )
+    )
+
+
+def test_seeding_twice_changes_nothing(seeded):
+    before = _counts()
+    second = demo.seed_demo()
+    assert _counts() == before
+    assert second.users_created == 0
+    assert second.assessments_created == 0
+    assert str(second) == "Demo data already present: nothing changed."
+    assert before["Assessment"] == seeded.assessments_created == 2 * len(demo.SITES)
+
+
+def test_the_command_prints_the_logins_on_every_run(db):
+    for _ in range(2):
+        out = StringIO()
+        call_command("seed_demo", stdout=out)
+        for login in demo.LOGINS:
+            assert f"{login.username}  " in out.getvalue()
+            assert login.password in out.getvalue()
+    assert "nothing changed" in out.getvalue()
+
+
+@pytest.mark.parametrize("login", demo.LOGINS, ids=lambda login: login.username)
+def test_each_demo_login_can_sign_in(seeded, client, login):
+    response = client.post(
+        reverse("login"), {"username": login.username, "password": login.password}
+    )
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(
+        get_user_model().objects.get(username=login.username).pk
+    )
+
+
+def test_a_changed_demo_password_is_put_back(seeded):
+    admin = get_user_model().objects.get(username=demo.ADMIN)
+    admin.set_password("something-else-entirely")
+    admin.save()
+    demo.seed_demo()
+    admin.refresh_from_db()
+    assert admin.check_password(demo.LOGINS[0].password)
+
+
+def test_the_people_have_the_roles_the_logins_promise(seeded):
+    User = get_user_model()
+    admin = User.objects.get(username=demo.ADMIN)
+    assert admin.is_staff and admin.is_superuser
+    roles = {
+        (m.user.username, m.organisation.name): m.role
+        for m in Membership.objects.select_related("user", "organisation")
+    }
+    assert roles[(demo.ADMIN, demo.RIVERBEND)] == Membership.Role.ORG_ADMIN
+    assert roles[(demo.CONSULTANT, demo.RIVERBEND)] == Membership.Role.CONSULTANT
+    assert roles[(demo.CONSULTANT, demo.LAKESIDE)] == Membership.Role.CONSULTANT
+    assert roles[(demo.VIEWER, demo.RIVERBEND)] == Membership.Role.VIEWER
+    site_admin = Membership.objects.get(user__username=demo.SITE_ADMIN)
+    assert site_admin.role == Membership.Role.SITE_ADMIN
+    assert [s.name for s in site_admin.sites.all()] == ["Eastside Community Clinic"]
+    for username in demo.COLLEAGUES:
+        assert not User.objects.get(username=username).has_usable_password()
+
+
+def test_the_demo_has_sites_of_several_kinds_with_two_rounds_each(seeded):
+    sites = Site.objects.filter(organisation__name=demo.RIVERBEND)
+    assert sites.count() >= 5
+    assert {s.kind for s in sites} >= {"hospital", "clinic", "practice", "mental_health"}
+    for site in sites:
+        rounds = sorted(a.round_label for a in site.assessments.all())
+        assert rounds == ["2025 autumn", "2026 spring"]
+        slugs = {a.instrument.slug for a in site.assessments.all()}
+        expected = "mental-health-ai" if site.kind == Site.Kind.MENTAL_HEALTH else "clinical-ai"
+        assert slugs == {expected}
+    lakeside = Site.objects.get(organisation__name=demo.LAKESIDE)
+    assert lakeside.kind == Site.Kind.MENTAL_HEALTH
+
+
+def test_submitted_rounds_have_stored_results_and_spring_has_drafts_and_a_reopened_one(seeded):
+    assessments = _riverbend_assessments()
+    statuses = Counter((a.round_label, a.status) for a in assessments)
+    sites = len(demo.SITES) - 1  # Lakeside is the other organisation
+    assert statuses[("2025 autumn", "submitted")] == sites
+    assert statuses[("2026 spring", "draft")] in (1, 2)
+    assert statuses[("2026 spring", "reopened")] == 1
+    assert statuses[("2026 spring", "submitted")] > sites / 2
+    for assessment in assessments:
+        stored = DomainResult.objects.filter(assessment=assessment).count()
+        if assessment.status == Assessment.Status.DRAFT:
+            assert stored == 0
+            assert assessment.result_score is None
+            assert 0 < assessment.answers.count() < len(assessment.instrument.spec().questions)
+        else:
+            assert stored == assessment.instrument.domains.count()
+            assert assessment.result_score is not None
+            assert assessment.submitted_at is not None
+
+
+def test_the_answers_differ_by_site_and_round_like_real_ones(seeded):
+    scores = {
+        (a.site.name, a.round_label): a.result_score
+        for a in _riverbend_assessments()
+        if a.result_score is not None
+    }
+    hospital = scores[("Riverbend General Hospital", "2026 spring")]
+    rural = scores[("Pine Valley Rural Clinic", "2026 spring")]
+    assert hospital > rural + 30
+    # One site improves between the rounds and one slips.
+    assert rural > scores[("Pine Valley Rural Clinic", "2025 autumn")]
+    assert (scores[("Northgate Urgent Care", "2026 spring")]
+            < scores[("Northgate Urgent Care", "2025 autumn")])
+    assert len(set(scores.values())) == len(scores)
+    verdicts = {a.result_verdict for a in _riverbend_assessments() if a.result_verdict}
+    assert verdicts == {"Ready", "Conditionally ready", "Not ready"}
+
+    answers = list(Answer.objects.select_related("question"))
+    values = Counter(a.value for a in answers if a.question.type == "scale")
+    assert len(values) == 5  # every level of the scale is used
+    assert any(a.value == NA for a in answers)
+    with_comment = sum(1 for a in answers if a.comment) / len(answers)
+    with_evidence = sum(1 for a in answers if a.evidence) / len(answers)
+    assert 0.1 < with_comment < 0.6
+    assert 0.05 < with_evidence < 0.5
+    assert any("BAA signed" in a.evidence for a in answers)
+    # Follow-up questions are answered where their condition holds.
+    assert any(a.question.show_if_question for a in answers)
+    assert len({a.answered_by_id for a in answers}) >= 4
+
+
+def test_every_answer_has_an_audit_entry_dated_in_its_round(seeded):
+    for assessment in _riverbend_assessments():
+        entries = AuditEntry.objects.filter(
+            assessment=assessment, action=AuditEntry.Action.ANSWER
+        )
+        assert entries.count() >= assessment.answers.count()
+        first, last = assessment.round_date.replace(day=1), assessment.round_date
+        for entry in entries:
+            assert entry.at.date() >= first.replace(month=first.month - 2)
+            assert entry.at.date() <= last.replace(month=last.month + 1)
+
+
+def test_the_site_admins_draft_resumes_where_it_was_left(seeded):
+    draft = Assessment.objects.get(
+        site__name="Eastside Community Clinic", round_label="2026 spring"
+    )
+    assert draft.status == Assessment.Status.DRAFT
+    assert draft.last_domain_key
+    keys = [d.key for d in draft.instrument.spec().domains]
+    assert 0 < keys.index(draft.last_domain_key) < len(keys) - 1
+
+
+def test_format_logins_lists_every_login_on_its_own_line():
+    lines = demo.format_logins().splitlines()
+    for login in demo.LOGINS:
+        assert sum(login.username in line and login.password in line for line in lines) == 1

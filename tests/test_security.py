@@ -1,0 +1,518 @@
+"""Security settings, headers, the strict CSP's promise (no inline code), login rate limit, escaping."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import secrets
+import subprocess
+import sys
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from assessments.models import Assessment, Membership
+from assessments.services import (
+    AnswerChange,
+    answers_save,
+    assessment_create,
+    assessment_submit,
+)
+from tests import factories
+from tests.conftest import World
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SCRIPT = "<script>alert(1)</script>"
+IMG = '<img src=x onerror="alert(2)">'
+PASSWORD = "pw-Secret-123"  # tests/factories.make_user
+
+
+# --- manage.py check --deploy ---------------------------------------------------------------
+
+
+def _production_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SECURE"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="readiness.settings",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="x.example",
+        SECURE_SSL_REDIRECT="true",
+        SECURE_HSTS_SECONDS="31536000",
+        SECURE_HSTS_PRELOAD="true",
+        DATABASE_URL="sqlite:////tmp/x.sqlite3",
+    )
+    env.update(extra)
+    return env
+
+
+def _check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param({}, id="direct"),
+        pytest.param({"SECURE_PROXY_SSL_HEADER": "true"}, id="behind-proxy"),
+        pytest.param(
+            {"SECURE_PROXY_SSL_HEADER": "true", "SECURE_SSL_REDIRECT": "false"},
+            id="behind-proxy-that-redirects",
+        ),
+    ],
+)
+def test_check_deploy_gives_no_warning_with_production_values(extra):
+    result = _check_deploy(_production_env(**extra))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNING" not in result.stderr
+
+
+def test_check_deploy_still_warns_about_a_development_secret_key():
+    # Proves the check above can fail: the development defaults are flagged.
+    env = _production_env()
+    del env["SECRET_KEY"]
+    result = _check_deploy(env)
+    assert result.returncode != 0
+    assert "security.W009" in result.stderr
+
+
+def test_production_settings_are_secure():
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT,"
+        " s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER, s.SESSION_COOKIE_AGE, s.PROXY_COUNT)"
+    )
+    env = _production_env(SECURE_PROXY_SSL_HEADER="true", SESSION_TIMEOUT_MINUTES="10")
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup();" + code],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "True", "True", "True", "31536000", "('HTTP_X_FORWARDED_PROTO',", "'https')", "600", "1",
+    ]
+
+
+# --- headers ----------------------------------------------------------------------------------
+
+
+def _csp(response: Any) -> dict[str, list[str]]:
+    header = response.headers.get("Content-Security-Policy", "")
+    directives: dict[str, list[str]] = {}
+    for part in header.split(";"):
+        words = part.split()
+        if words:
+            directives[words[0]] = words[1:]
+    return directives
+
+
+def _assert_security_headers(response: Any) -> None:
+    csp = _csp(response)
+    assert csp, f"no Content-Security-Policy on {response.request['PATH_INFO']}"
+    for directive in ("script-src", "style-src"):
+        sources = csp.get(directive) or csp["default-src"]
+        assert "'unsafe-inline'" not in sources, (directive, sources)
+        assert "'unsafe-eval'" not in sources, (directive, sources)
+        assert "*" not in sources and "https:" not in sources and "data:" not in sources
+    assert csp["default-src"] == ["'self'"]
+    assert csp.get("object-src") == ["'none'"]
+    assert csp.get("frame-ancestors") == ["'none'"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] in {"same-origin", "no-referrer", "strict-origin"}
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_pages_carry_a_strict_csp_and_the_security_headers(world):
+    assessment = factories.make_assessment(world.clinic, world.instrument)
+    client = Client()
+    _assert_security_headers(client.get(reverse("login")))
+    _assert_security_headers(client.get("/no-such-page/"))
+    client.force_login(world.alice)
+    _assert_security_headers(client.get(reverse("assessments:organisation", args=[world.org.slug])))
+    _assert_security_headers(client.get(reverse("assessments:domain", args=[assessment.pk, "gov"])))
+    autosave = client.post(
+        reverse("assessments:domain", args=[assessment.pk, "gov"]),
+        {"gov.q01": "yes", "gov.q01--rev": "0"},
+        headers={"X-Autosave": "1"},
+    )
+    assert autosave.status_code == 200
+    _assert_security_headers(autosave)
+
+
+def test_session_and_csrf_cookies_are_http_only_where_possible(world):
+    client = Client()
+    response = client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 302
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert cookie["httponly"]
+    assert cookie["samesite"].lower() in {"lax", "strict"}
+
+
+# --- no inline code in any page ---------------------------------------------------------------
+
+
+class InlineCodeFinder(HTMLParser):
+    """Collects what a strict CSP would block: inline scripts, styles and event handlers."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+        self._in_inline_script = False
+        self._script_text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        line = self.getpos()[0]
+        if tag == "style":
+            self.problems.append(f"line {line}: <style> block")
+        if tag == "script":
+            kind = (attributes.get("type") or "").lower()
+            if not attributes.get("src") and kind != "application/json":
+                self._in_inline_script = True
+                self._script_text = []
+        for name, value in attrs:
+            if name == "style":
+                self.problems.append(f"line {line}: style= on <{tag}>")
+            if name.startswith("on"):
+                self.problems.append(f"line {line}: {name}= on <{tag}>")
+            if name in {"href", "src", "action", "formaction"} and (value or "").strip().lower(
+            ).startswith("javascript:"):
+                self.problems.append(f"line {line}: javascript: URL on <{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_inline_script:
+            self._script_text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._in_inline_script:
+            self._in_inline_script = False
+            text = "".join(self._script_text).strip()
+            self.problems.append(f"line {self.getpos()[0]}: inline <script> {text[:60]!r}")
+
+
+def inline_code(html: str) -> list[str]:
+    finder = InlineCodeFinder()
+    finder.feed(html)
+    finder.close()
+    return finder.problems
+
+
+def test_the_inline_code_finder_finds_what_a_strict_csp_blocks():
+    html = (
+        '<p style="color:red" onclick="x()">a</p><style>p{}</style><script>alert(1)</script>'
+        '<a href="javascript:void(0)">x</a>'
+        '<script src="/static/x.js"></script><script type="application/json">{"a": 1}</script>'
+    )
+    problems = inline_code(html)
+    assert len(problems) == 5, problems
+    assert inline_code('<script src="/static/x.js"></script><p class="x">ok</p>') == []
+
+
+@dataclass
+class Seeded:
+    world: World
+    draft: Assessment
+    submitted: Assessment
+    previous: Assessment
+
+
+def _save(assessment: Assessment, user: User, **values: str) -> None:
+    changes = []
+    for key, value in values.items():
+        answer = assessment.answers.filter(question__key=key).first()
+        changes.append(
+            AnswerChange(
+                key=key,
+                value=value,
+                comment=SCRIPT,
+                evidence=IMG,
+                base_revision=answer.revision if answer else 0,
+            )
+        )
+    outcome = answers_save(assessment=assessment, user=user, changes=changes)
+    assert not outcome.conflicts
+
+
+@pytest.fixture
+def seeded(world: World) -> Seeded:
+    """Assessments in every state, with a hostile comment and evidence note on each answer."""
+    world.clinic.name = "Clinic <b>bold</b>"
+    world.clinic.save()
+    previous = assessment_create(
+        site=world.clinic,
+        instrument=world.instrument,
+        round_label="2025 <i>autumn</i>",
+        round_date=datetime.date(2025, 10, 1),
+        user=world.alice,
+    )
+    _save(previous, world.sam, **{"gov.q01": "no", "gov.q03": "1", "ops.q01": "none"})
+    assessment_submit(assessment=previous, user=world.alice)
+    draft = assessment_create(
+        site=world.clinic,
+        instrument=world.instrument,
+        round_label="2026 spring",
+        round_date=datetime.date(2026, 3, 1),
+        user=world.alice,
+    )
+    _save(draft, world.sam, **{"gov.q01": "yes", "gov.q02": "no", "gov.q03": "2",
+                                "gov.q04": SCRIPT})
+    submitted = assessment_create(
+        site=world.hospital,
+        instrument=world.instrument,
+        round_label="2026 spring",
+        round_date=datetime.date(2026, 3, 1),
+        user=world.alice,
+    )
+    _save(submitted, world.alice, **{"gov.q01": "yes", "gov.q02": "yes", "gov.q03": "4",
+                                     "ops.q01": "all", "ops.q02": "na"})
+    assessment_submit(assessment=submitted, user=world.alice)
+    return Seeded(world=world, draft=draft, submitted=submitted, previous=previous)
+
+
+def _routes() -> list[tuple[str, str, list[str]]]:
+    """(route, name, parameters) of every URL pattern outside the Django admin."""
+    found: list[tuple[str, str, list[str]]] = []
+
+    def walk(patterns: list[Any], prefix: str, namespace: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace == "admin":
+                    continue  # Django's own admin: staff only, its templates are Django's
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+            elif isinstance(pattern, URLPattern):
+                route = prefix + str(pattern.pattern)
+                found.append((route, namespace + (pattern.name or ""),
+                              re.findall(r"<(?:\w+:)?(\w+)>", route)))
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+def _kwargs(route: str, params: list[str], seeded: Seeded, assessment: Assessment) -> dict[str, Any]:
+    """Values for a route's parameters; an unknown parameter fails the test (never skipped)."""
+    world = seeded.world
+    values: dict[str, Any] = {}
+    for param in params:
+        if param == "slug":
+            values[param] = world.org.slug
+        elif param == "key":
+            values[param] = "gov"
+        elif param == "pk" and route.startswith("a/"):
+            values[param] = assessment.pk
+        elif param == "pk" and ("sites/<int:pk>" in route):
+            values[param] = world.clinic.pk
+        elif param == "pk" and "members/<int:pk>" in route:
+            values[param] = Membership.objects.get(user=world.victor, organisation=world.org).pk
+        else:
+            pytest.fail(f"test_security._kwargs does not know how to fill {param!r} in {route!r}")
+    return values
+
+
+HTML_TYPES = ("text/html",)
+FILE_TYPES = ("application/json", "application/pdf", "text/csv", "image/",
+              "application/vnd.openxmlformats")
+
+
+def _scan(client: Client, url: str, seen: dict[str, list[str]]) -> Any:
+    response = client.get(url, follow=True)
+    assert response.status_code < 500, url
+    content_type = response.headers.get("Content-Type", "")
+    if content_type.startswith(HTML_TYPES):
+        html = response.content.decode()
+        seen[url] = inline_code(html)
+        assert "<script>alert(1)</script>" not in html, f"unescaped comment on {url}"
+        assert "<img src=x" not in html, f"unescaped evidence on {url}"
+        assert "<b>bold</b>" not in html and "<i>autumn</i>" not in html, url
+    else:
+        assert content_type.startswith(FILE_TYPES) or response.status_code == 405, (
+            url, response.status_code, content_type,
+        )
+    return response
+
+
+def test_no_page_has_inline_script_or_style(seeded, client):
+    """Every URL of the app, for each state of an assessment, as an org admin; plus error pages."""
+    world = seeded.world
+    client.force_login(world.alice)
+    seen: dict[str, list[str]] = {}
+    statuses: dict[str, int] = {}
+    for assessment in (seeded.draft, seeded.submitted, seeded.previous):
+        for route, name, params in _routes():
+            if name in {"login", "logout"}:
+                continue  # anonymous pages, below
+            url = reverse(name, kwargs=_kwargs(route, params, seeded, assessment))
+            statuses[url] = _scan(client, url, seen).status_code
+    # Pages as other people see them, and states that only appear after a POST.
+    for user in (world.victor, world.sam, world.carla):
+        other = Client()
+        other.force_login(user)
+        for url in (
+            reverse("assessments:home"),
+            reverse("assessments:organisation", args=[world.org.slug]),
+            reverse("assessments:site", args=[world.clinic.pk]),
+            reverse("assessments:detail", args=[seeded.draft.pk]),
+            reverse("assessments:domain", args=[seeded.draft.pk, "gov"]),
+        ):
+            _scan(other, url, seen)
+    domain_url = reverse("assessments:domain", args=[seeded.draft.pk, "gov"])
+    # A stale revision gives the conflict box; a bad choice gives field errors.
+    invalid = client.post(domain_url, {"gov.q03": "9", "gov.q03--rev": "1",
+                                       "gov.q01": "no", "gov.q01--rev": "0"})
+    assert invalid.status_code < 500
+    seen["domain page with errors and a conflict"] = inline_code(invalid.content.decode())
+    assert b"Choose one of the listed answers" in invalid.content
+    targets = client.post(reverse("assessments:targets", args=[seeded.draft.pk]), {"gov": "x"})
+    seen["targets with errors"] = inline_code(targets.content.decode())
+    site = client.post(reverse("assessments:site", args=[world.clinic.pk]), {"round_label": ""})
+    seen["site with errors"] = inline_code(site.content.decode())
+    anonymous = Client()
+    for url in (reverse("login"), "/no-such-page/"):
+        _scan(anonymous, url, seen)
+    login = anonymous.post(reverse("login"), {"username": "nobody", "password": "x"})
+    seen["login with errors"] = inline_code(login.content.decode())
+    outsider = Client()
+    outsider.force_login(world.oscar)
+    _scan(outsider, reverse("assessments:detail", args=[seeded.draft.pk]), seen)  # 404 page
+
+    print(statuses)
+    problems = {url: found for url, found in seen.items() if found}
+    assert problems == {}
+    # Guards against a silently empty scan: every app page was rendered.
+    ok_pages = [url for url, status in statuses.items() if status == 200]
+    assert len(ok_pages) >= 20, statuses
+
+
+def test_the_lockout_page_has_no_inline_code(world):
+    client = Client()
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "alice", "password": f"wrong{attempt}"})
+    response = client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 429
+    assert inline_code(response.content.decode()) == []
+
+
+# --- login rate limit (django-axes) -----------------------------------------------------------
+
+
+def _login(username: str, password: str, address: str, **headers: str) -> Any:
+    return Client(REMOTE_ADDR=address, **headers).post(
+        reverse("login"), {"username": username, "password": password}
+    )
+
+
+def _is_lockout(response: Any) -> bool:
+    return (
+        response.status_code == 429
+        and b"Too many failed sign-in attempts" in response.content
+        and b"Try again later" in response.content
+    )
+
+
+def _fail(attempts: list[tuple[str, str]], **headers: str) -> None:
+    """Failed logins (username, address): each is refused with the form, the last one locks."""
+    assert len(attempts) == settings.AXES_FAILURE_LIMIT
+    for number, (username, address) in enumerate(attempts, start=1):
+        response = _login(username, "wrong", address, **headers)
+        if number < len(attempts):
+            assert response.status_code == 200, number  # the form again, with its error
+            assert b"Please enter a correct username and password" in response.content
+        else:
+            assert _is_lockout(response), number
+
+
+def test_a_username_is_locked_after_the_failure_limit_even_from_new_addresses(world):
+    _fail([("alice", f"10.0.1.{n}") for n in range(settings.AXES_FAILURE_LIMIT)])
+    response = _login("alice", PASSWORD, "10.0.1.200")
+    assert _is_lockout(response)
+    assert "_auth_user_id" not in response.wsgi_request.session
+    # Someone else, from elsewhere, is not affected.
+    assert _login("victor", PASSWORD, "10.0.1.201").status_code == 302
+
+
+def test_an_address_is_locked_after_the_failure_limit_even_for_new_usernames(world):
+    _fail([(f"guess{n}", "10.0.2.7") for n in range(settings.AXES_FAILURE_LIMIT)])
+    response = _login("alice", PASSWORD, "10.0.2.7")
+    assert _is_lockout(response)
+    # The same person from another address signs in.
+    assert _login("alice", PASSWORD, "10.0.2.8").status_code == 302
+
+
+def test_a_success_before_the_limit_resets_the_count(world):
+    limit = settings.AXES_FAILURE_LIMIT
+    for _ in range(2):
+        for _attempt in range(limit - 1):
+            assert _login("alice", "wrong", "10.0.3.1").status_code == 200
+        assert _login("alice", PASSWORD, "10.0.3.1").status_code == 302
+    assert not AccessAttempt.objects.filter(username="alice", failures_since_start__gt=0).exists()
+
+
+def test_a_forged_forwarded_for_header_does_not_dodge_the_address_lock(world):
+    limit = settings.AXES_FAILURE_LIMIT
+    for attempt in range(limit - 1):
+        response = _login(f"guess{attempt}", "wrong", "10.0.4.1",
+                          HTTP_X_FORWARDED_FOR=f"192.0.2.{attempt}")
+        assert response.status_code == 200
+    response = _login("alice", "wrong", "10.0.4.1", HTTP_X_FORWARDED_FOR="192.0.2.98")
+    assert _is_lockout(response)
+    response = _login("alice", PASSWORD, "10.0.4.1", HTTP_X_FORWARDED_FOR="192.0.2.99")
+    assert _is_lockout(response)
+
+
+def test_behind_a_proxy_each_client_address_is_counted_apart(world, settings):
+    settings.PROXY_COUNT = 1
+    proxy = "10.0.5.1"
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        response = _login(f"guess{attempt}", "wrong", proxy,
+                          HTTP_X_FORWARDED_FOR=f"1.1.1.1, 203.0.113.{attempt % 2 + 7}")
+        assert response.status_code == 200
+    # The attacker alternated two addresses: neither reached the limit, nor did the proxy.
+    assert _login("alice", PASSWORD, proxy, HTTP_X_FORWARDED_FOR="203.0.113.50").status_code == 302
+    _fail([(f"more{n}", proxy) for n in range(settings.AXES_FAILURE_LIMIT)],
+          HTTP_X_FORWARDED_FOR="203.0.113.9")
+    # A forged left-most hop does not help: the proxy's own (right-most) entry counts.
+    response = _login("victor", PASSWORD, proxy, HTTP_X_FORWARDED_FOR="8.8.8.8, 203.0.113.9")
+    assert _is_lockout(response)
+    assert _login("victor", PASSWORD, proxy, HTTP_X_FORWARDED_FOR="203.0.113.10").status_code == 302
+
+
+# --- comments and evidence are escaped --------------------------------------------------------
+
+
+def test_a_hostile_comment_shows_escaped_on_the_questionnaire_and_history(world):
+    assessment = factories.make_assessment(world.clinic, world.instrument)
+    client = Client()
+    client.force_login(world.sam)
+    url = reverse("assessments:domain", args=[assessment.pk, "gov"])
+    response = client.post(
+        url,
+        {"gov.q03": "2", "gov.q03--rev": "0", "gov.q03--comment": SCRIPT,
+         "gov.q03--evidence": IMG},
+    )
+    assert response.status_code == 302
+    for page in (url, reverse("assessments:history", args=[assessment.pk])):
+        html = client.get(page).content.decode()
+        assert SCRIPT not in html, page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, page
+        assert IMG not in html, page
+        assert "&lt;img src=x onerror=" in html, page
