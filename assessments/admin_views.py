@@ -198,7 +198,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
                 form.add_error("email", f"{data['email']} already belongs to this organisation.")
             else:
                 new = added.membership
-                text = f"{_display(new.user)} ({data['email']}) added as {new.get_role_display()}."
+                text = f"{_display(new.user)} ({new.user.email}) added as {new.get_role_display()}."
                 if added.user_created:
                     text += (
                         " A new account was created without a password: they must set one "
@@ -278,6 +278,7 @@ def remove_member(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     organisation = membership.organisation
     member = _member(organisation, pk)
     name = _display(member.user)
+    is_self = member.pk == membership.pk
     last_admin = (
         member.role == Membership.Role.ORG_ADMIN
         and not Membership.objects.filter(organisation=organisation, role=member.role)
@@ -291,7 +292,7 @@ def remove_member(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             last_admin = True  # someone demoted the other admin meanwhile
         else:
             messages.success(request, f"{name} was removed from {organisation.name}.")
-            if member.pk == membership.pk:
+            if is_self:
                 return redirect("assessments:home")
             return redirect("assessments:members", organisation.slug)
     return render(
@@ -301,7 +302,7 @@ def remove_member(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "current_membership": membership,
             "organisation": organisation,
             "member": member,
-            "is_self": member.pk == membership.pk,
+            "is_self": is_self,
             "last_admin_message": LAST_ADMIN_MESSAGE.format(
                 name=name, organisation=organisation.name
             )

@@ -403,3 +403,228 @@ def svg_data_uri(svg: str) -> str:
 def stop_kaleido() -> None:
     """Close the warm browser (tests and the benchmark use it to measure a cold start)."""
     _server.stop()
+
+
+# --- comparison across sites (reports/comparison.py supplies the data) -------------------------
+
+# One colour per maturity level, as the level badges of the app (static/css/app.css).
+LEVEL_COLOURS = ("#b42318", "#b54708", "#8a6d00", "#2e7d32", "#0b5d6b")
+LEVEL_LABELS = ("1 Initial", "2 Developing", "3 Defined", "4 Managed", "5 Optimising")
+MISSING_COLOUR = "#eef1f4"
+MEDIAN_COLOUR = "#1d2733"
+
+
+def _short(text: str, width: int = 32) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def comparison_heatmap(
+    sites: Sequence[str],
+    domains: Sequence[str],
+    scores: Sequence[Sequence[float | None]],
+    levels: Sequence[Sequence[int | None]],
+    links: Sequence[str] = (),
+) -> go.Figure:
+    """Domains across, sites down: each cell coloured by maturity level, labelled with its score.
+
+    A cell without a score is grey with "—" (never drawn as 0). `links` (one per site) go in
+    customdata, for static/js/compare.js to open a site's results on click.
+    """
+    x = [wrap_label(d, 16) for d in domains]
+    y = [_short(s) for s in sites]
+    z = [[lvl if lvl is not None else None for lvl in row] for row in levels]
+    text = [
+        [
+            "" if s is None or lvl is None else f"{s:.1f} · L{lvl}"
+            for s, lvl in zip(score_row, level_row, strict=True)
+        ]
+        for score_row, level_row in zip(scores, levels, strict=True)
+    ]
+    hover = [
+        [
+            f"{site}<br>{domain}<br>"
+            + (f"score {s:.1f}, level {LEVEL_LABELS[lvl - 1]}" if s is not None and lvl else
+               "no score")
+            for domain, s, lvl in zip(domains, score_row, level_row, strict=True)
+        ]
+        for site, score_row, level_row in zip(sites, scores, levels, strict=True)
+    ]
+    custom = [[link] * len(domains) for link in links] if links else None
+    # Five bands of one flat colour each: z is the level, 1..5.
+    colourscale: list[list[Any]] = []
+    for index, colour in enumerate(LEVEL_COLOURS):
+        colourscale.append([index / 5, colour])
+        colourscale.append([(index + 1) / 5, colour])
+    fig = go.Figure()
+    fig.add_trace(
+        go.Heatmap(
+            name="Not scored",
+            x=x,
+            y=y,
+            z=[[1 if lvl is None else None for lvl in row] for row in levels],
+            text=[["—" if lvl is None else "" for lvl in row] for row in levels],
+            texttemplate="%{text}",
+            textfont={"color": INK, "size": 13},
+            colorscale=[[0, MISSING_COLOUR], [1, MISSING_COLOUR]],
+            showscale=False,
+            hovertext=hover,
+            hoverinfo="text",
+            xgap=2,
+            ygap=2,
+        )
+    )
+    fig.add_trace(
+        go.Heatmap(
+            name="Level",
+            x=x,
+            y=y,
+            z=z,
+            zmin=0.5,
+            zmax=5.5,
+            text=text,
+            texttemplate="%{text}",
+            textfont={"color": "#ffffff", "size": 12},
+            colorscale=colourscale,
+            colorbar={
+                "title": {"text": "Level"},
+                "tickvals": [1, 2, 3, 4, 5],
+                "ticktext": list(LEVEL_LABELS),
+                "thickness": 14,
+            },
+            hovertext=hover,
+            hoverinfo="text",
+            customdata=custom,
+            xgap=2,
+            ygap=2,
+        )
+    )
+    fig.update_layout(
+        **_base_layout(
+            showlegend=False,
+            xaxis={"side": "top", "tickfont": {"size": 11}, "fixedrange": True},
+            yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True,
+                   "tickfont": {"size": 12}},
+            margin={"l": 20, "r": 20, "t": 90, "b": 20},
+            height=max(260, 120 + 36 * len(sites)),
+        )
+    )
+    return fig
+
+
+@dataclass(frozen=True)
+class TrendSeries:
+    """One site's overall score per round (None where it has no submitted round)."""
+
+    label: str
+    scores: tuple[float | None, ...]
+    highlight: bool = False
+
+
+def trend_lines(
+    rounds: Sequence[str], series: Sequence[TrendSeries], median: Sequence[float | None] = ()
+) -> go.Figure:
+    """Overall score of each site across rounds, with the median of every compared site."""
+    fig = go.Figure()
+    for item in series:
+        fig.add_trace(
+            go.Scatter(
+                name=_short(item.label, 28),
+                x=list(rounds),
+                y=list(item.scores),
+                mode="lines+markers",
+                connectgaps=True,
+                line={"width": 4 if item.highlight else 2},
+                hovertemplate=f"{item.label}<br>%{{x}}: %{{y:.1f}}<extra></extra>",
+            )
+        )
+    if median:
+        fig.add_trace(
+            go.Scatter(
+                name="Median of all compared sites",
+                x=list(rounds),
+                y=list(median),
+                mode="lines+markers",
+                connectgaps=True,
+                line={"color": MEDIAN_COLOUR, "width": 3, "dash": "dash"},
+                marker={"symbol": "diamond", "size": 9},
+                hovertemplate="Median<br>%{x}: %{y:.1f}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        **_base_layout(
+            xaxis={"type": "category", "title": {"text": "Round"}, "gridcolor": GRID},
+            yaxis={"range": [0, 100], "title": {"text": "Overall score"}, "gridcolor": GRID},
+            legend={"orientation": "v", "x": 1.02, "y": 1, "xanchor": "left"},
+            margin={"l": 60, "r": 20, "t": 20, "b": 50},
+            height=420,
+        )
+    )
+    return fig
+
+
+@dataclass(frozen=True)
+class DistributionBox:
+    """The spread of one domain's scores across sites: five numbers and, if few, the points."""
+
+    label: str
+    count: int
+    minimum: float | None = None
+    q1: float | None = None
+    median: float | None = None
+    q3: float | None = None
+    maximum: float | None = None
+    points: tuple[tuple[str, float], ...] = ()
+
+
+def domain_distribution(boxes: Sequence[DistributionBox]) -> go.Figure:
+    """One box per domain (whiskers from the lowest to the highest site), sites as dots.
+
+    The quartiles come computed, so that thousands of sites cost five numbers per domain.
+    """
+    scored = [b for b in boxes if b.count]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Box(
+            name="Sites",
+            x=[wrap_label(b.label, 16) for b in scored],
+            q1=[b.q1 for b in scored],
+            median=[b.median for b in scored],
+            q3=[b.q3 for b in scored],
+            lowerfence=[b.minimum for b in scored],
+            upperfence=[b.maximum for b in scored],
+            marker={"color": SCORE_COLOUR},
+            line={"color": SCORE_COLOUR},
+            fillcolor="rgba(11, 93, 107, 0.18)",
+            boxpoints=False,
+            hoverinfo="y",
+        )
+    )
+    xs: list[str] = []
+    ys: list[float] = []
+    names: list[str] = []
+    for box in scored:
+        for name, value in box.points:
+            xs.append(wrap_label(box.label, 16))
+            ys.append(value)
+            names.append(name)
+    if xs:
+        fig.add_trace(
+            go.Scatter(
+                name="One site",
+                x=xs,
+                y=ys,
+                text=names,
+                mode="markers",
+                marker={"color": GAP_COLOUR, "size": 6, "opacity": 0.7},
+                hovertemplate="%{text}: %{y:.1f}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        **_base_layout(
+            yaxis={"range": [0, 100], "title": {"text": "Domain score"}, "gridcolor": GRID},
+            xaxis={"tickfont": {"size": 11}},
+            margin={"l": 60, "r": 20, "t": 20, "b": 60},
+            height=440,
+        )
+    )
+    return fig

@@ -131,9 +131,7 @@ def compare_options(membership: Membership) -> CompareOptions:
         versions.sort(key=lambda v: version_key(v[0]))
         title = versions[-1][1]
         total = sum(v[2] for v in versions)
-        choices.append(
-            InstrumentChoice(slug, f"{title} — all versions ({total})", slug, "", total)
-        )
+        choices.append(InstrumentChoice(slug, f"{title} — all versions ({total})", slug, "", total))
         if len(versions) > 1:
             for version, vtitle, count in versions:
                 choices.append(
@@ -637,7 +635,11 @@ def site_standing(*, site: Site, membership: Membership) -> SiteStanding | None:
         Assessment.objects.filter(site=site, status=SUBMITTED)
         .order_by("-round_date", "-pk")
         .values_list(
-            "pk", "round_label", "round_date", "instrument__slug", "instrument__title",
+            "pk",
+            "round_label",
+            "round_date",
+            "instrument__slug",
+            "instrument__title",
             "instrument_id",
         )
         .first()
@@ -743,9 +745,12 @@ def comparison_table(
     domain_rows = _domain_frame(submitted)
     domains = _domains(filters)
     blockers = domain_rows.groupby("id")["blockers"].sum()
+    domain_keys = [d.key for d in domains]
     scores = domain_rows.pivot(index="id", columns="domain_key", values="score").reindex(
-        columns=[d.key for d in domains]
+        columns=domain_keys
     )
+    # Prefixed, so that a domain called "site" or "level" cannot clash with a column.
+    scores.columns = [f"domain:{key}" for key in domain_keys]
     table = assessments.assign(
         blockers=assessments["id"].map(blockers).fillna(0).astype("int64"),
         _name=assessments["site"].str.casefold(),
@@ -758,12 +763,13 @@ def comparison_table(
         f"{d.title} ({d.key})" if d.title in duplicated else d.title for d in domains
     ]
     out: list[list[Any]] = []
-    domain_keys = [d.key for d in domains]
     for record in table.to_dict("records"):
         level = _int(record["level"])
         row: list[Any] = [
             record["site"],
-            Site.Kind(record["kind"]).label if record["kind"] in Site.Kind.values else record["kind"],
+            Site.Kind(record["kind"]).label
+            if record["kind"] in Site.Kind.values
+            else record["kind"],
             record["round_label"],
             record["round_date"],
             filters.slug,
@@ -776,7 +782,7 @@ def comparison_table(
             int(record["blockers"]),
             _float(from_tenths(record["change"])),
         ]
-        row.extend(_float(from_tenths(record[key])) for key in domain_keys)
+        row.extend(_float(from_tenths(record[f"domain:{key}"])) for key in domain_keys)
         out.append([neutralise(v) for v in row])
     return [neutralise(h) for h in headers], out
 
@@ -804,7 +810,9 @@ def export_xlsx(
     headers, rows = comparison_table(membership, filters)
     now = now or timezone.now()
     who = (user.get_full_name() or user.get_username()) if user is not None else ""
-    scores = pd.DataFrame([[_xlsx_text(v) for v in row] for row in rows], columns=range(len(headers)), dtype=object)
+    scores = pd.DataFrame(
+        [[_xlsx_text(v) for v in row] for row in rows], columns=range(len(headers)), dtype=object
+    )
     scores.columns = [_xlsx_text(h) for h in headers]
     described = [
         ("Organisation", membership.organisation.name),
@@ -826,9 +834,6 @@ def export_xlsx(
         for index, header in enumerate(headers, start=1):
             letter = sheet.cell(row=1, column=index).column_letter
             sheet.column_dimensions[letter].width = min(40, max(10, len(str(header)) + 2))
-            if index >= 7 and index != 8 and index not in (10, 12):
-                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                    cell.number_format = "0.0"
         writer.sheets["Filters"].column_dimensions["A"].width = 22
         writer.sheets["Filters"].column_dimensions["B"].width = 60
     _log_export("xlsx", membership, filters, user, len(rows))

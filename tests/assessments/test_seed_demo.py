@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import transaction
 from django.urls import reverse
 
 from assessments import demo
@@ -35,7 +38,21 @@ def _counts() -> dict[str, int]:
 
 @pytest.fixture
 def seeded() -> demo.SeedSummary:
+    # Tests that change the demo seed their own (after seeded_once has run in this module,
+    # this finds its data, which the assertions below allow for).
     return demo.seed_demo()
+
+
+@pytest.fixture(scope="module")
+def seeded_once(django_db_setup: None, django_db_blocker: Any) -> Iterator[demo.SeedSummary]:
+    """The demo seeded once for the tests that only read it, rolled back after the module.
+
+    Seeding takes about a second; each test still runs in its own savepoint inside this
+    transaction, as in Django's TestCase.setUpTestData.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield demo.seed_demo()
+        transaction.set_rollback(True)
 
 
 def _riverbend_assessments() -> list[Assessment]:
@@ -53,7 +70,7 @@ def test_seeding_twice_changes_nothing(seeded):
     assert second.users_created == 0
     assert second.assessments_created == 0
     assert str(second) == "Demo data already present: nothing changed."
-    assert before["Assessment"] == seeded.assessments_created == 2 * len(demo.SITES)
+    assert before["Assessment"] == 2 * len(demo.SITES)
 
 
 def test_the_command_prints_the_logins_on_every_run(db):
@@ -67,7 +84,7 @@ def test_the_command_prints_the_logins_on_every_run(db):
 
 
 @pytest.mark.parametrize("login", demo.LOGINS, ids=lambda login: login.username)
-def test_each_demo_login_can_sign_in(seeded, client, login):
+def test_each_demo_login_can_sign_in(seeded_once, client, login):
     response = client.post(
         reverse("login"), {"username": login.username, "password": login.password}
     )
@@ -86,7 +103,7 @@ def test_a_changed_demo_password_is_put_back(seeded):
     assert admin.check_password(demo.LOGINS[0].password)
 
 
-def test_the_people_have_the_roles_the_logins_promise(seeded):
+def test_the_people_have_the_roles_the_logins_promise(seeded_once):
     User = get_user_model()
     admin = User.objects.get(username=demo.ADMIN)
     assert admin.is_staff and admin.is_superuser
@@ -105,7 +122,7 @@ def test_the_people_have_the_roles_the_logins_promise(seeded):
         assert not User.objects.get(username=username).has_usable_password()
 
 
-def test_the_demo_has_sites_of_several_kinds_with_two_rounds_each(seeded):
+def test_the_demo_has_sites_of_several_kinds_with_two_rounds_each(seeded_once):
     sites = Site.objects.filter(organisation__name=demo.RIVERBEND)
     assert sites.count() >= 5
     assert {s.kind for s in sites} >= {"hospital", "clinic", "practice", "mental_health"}
@@ -119,7 +136,7 @@ def test_the_demo_has_sites_of_several_kinds_with_two_rounds_each(seeded):
     assert lakeside.kind == Site.Kind.MENTAL_HEALTH
 
 
-def test_submitted_rounds_have_stored_results_and_spring_has_drafts_and_a_reopened_one(seeded):
+def test_submitted_rounds_have_stored_results_and_spring_has_drafts_and_a_reopened_one(seeded_once):
     assessments = _riverbend_assessments()
     statuses = Counter((a.round_label, a.status) for a in assessments)
     sites = len(demo.SITES) - 1  # Lakeside is the other organisation
@@ -139,7 +156,7 @@ def test_submitted_rounds_have_stored_results_and_spring_has_drafts_and_a_reopen
             assert assessment.submitted_at is not None
 
 
-def test_the_answers_differ_by_site_and_round_like_real_ones(seeded):
+def test_the_answers_differ_by_site_and_round_like_real_ones(seeded_once):
     scores = {
         (a.site.name, a.round_label): a.result_score
         for a in _riverbend_assessments()
@@ -157,8 +174,8 @@ def test_the_answers_differ_by_site_and_round_like_real_ones(seeded):
     assert verdicts == {"Ready", "Conditionally ready", "Not ready"}
 
     answers = list(Answer.objects.select_related("question"))
-    values = Counter(a.value for a in answers if a.question.type == "scale")
-    assert len(values) == 5  # every level of the scale is used
+    values = {a.value for a in answers if a.question.type == "scale"}
+    assert values >= {"0", "1", "2", "3", "4"}  # every level of the scale is used
     assert any(a.value == NA for a in answers)
     with_comment = sum(1 for a in answers if a.comment) / len(answers)
     with_evidence = sum(1 for a in answers if a.evidence) / len(answers)
@@ -170,19 +187,18 @@ def test_the_answers_differ_by_site_and_round_like_real_ones(seeded):
     assert len({a.answered_by_id for a in answers}) >= 4
 
 
-def test_every_answer_has_an_audit_entry_dated_in_its_round(seeded):
+def test_every_answer_has_an_audit_entry_dated_in_its_round(seeded_once):
     for assessment in _riverbend_assessments():
         entries = AuditEntry.objects.filter(
             assessment=assessment, action=AuditEntry.Action.ANSWER
         )
         assert entries.count() >= assessment.answers.count()
-        first, last = assessment.round_date.replace(day=1), assessment.round_date
         for entry in entries:
-            assert entry.at.date() >= first.replace(month=first.month - 2)
-            assert entry.at.date() <= last.replace(month=last.month + 1)
+            days = (entry.at.date() - assessment.round_date).days
+            assert -45 < days < 30
 
 
-def test_the_site_admins_draft_resumes_where_it_was_left(seeded):
+def test_the_site_admins_draft_resumes_where_it_was_left(seeded_once):
     draft = Assessment.objects.get(
         site__name="Eastside Community Clinic", round_label="2026 spring"
     )

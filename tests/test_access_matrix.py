@@ -1,0 +1,203 @@
+"""Every URL × every role, generated from the URL configuration.
+
+A URL added without an entry in MATRIX makes `test_every_url_has_an_entry` fail, so the
+access rules of a new page are always decided and tested. An object of another
+organisation is always a 404, whoever asks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from assessments.models import Membership
+from assessments.services import AnswerChange, answers_save, assessment_submit
+from tests import factories
+
+# Personas (issue 6): anonymous, a viewer, a site admin of another site, a consultant of
+# another organisation, and an org admin.
+PERSONAS = ("anonymous", "viewer", "other_site_admin", "other_org_consultant", "org_admin")
+
+OK, REDIRECT, FORBIDDEN, NOT_FOUND = 200, 302, 403, 404
+
+
+@dataclass(frozen=True)
+class Entry:
+    target: str  # which object the URL is about: see _kwargs
+    expected: tuple[int, int, int, int]  # viewer, other site admin, other-org consultant, org admin
+    method: str = "get"
+    public: bool = False  # reachable without logging in
+
+
+def _view(ok: int = OK, *, target: str, method: str = "get") -> Entry:
+    """A page about one site's data: the site admin of another site gets a 404."""
+    return Entry(target, (ok, NOT_FOUND, NOT_FOUND, ok), method)
+
+
+def _edit(ok: int = OK, *, target: str, method: str = "get") -> Entry:
+    """A change to one site's data: viewers are refused, other sites are invisible."""
+    return Entry(target, (FORBIDDEN, NOT_FOUND, NOT_FOUND, ok), method)
+
+
+def _org_view(ok: int = OK) -> Entry:
+    return Entry("org", (ok, ok, NOT_FOUND, ok))
+
+
+def _org_admin(ok: int = OK, *, target: str = "org", method: str = "get") -> Entry:
+    return Entry(target, (FORBIDDEN, FORBIDDEN, NOT_FOUND, ok), method)
+
+
+MATRIX: dict[str, Entry] = {
+    "login": Entry("none", (REDIRECT, REDIRECT, REDIRECT, REDIRECT), public=True),
+    "logout": Entry("none", (REDIRECT, REDIRECT, REDIRECT, REDIRECT), method="post", public=True),
+    "assessments:home": Entry("none", (REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
+    "assessments:organisation": _org_view(),
+    "assessments:manage-sites": _org_admin(),
+    "assessments:edit-site": _org_admin(target="org-site"),
+    "assessments:members": _org_admin(),
+    "assessments:edit-member": _org_admin(target="org-member"),
+    "assessments:remove-member": _org_admin(target="org-member"),
+    "assessments:instruments": _org_admin(),
+    "assessments:import-json": _org_admin(),
+    "assessments:site": _view(target="site"),
+    "assessments:detail": _view(target="draft"),
+    "assessments:take": _view(REDIRECT, target="draft"),
+    "assessments:domain": _view(target="draft-domain"),
+    "assessments:confirm-carried": _edit(REDIRECT, target="draft-domain", method="post"),
+    "assessments:submit": _edit(target="draft"),
+    "assessments:reopen": Entry("submitted", (FORBIDDEN, NOT_FOUND, NOT_FOUND, REDIRECT), "post"),
+    "assessments:targets": _edit(target="draft"),
+    "assessments:history": _view(target="submitted"),
+    "assessments:export-json": _view(target="submitted"),
+    "reports:compare": _org_view(),
+    "reports:branding": Entry("org", (FORBIDDEN, FORBIDDEN, NOT_FOUND, OK)),
+    "reports:branding-logo": Entry("org", (OK, OK, NOT_FOUND, OK)),
+    "reports:results": _view(target="submitted"),
+    "reports:gap-report": _view(target="submitted"),
+    "reports:gap-report-pdf": _view(target="submitted"),
+}
+
+
+def _names(patterns: list[Any], namespace: str = "") -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue  # Django's admin has its own staff-only checks
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_url_has_an_entry():
+    names = set(_names(get_resolver().url_patterns))
+    assert names - set(MATRIX) == set(), "add the new URLs to MATRIX"
+    assert set(MATRIX) - names == set(), "remove URLs that no longer exist"
+
+
+@pytest.fixture
+def objects(world) -> dict[str, Any]:
+    """The objects URLs are about, in Northside (``own``) and in Other Org (``other``)."""
+    Role = Membership.Role
+    other_site_admin = factories.make_user("hank")
+    factories.make_membership(other_site_admin, world.org, Role.SITE_ADMIN, sites=[world.hospital])
+    other_consultant = factories.make_user("cody")
+    factories.make_membership(other_consultant, world.other_org, Role.CONSULTANT)
+    factories.make_site(world.org, "Northside Logo Test")
+    world.org.report_logo = "logos/test.png"
+    world.other_org.report_logo = "logos/test.png"
+
+    def assessments_at(site, user):
+        draft = factories.make_assessment(site, world.instrument, round_label="2026 spring")
+        submitted = factories.make_assessment(site, world.instrument, round_label="2025 autumn")
+        answers_save(assessment=submitted, user=user,
+                     changes=[AnswerChange(key="gov.q03", value="2")])
+        assessment_submit(assessment=submitted, user=user)
+        return draft, submitted
+
+    own_draft, own_submitted = assessments_at(world.clinic, world.alice)
+    other_draft, other_submitted = assessments_at(world.other_site, world.oscar)
+    return {
+        "users": {
+            "viewer": world.victor,
+            "other_site_admin": other_site_admin,
+            "other_org_consultant": other_consultant,
+            "org_admin": world.alice,
+        },
+        "own": {
+            "org": world.org,
+            "site": world.clinic,
+            "member": world.victor.memberships.get(),
+            "draft": own_draft,
+            "submitted": own_submitted,
+        },
+        "other": {
+            "org": world.other_org,
+            "site": world.other_site,
+            "member": world.oscar.memberships.get(),
+            "draft": other_draft,
+            "submitted": other_submitted,
+        },
+    }
+
+
+def _kwargs(target: str, objs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "none": {},
+        "org": {"slug": objs["org"].slug},
+        "org-site": {"slug": objs["org"].slug, "pk": objs["site"].pk},
+        "org-member": {"slug": objs["org"].slug, "pk": objs["member"].pk},
+        "site": {"pk": objs["site"].pk},
+        "draft": {"pk": objs["draft"].pk},
+        "draft-domain": {"pk": objs["draft"].pk, "key": "gov"},
+        "submitted": {"pk": objs["submitted"].pk},
+    }[target]
+
+
+def _request(user, entry: Entry, url: str) -> int:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return getattr(client, entry.method)(url).status_code
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_each_role_gets_what_it_should(objects, name, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "logos").mkdir()
+    (tmp_path / "logos" / "test.png").write_bytes(
+        bytes.fromhex(
+            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+            "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+        )
+    )
+    for org in (objects["own"]["org"], objects["other"]["org"]):
+        org.save(update_fields=["report_logo"])
+    entry = MATRIX[name]
+    url = reverse(name, kwargs=_kwargs(entry.target, objects["own"]))
+    anonymous = _request(None, entry, url)
+    if entry.public:
+        assert anonymous < 400, (name, "anonymous", anonymous)
+    else:
+        assert anonymous == REDIRECT, (name, "anonymous", anonymous)
+    for persona, expected in zip(PERSONAS[1:], entry.expected, strict=True):
+        status = _request(objects["users"][persona], entry, url)
+        assert status == expected, (name, persona, status)
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n, e in MATRIX.items() if e.target not in {"none"})
+)
+def test_an_object_of_another_organisation_is_always_a_404(objects, name):
+    entry = MATRIX[name]
+    url = reverse(name, kwargs=_kwargs(entry.target, objects["other"]))
+    for persona in PERSONAS[1:]:
+        status = _request(objects["users"][persona], entry, url)
+        if persona == "other_org_consultant":
+            continue  # that organisation is theirs
+        assert status == NOT_FOUND, (name, persona, status)
