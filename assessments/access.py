@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
-from assessments.models import Assessment, Membership, Organisation, Site
+from assessments.models import Assessment, Membership, Site
 
 Role = Membership.Role
 

@@ -110,8 +110,14 @@ class MembershipAdmin(admin.ModelAdmin):
         self, db_field: Any, request: HttpRequest, **kwargs: Any
     ) -> forms.ModelMultipleChoiceField | None:
         if db_field.name == "sites":
-            kwargs["queryset"] = Site.objects.select_related("organisation")
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+            kwargs["queryset"] = Site.objects.select_related("organisation").order_by(
+                "organisation__name", "name"
+            )
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.name == "sites":
+            # Two organisations may both have a "Main Clinic": say whose each one is.
+            field.label_from_instance = lambda site: f"{site.organisation} · {site.name}"  # type: ignore[method-assign]
+        return field
 
 
 # --- instrument content: loaded from files ----------------------------------------------------

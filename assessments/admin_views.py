@@ -7,7 +7,7 @@ or membership is a 404 like any other unknown id.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -55,8 +55,14 @@ LAST_ADMIN_MESSAGE = (
 )
 
 
+def _organisation_admin(request: HttpRequest, slug: str) -> Membership:
+    """The requester's membership of `slug`: 404 if they have none, 403 unless org admin."""
+    # login_required runs first, so the user has a pk.
+    return access.get_organisation_for_user(cast(int, request.user.pk), slug, "manage")
+
+
 def _display(user: Any) -> str:
-    return user.get_full_name() or user.get_username()
+    return str(user.get_full_name() or user.get_username())
 
 
 def _size(n: int) -> str:
@@ -87,7 +93,7 @@ def _member(organisation: Organisation, pk: int) -> Membership:
 @login_required
 @require_http_methods(["GET", "POST"])
 def manage_sites(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = access.get_organisation_for_user(request.user.pk, slug, "manage")
+    membership = _organisation_admin(request, slug)
     organisation = membership.organisation
     form = SiteForm(organisation=organisation)
     if request.method == "POST":
@@ -130,7 +136,7 @@ def manage_sites(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit_site(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Rename a site or change its kind; POST action=archive|restore flips the archive flag."""
-    membership = access.get_organisation_for_user(request.user.pk, slug, "manage")
+    membership = _organisation_admin(request, slug)
     organisation = membership.organisation
     site = _site(organisation, pk)
     form = SiteForm(organisation=organisation, site=site)
@@ -178,7 +184,7 @@ def edit_site(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def members(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = access.get_organisation_for_user(request.user.pk, slug, "manage")
+    membership = _organisation_admin(request, slug)
     organisation = membership.organisation
     form = MemberAddForm(organisation=organisation)
     if request.method == "POST":
@@ -230,7 +236,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_member(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    membership = access.get_organisation_for_user(request.user.pk, slug, "manage")
+    membership = _organisation_admin(request, slug)
     organisation = membership.organisation
     member = _member(organisation, pk)
     form = MemberEditForm(membership=member)
@@ -274,7 +280,7 @@ def edit_member(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def remove_member(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST removes the membership (the account stays)."""
-    membership = access.get_organisation_for_user(request.user.pk, slug, "manage")
+    membership = _organisation_admin(request, slug)
     organisation = membership.organisation
     member = _member(organisation, pk)
     name = _display(member.user)
@@ -348,7 +354,7 @@ def _instrument_rows(organisation: Organisation) -> list[dict[str, Any]]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def instruments(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = access.get_organisation_for_user(request.user.pk, slug, "manage")
+    membership = _organisation_admin(request, slug)
     organisation = membership.organisation
     form = InstrumentUploadForm()
     if request.method == "POST":

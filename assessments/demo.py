@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
 
@@ -414,7 +414,7 @@ HIGH_COMMENTS = (
 )
 COMMENTS = {"low": LOW_COMMENTS, "mid": MID_COMMENTS, "high": HIGH_COMMENTS}
 
-EVIDENCE = {
+EVIDENCE: dict[str, dict[str, tuple[str, ...]]] = {
     "clinical-ai": {
         "access": (
             "AI tool inventory: IT asset register, tab 'AI'",
@@ -517,22 +517,28 @@ def seed_demo() -> SeedSummary:
             RIVERBEND: _organisation(RIVERBEND, "riverbend-health-network"),
             LAKESIDE: _organisation(LAKESIDE, "lakeside-counselling"),
         }
-        sites = {
-            plan.name: _site(organisations[plan.organisation], plan) for plan in SITES
-        }
+        sites = {plan.name: _site(organisations[plan.organisation], plan) for plan in SITES}
         riverbend, lakeside = organisations[RIVERBEND], organisations[LAKESIDE]
         _membership(users[ADMIN], riverbend, Role.ORG_ADMIN)
         _membership(users[CONSULTANT], riverbend, Role.CONSULTANT)
         _membership(users[CONSULTANT], lakeside, Role.CONSULTANT)
         _membership(users[VIEWER], riverbend, Role.VIEWER)
-        _membership(users[SITE_ADMIN], riverbend, Role.SITE_ADMIN,
-                    [sites["Eastside Community Clinic"]])
-        _membership(users[PRIYA], riverbend, Role.SITE_ADMIN,
-                    [sites["Riverbend General Hospital"]])
-        _membership(users[TOM], riverbend, Role.SITE_ADMIN,
-                    [sites["Pine Valley Rural Clinic"], sites["Northgate Urgent Care"]])
-        _membership(users[HANNAH], riverbend, Role.SITE_ADMIN,
-                    [sites["Maple Street Family Practice"], sites["Riverbend Behavioral Health"]])
+        _membership(
+            users[SITE_ADMIN], riverbend, Role.SITE_ADMIN, [sites["Eastside Community Clinic"]]
+        )
+        _membership(users[PRIYA], riverbend, Role.SITE_ADMIN, [sites["Riverbend General Hospital"]])
+        _membership(
+            users[TOM],
+            riverbend,
+            Role.SITE_ADMIN,
+            [sites["Pine Valley Rural Clinic"], sites["Northgate Urgent Care"]],
+        )
+        _membership(
+            users[HANNAH],
+            riverbend,
+            Role.SITE_ADMIN,
+            [sites["Maple Street Family Practice"], sites["Riverbend Behavioral Health"]],
+        )
         _membership(users[JO], lakeside, Role.ORG_ADMIN)
 
         created = 0
@@ -562,15 +568,17 @@ def format_logins() -> str:
     return "\n".join(lines)
 
 
-def _users() -> tuple[dict[str, AbstractUser], int]:
-    User = get_user_model()
-    people = [(login.username, login.name, login.password) for login in LOGINS]
+def _users() -> tuple[dict[str, User], int]:
+    model = get_user_model()
+    people: list[tuple[str, str, str | None]] = [
+        (login.username, login.name, login.password) for login in LOGINS
+    ]
     people += [(username, name, None) for username, name in COLLEAGUES.items()]
-    users: dict[str, AbstractUser] = {}
+    users: dict[str, User] = {}
     created = 0
     for username, name, password in people:
         first, last = name.split(" ", 1)
-        user, is_new = User.objects.get_or_create(
+        user, is_new = model.objects.get_or_create(
             username=username,
             defaults={"email": username, "first_name": first, "last_name": last},
         )
@@ -605,7 +613,7 @@ def _site(organisation: Organisation, plan: SitePlan) -> Site:
 
 
 def _membership(
-    user: AbstractUser, organisation: Organisation, role: str, sites: list[Site] | None = None
+    user: User, organisation: Organisation, role: str, sites: list[Site] | None = None
 ) -> None:
     membership, _ = Membership.objects.get_or_create(
         user=user, organisation=organisation, defaults={"role": role}
@@ -651,7 +659,7 @@ def _assessment(
     instrument: Instrument,
     index: int,
     round_: Round,
-    users: dict[str, AbstractUser],
+    users: dict[str, User],
 ) -> Assessment:
     rng = random.Random(f"{SEED}:{plan.name}:{round_.label}")
     # The per-question offsets are drawn from a generator of the site alone, so they are the
@@ -666,7 +674,10 @@ def _assessment(
     # on the round date.
     created_at = _stamp(round_.date, -30, 9, 12)
     assessment = assessment_create(
-        site=site, instrument=instrument, round_label=round_.label, round_date=round_.date,
+        site=site,
+        instrument=instrument,
+        round_label=round_.label,
+        round_date=round_.date,
         user=owner,
     )
     backdate = _Backdater(assessment)
@@ -696,8 +707,7 @@ def _assessment(
             if not _is_visible(question, values, visible):
                 continue
             visible.add(question.key)
-            change = _answer(plan, index, question, strength + offsets[question.key], rng,
-                             comments)
+            change = _answer(plan, index, question, strength + offsets[question.key], rng, comments)
             if change is not None:
                 values[question.key] = change.value
                 changes.append(change)
@@ -721,8 +731,8 @@ def _assessment(
 
 def _reopen_and_correct(
     assessment: Assessment,
-    users: dict[str, AbstractUser],
-    owner: AbstractUser,
+    users: dict[str, User],
+    owner: User,
     round_: Round,
     backdate: _Backdater,
 ) -> datetime.datetime:

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.forms import PasswordResetForm
 from django.utils import timezone
 
 from assessments.instruments import InstrumentDef, InstrumentError, read_instrument
@@ -252,7 +255,13 @@ ROLE_HELP = (
 class _MemberRoleForm(forms.Form):
     """Role and sites, shared by adding and editing a member."""
 
-    role = forms.ChoiceField(label="Role", choices=Membership.Role.choices, help_text=ROLE_HELP)
+    # No preselected role: adding someone as an organisation admin by accident is costly.
+    role = forms.ChoiceField(
+        label="Role",
+        choices=[("", "Choose a role…"), *Membership.Role.choices],
+        help_text=ROLE_HELP,
+        error_messages={"required": "Choose a role."},
+    )
     sites = forms.ModelMultipleChoiceField(
         label="Sites",
         queryset=Site.objects.none(),
@@ -316,10 +325,10 @@ class MemberAddForm(_MemberRoleForm):
         return email
 
     def clean_first_name(self) -> str:
-        return self.cleaned_data["first_name"].strip()
+        return str(self.cleaned_data["first_name"]).strip()
 
     def clean_last_name(self) -> str:
-        return self.cleaned_data["last_name"].strip()
+        return str(self.cleaned_data["last_name"]).strip()
 
 
 class MemberEditForm(_MemberRoleForm):
@@ -370,3 +379,26 @@ def problem_lines(exc: InstrumentError) -> list[str]:
     if hidden > 0:
         lines.append(f"… and {hidden} more problem{'s' if hidden > 1 else ''}.")
     return lines
+
+
+class SetPasswordLinkForm(PasswordResetForm):
+    """Password reset that also reaches members added by email who never set a password.
+
+    Django's form skips users with an unusable password; here that is exactly the new
+    member who needs the link.
+    """
+
+    def get_users(self, email: str) -> Iterator[Any]:
+        UserModel = get_user_model()
+        email_field = UserModel.get_email_field_name()
+        return (
+            user
+            for user in UserModel._default_manager.filter(
+                **{f"{email_field}__iexact": email, "is_active": True}
+            )
+            if _email_matches(getattr(user, email_field), email)
+        )
+
+
+def _email_matches(stored: str | None, given: str) -> bool:
+    return bool(stored) and stored.casefold() == given.casefold()

@@ -186,8 +186,15 @@ def answers_save(
         if to_update:
             Answer.objects.bulk_update(
                 to_update,
-                ["value", "comment", "evidence", "answered_by", "answered_at", "revision",
-                 "carried_over"],
+                [
+                    "value",
+                    "comment",
+                    "evidence",
+                    "answered_by",
+                    "answered_at",
+                    "revision",
+                    "carried_over",
+                ],
             )
         if audit:
             AuditEntry.objects.bulk_create(audit)
@@ -207,8 +214,9 @@ def answers_save(
     return outcome
 
 
-def answers_confirm_carried_over(*, assessment: Assessment, user: AbstractBaseUser,
-                                 keys: list[str]) -> int:
+def answers_confirm_carried_over(
+    *, assessment: Assessment, user: AbstractBaseUser, keys: list[str]
+) -> int:
     """Mark carried-over answers as confirmed without changing them."""
     with transaction.atomic():
         count = Answer.objects.filter(

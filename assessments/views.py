@@ -75,10 +75,7 @@ def _progress_by_assessment(assessments: Iterable[Assessment]) -> dict[int, int]
     )
     for assessment_id, key, value in rows:
         values[assessment_id][key] = value
-    return {
-        a.pk: _overall_progress(a.compute_results(values[a.pk]))
-        for a in assessments
-    }
+    return {a.pk: _overall_progress(a.compute_results(values[a.pk])) for a in assessments}
 
 
 @login_required
@@ -103,9 +100,9 @@ def organisation(request: HttpRequest, slug: str) -> HttpResponse:
     sites = list(sites.annotate(last_change=Max("assessments__updated_at")))
     latest: dict[int, Assessment] = {}
     for assessment in (
-        Assessment.objects.filter(site__in=sites).select_related("instrument").order_by(
-            "site_id", "-round_date", "-created_at"
-        )
+        Assessment.objects.filter(site__in=sites)
+        .select_related("instrument")
+        .order_by("site_id", "-round_date", "-created_at")
     ):
         latest.setdefault(assessment.site_id, assessment)
     progress = _progress_by_assessment(latest.values())
@@ -233,7 +230,9 @@ def _unresolved_conflicts(
                     "comment": form.data.get(f"{key}--comment", ""),
                     "evidence": form.data.get(f"{key}--evidence", ""),
                 },
-                theirs=answer.snapshot() if answer else {"value": "", "comment": "", "evidence": ""},
+                theirs=answer.snapshot()
+                if answer
+                else {"value": "", "comment": "", "evidence": ""},
                 their_revision=answer.revision if answer else 0,
                 their_user=(
                     (answer.answered_by.get_full_name() or answer.answered_by.get_username())
@@ -284,8 +283,13 @@ def _options(question: Any, selected: Any) -> list[dict[str, Any]]:
     ]
     if question.allow_na:
         options.append(
-            {"value": NA, "label": "Not applicable", "number": "", "checked": selected == NA,
-             "na": True}
+            {
+                "value": NA,
+                "label": "Not applicable",
+                "number": "",
+                "checked": selected == NA,
+                "na": True,
+            }
         )
     return options
 
@@ -410,13 +414,18 @@ def _autosave_response(
     content: InstrumentContent,
     saved: dict[str, Answer],
 ) -> JsonResponse:
-    rows = {row["question"].key: row for row in _question_rows(form, questions, answers, result.visible)}
+    rows = {
+        row["question"].key: row for row in _question_rows(form, questions, answers, result.visible)
+    }
     problems = {
         key: render_to_string(
-            "assessments/_question.html", {"row": rows[key], "form": form, "can_edit": True, "na": NA}
+            "assessments/_question.html",
+            {"row": rows[key], "form": form, "can_edit": True, "na": NA},
         )
         for key in rows
-        if key in form.conflicts or rows[key]["field"].errors or rows[key]["comment"].errors
+        if key in form.conflicts
+        or rows[key]["field"].errors
+        or rows[key]["comment"].errors
         or rows[key]["evidence"].errors
     }
     status = 200 if not problems else 409
@@ -428,8 +437,11 @@ def _autosave_response(
             },
             "problems": problems,
             "progress": {
-                row["key"]: {"answered": row["answered"], "total": row["total"],
-                             "percent": row["percent"]}
+                row["key"]: {
+                    "answered": row["answered"],
+                    "total": row["total"],
+                    "percent": row["percent"],
+                }
                 for row in _progress(content, result)
             },
             "overall": _overall_progress(result),
@@ -525,8 +537,9 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
         page = 1
     start = (page - 1) * HISTORY_PAGE_SIZE
     entries = list(
-        AuditEntry.objects.filter(assessment=assessment)
-        .select_related("user")[start : start + HISTORY_PAGE_SIZE + 1]
+        AuditEntry.objects.filter(assessment=assessment).select_related("user")[
+            start : start + HISTORY_PAGE_SIZE + 1
+        ]
     )
     has_next = len(entries) > HISTORY_PAGE_SIZE
     by_key = content.by_key

@@ -198,7 +198,7 @@ def gap_bars(points: Sequence[DomainPoint]) -> go.Figure:
                 "zeroline": True,
                 "zerolinecolor": GRID,
             },
-            yaxis={"automargin": True, "tickfont": {"size": 12}},
+            yaxis={"automargin": True, "tickfont": {"size": 12}, "ticklabelstandoff": 8},
             margin={"l": 20, "r": 40, "t": 20, "b": 50},
             height=max(260, 60 + 44 * len(ordered)),
             bargap=0.35,
@@ -219,7 +219,9 @@ def figure_html_payload(fig: go.Figure) -> dict[str, Any]:
     payload["config"] = {
         "displaylogo": False,
         "responsive": True,
-        "modeBarButtonsToRemove": ["lasso2d", "select2d", "toImage"],
+        # No mode bar: its buttons would be focusable controls inside an element that is an
+        # image to assistive technology (role="img"), and zooming a radar adds nothing.
+        "displayModeBar": False,
     }
     return payload
 

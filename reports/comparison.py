@@ -393,6 +393,10 @@ class Comparison:
         return (self.page - 1) * self.per_page + 1
 
     @property
+    def last_rank(self) -> int:
+        return self.first_rank + len(self.rows) - 1
+
+    @property
     def page_numbers(self) -> list[int]:
         """A short run of page numbers around the current one, for the pager."""
         start = max(1, min(self.page - 2, self.pages - 4))

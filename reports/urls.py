@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports import views
+from reports import compare_views, views
 
 app_name = "reports"
 
 urlpatterns = [
-    path("o/<slug:slug>/compare/", views.compare, name="compare"),
+    path("o/<slug:slug>/compare/", compare_views.compare, name="compare"),
+    path("o/<slug:slug>/compare.csv", compare_views.compare_csv, name="compare-csv"),
+    path("o/<slug:slug>/compare.xlsx", compare_views.compare_xlsx, name="compare-xlsx"),
     path("o/<slug:slug>/branding/", views.branding, name="branding"),
     path("o/<slug:slug>/branding/logo/", views.branding_logo, name="branding-logo"),
     path("a/<int:pk>/results/", views.results, name="results"),

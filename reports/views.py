@@ -30,10 +30,6 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def compare(request: HttpRequest, slug: str) -> HttpResponse:
-    raise Http404
-
-
 @login_required
 @require_GET
 def results(request: HttpRequest, pk: int) -> HttpResponse:

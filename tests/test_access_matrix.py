@@ -55,6 +55,10 @@ def _org_admin(ok: int = OK, *, target: str = "org", method: str = "get") -> Ent
 MATRIX: dict[str, Entry] = {
     "login": Entry("none", (REDIRECT, REDIRECT, REDIRECT, REDIRECT), public=True),
     "logout": Entry("none", (REDIRECT, REDIRECT, REDIRECT, REDIRECT), method="post", public=True),
+    "password_reset": Entry("none", (OK, OK, OK, OK), public=True),
+    "password_reset_done": Entry("none", (OK, OK, OK, OK), public=True),
+    "password_reset_confirm": Entry("reset", (OK, OK, OK, OK), public=True),
+    "password_reset_complete": Entry("none", (OK, OK, OK, OK), public=True),
     "assessments:home": Entry("none", (REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
     "assessments:organisation": _org_view(),
     "assessments:manage-sites": _org_admin(),
@@ -115,8 +119,9 @@ def objects(world) -> dict[str, Any]:
     def assessments_at(site, user):
         draft = factories.make_assessment(site, world.instrument, round_label="2026 spring")
         submitted = factories.make_assessment(site, world.instrument, round_label="2025 autumn")
-        answers_save(assessment=submitted, user=user,
-                     changes=[AnswerChange(key="gov.q03", value="2")])
+        answers_save(
+            assessment=submitted, user=user, changes=[AnswerChange(key="gov.q03", value="2")]
+        )
         assessment_submit(assessment=submitted, user=user)
         return draft, submitted
 
@@ -149,6 +154,7 @@ def objects(world) -> dict[str, Any]:
 def _kwargs(target: str, objs: dict[str, Any]) -> dict[str, Any]:
     return {
         "none": {},
+        "reset": {"uidb64": "MQ", "token": "bad-token"},  # an invalid link: a page, no data
         "org": {"slug": objs["org"].slug},
         "org-site": {"slug": objs["org"].slug, "pk": objs["site"].pk},
         "org-member": {"slug": objs["org"].slug, "pk": objs["member"].pk},
@@ -191,7 +197,7 @@ def test_each_role_gets_what_it_should(objects, name, settings, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name", sorted(n for n, e in MATRIX.items() if e.target not in {"none"})
+    "name", sorted(n for n, e in MATRIX.items() if e.target not in {"none", "reset"})
 )
 def test_an_object_of_another_organisation_is_always_a_404(objects, name):
     entry = MATRIX[name]

@@ -296,6 +296,7 @@ def test_adding_an_unknown_email_creates_an_account_without_a_password(world):
     page = _text(client.get(response.url))
     assert "without a password" in page
     assert "password reset" in page
+    assert "No password set yet" in page  # in the list, until they set one
 
 
 def test_adding_an_existing_account_by_email_reuses_it(world):
@@ -380,6 +381,7 @@ def test_sites_are_dropped_for_roles_other_than_site_admin(world):
         ({"email": "", "role": "viewer"}, "email"),
         ({"email": "not-an-email", "role": "viewer"}, "email"),
         ({"email": "a@example.org", "role": "owner"}, "role"),
+        ({"email": "a@example.org"}, "role"),
         ({"email": "a@example.org", "role": "site_admin", "sites": ["abc"]}, "sites"),
     ],
 )
@@ -463,9 +465,9 @@ def test_an_org_admin_removes_a_member_and_the_account_stays(world):
     assert response.url == reverse("assessments:members", args=[world.org.slug])
     assert not Membership.objects.filter(user=world.sam).exists()
     assert User.objects.filter(pk=world.sam.pk).exists()
-    assert _client(world.sam).get(reverse("assessments:site", args=[world.clinic.pk])).status_code == (
-        404
-    )
+    assert _client(world.sam).get(
+        reverse("assessments:site", args=[world.clinic.pk])
+    ).status_code == (404)
 
 
 def test_the_last_org_admin_cannot_remove_themselves(world):

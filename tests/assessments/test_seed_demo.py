@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
+from django.test import Client
 from django.urls import reverse
 
 from assessments import demo
@@ -26,8 +27,17 @@ from assessments.scoring import NA
 
 pytestmark = pytest.mark.django_db
 
-MODELS = (Organisation, Site, Membership, Membership.sites.through, Instrument, Assessment,
-          Answer, AuditEntry, DomainResult)
+MODELS = (
+    Organisation,
+    Site,
+    Membership,
+    Membership.sites.through,
+    Instrument,
+    Assessment,
+    Answer,
+    AuditEntry,
+    DomainResult,
+)
 
 
 def _counts() -> dict[str, int]:
@@ -63,7 +73,7 @@ def _riverbend_assessments() -> list[Assessment]:
     )
 
 
-def test_seeding_twice_changes_nothing(seeded):
+def test_seeding_twice_changes_nothing(seeded: demo.SeedSummary) -> None:
     before = _counts()
     second = demo.seed_demo()
     assert _counts() == before
@@ -73,7 +83,7 @@ def test_seeding_twice_changes_nothing(seeded):
     assert before["Assessment"] == 2 * len(demo.SITES)
 
 
-def test_the_command_prints_the_logins_on_every_run(db):
+def test_the_command_prints_the_logins_on_every_run(db: None) -> None:
     for _ in range(2):
         out = StringIO()
         call_command("seed_demo", stdout=out)
@@ -84,7 +94,9 @@ def test_the_command_prints_the_logins_on_every_run(db):
 
 
 @pytest.mark.parametrize("login", demo.LOGINS, ids=lambda login: login.username)
-def test_each_demo_login_can_sign_in(seeded_once, client, login):
+def test_each_demo_login_can_sign_in(
+    seeded_once: demo.SeedSummary, client: Client, login: demo.Login
+) -> None:
     response = client.post(
         reverse("login"), {"username": login.username, "password": login.password}
     )
@@ -94,7 +106,7 @@ def test_each_demo_login_can_sign_in(seeded_once, client, login):
     )
 
 
-def test_a_changed_demo_password_is_put_back(seeded):
+def test_a_changed_demo_password_is_put_back(seeded: demo.SeedSummary) -> None:
     admin = get_user_model().objects.get(username=demo.ADMIN)
     admin.set_password("something-else-entirely")
     admin.save()
@@ -103,10 +115,11 @@ def test_a_changed_demo_password_is_put_back(seeded):
     assert admin.check_password(demo.LOGINS[0].password)
 
 
-def test_the_people_have_the_roles_the_logins_promise(seeded_once):
+def test_the_people_have_the_roles_the_logins_promise(seeded_once: demo.SeedSummary) -> None:
     User = get_user_model()
     admin = User.objects.get(username=demo.ADMIN)
-    assert admin.is_staff and admin.is_superuser
+    assert admin.is_staff
+    assert admin.is_superuser
     roles = {
         (m.user.username, m.organisation.name): m.role
         for m in Membership.objects.select_related("user", "organisation")
@@ -122,7 +135,9 @@ def test_the_people_have_the_roles_the_logins_promise(seeded_once):
         assert not User.objects.get(username=username).has_usable_password()
 
 
-def test_the_demo_has_sites_of_several_kinds_with_two_rounds_each(seeded_once):
+def test_the_demo_has_sites_of_several_kinds_with_two_rounds_each(
+    seeded_once: demo.SeedSummary,
+) -> None:
     sites = Site.objects.filter(organisation__name=demo.RIVERBEND)
     assert sites.count() >= 5
     assert {s.kind for s in sites} >= {"hospital", "clinic", "practice", "mental_health"}
@@ -136,7 +151,9 @@ def test_the_demo_has_sites_of_several_kinds_with_two_rounds_each(seeded_once):
     assert lakeside.kind == Site.Kind.MENTAL_HEALTH
 
 
-def test_submitted_rounds_have_stored_results_and_spring_has_drafts_and_a_reopened_one(seeded_once):
+def test_submitted_rounds_have_stored_results_and_spring_has_drafts_and_a_reopened_one(
+    seeded_once: demo.SeedSummary,
+) -> None:
     assessments = _riverbend_assessments()
     statuses = Counter((a.round_label, a.status) for a in assessments)
     sites = len(demo.SITES) - 1  # Lakeside is the other organisation
@@ -156,7 +173,7 @@ def test_submitted_rounds_have_stored_results_and_spring_has_drafts_and_a_reopen
             assert assessment.submitted_at is not None
 
 
-def test_the_answers_differ_by_site_and_round_like_real_ones(seeded_once):
+def test_the_answers_differ_by_site_and_round_like_real_ones(seeded_once: demo.SeedSummary) -> None:
     scores = {
         (a.site.name, a.round_label): a.result_score
         for a in _riverbend_assessments()
@@ -167,8 +184,10 @@ def test_the_answers_differ_by_site_and_round_like_real_ones(seeded_once):
     assert hospital > rural + 30
     # One site improves between the rounds and one slips.
     assert rural > scores[("Pine Valley Rural Clinic", "2025 autumn")]
-    assert (scores[("Northgate Urgent Care", "2026 spring")]
-            < scores[("Northgate Urgent Care", "2025 autumn")])
+    assert (
+        scores[("Northgate Urgent Care", "2026 spring")]
+        < scores[("Northgate Urgent Care", "2025 autumn")]
+    )
     assert len(set(scores.values())) == len(scores)
     verdicts = {a.result_verdict for a in _riverbend_assessments() if a.result_verdict}
     assert verdicts == {"Ready", "Conditionally ready", "Not ready"}
@@ -187,18 +206,16 @@ def test_the_answers_differ_by_site_and_round_like_real_ones(seeded_once):
     assert len({a.answered_by_id for a in answers}) >= 4
 
 
-def test_every_answer_has_an_audit_entry_dated_in_its_round(seeded_once):
+def test_every_answer_has_an_audit_entry_dated_in_its_round(seeded_once: demo.SeedSummary) -> None:
     for assessment in _riverbend_assessments():
-        entries = AuditEntry.objects.filter(
-            assessment=assessment, action=AuditEntry.Action.ANSWER
-        )
+        entries = AuditEntry.objects.filter(assessment=assessment, action=AuditEntry.Action.ANSWER)
         assert entries.count() >= assessment.answers.count()
         for entry in entries:
             days = (entry.at.date() - assessment.round_date).days
             assert -45 < days < 30
 
 
-def test_the_site_admins_draft_resumes_where_it_was_left(seeded_once):
+def test_the_site_admins_draft_resumes_where_it_was_left(seeded_once: demo.SeedSummary) -> None:
     draft = Assessment.objects.get(
         site__name="Eastside Community Clinic", round_label="2026 spring"
     )
@@ -208,7 +225,7 @@ def test_the_site_admins_draft_resumes_where_it_was_left(seeded_once):
     assert 0 < keys.index(draft.last_domain_key) < len(keys) - 1
 
 
-def test_format_logins_lists_every_login_on_its_own_line():
+def test_format_logins_lists_every_login_on_its_own_line() -> None:
     lines = demo.format_logins().splitlines()
     for login in demo.LOGINS:
         assert sum(login.username in line and login.password in line for line in lines) == 1

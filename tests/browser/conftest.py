@@ -18,8 +18,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 
 
 def find_chromium() -> str | None:
-    for name in (getattr(settings, "CHROMIUM_PATH", ""), "chromium", "chromium-browser",
-                 "google-chrome"):
+    for name in (
+        getattr(settings, "CHROMIUM_PATH", ""),
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+    ):
         if name and (path := shutil.which(name)):
             return path
     return None
@@ -38,8 +42,13 @@ def browser() -> Iterator[Any]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=path,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()

@@ -17,13 +17,16 @@ AXE = Axe()
 
 def _pages(world) -> list[str]:
     draft = factories.make_assessment(world.clinic, world.instrument, round_label="2026 spring")
-    submitted = factories.make_assessment(world.hospital, world.instrument,
-                                          round_label="2025 autumn")
+    submitted = factories.make_assessment(
+        world.hospital, world.instrument, round_label="2025 autumn"
+    )
     answers_save(
         assessment=submitted,
         user=world.alice,
         changes=[
-            AnswerChange(key="gov.q01", value="yes", comment="<b>Vendor</b> register in SharePoint"),
+            AnswerChange(
+                key="gov.q01", value="yes", comment="<b>Vendor</b> register in SharePoint"
+            ),
             AnswerChange(key="gov.q02", value="no"),
             AnswerChange(key="gov.q03", value="3"),
             AnswerChange(key="ops.q01", value="some"),

@@ -78,7 +78,11 @@ def test_fill_two_domains_reload_resume_follow_up_and_submit(page, world):
     assessment.refresh_from_db()
     assert assessment.status == Assessment.Status.SUBMITTED
     assert _answers(assessment) == {
-        "gov.q01": "yes", "gov.q02": "yes", "gov.q03": "3", "ops.q01": "all", "ops.q02": "2",
+        "gov.q01": "yes",
+        "gov.q02": "yes",
+        "gov.q03": "3",
+        "ops.q01": "all",
+        "ops.q02": "2",
     }
     assert AuditEntry.objects.filter(assessment=assessment, action="answer").count() >= 7
     assert page.console_errors == []
@@ -104,8 +108,9 @@ def test_a_stale_autosave_shows_the_other_persons_answer(page, world):
     # Someone else answers the same question meanwhile.
     from assessments.services import AnswerChange, answers_save
 
-    answers_save(assessment=assessment, user=world.alice,
-                 changes=[AnswerChange(key="gov.q03", value="4")])
+    answers_save(
+        assessment=assessment, user=world.alice, changes=[AnswerChange(key="gov.q03", value="4")]
+    )
     page.locator("#q-gov\\.q03").get_by_text("Planned").click()
     expect(page.locator("#q-gov\\.q03")).to_contain_text("Alice Admin changed this answer")
     expect(page.locator("#save-status")).to_contain_text("Not saved")

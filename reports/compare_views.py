@@ -1,0 +1,396 @@
+"""The comparison page across an organisation's sites and its CSV and Excel exports.
+
+The views validate the filters and build the charts; reports/comparison.py reads the stored
+results and reshapes them (with pandas), so no DataFrame reaches a template.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET
+
+from assessments import access
+from assessments.models import Membership, Site
+from reports import charts, comparison
+from reports.comparison import CompareFilters, CompareOptions
+
+NAME_MAX = 100
+SORT_LABELS = {
+    "score": "Overall score",
+    "name": "Site",
+    "change": "Change since previous round",
+    "blockers": "Blockers",
+}
+
+
+class SiteIdsField(forms.Field):
+    """Site ids, repeated (?site=1&site=2); which of them are visible is checked by the form."""
+
+    widget = forms.SelectMultiple
+
+    def to_python(self, value: Any) -> list[int]:
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        try:
+            ids = [int(v) for v in values]
+        except (TypeError, ValueError):
+            raise forms.ValidationError("Choose sites from the list.") from None
+        if len(ids) > 500:
+            raise forms.ValidationError("Choose at most 500 sites, or no site to see all.")
+        if any(i <= 0 for i in ids):
+            raise forms.ValidationError("Choose sites from the list.")
+        return ids
+
+
+class CompareFilterForm(forms.Form):
+    """The filters of the comparison page (GET). A bad value is reported next to its field
+    and ignored; the page still shows the comparison with the other filters."""
+
+    instrument = forms.ChoiceField(label="Instrument", required=False)
+    round = forms.ChoiceField(label="Round", required=False)
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    site = SiteIdsField(label="Sites", required=False)
+    name = forms.CharField(label="Site name contains", required=False, max_length=NAME_MAX)
+    kind = forms.ChoiceField(
+        label="Kind of site",
+        required=False,
+        choices=[("", "All kinds"), *Site.Kind.choices],
+    )
+    per_page = forms.TypedChoiceField(
+        label="Sites per page",
+        required=False,
+        coerce=int,
+        empty_value=comparison.PER_PAGE_CHOICES[0],
+        choices=[(str(n), str(n)) for n in comparison.PER_PAGE_CHOICES],
+    )
+    archived = forms.BooleanField(label="Include archived sites", required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        membership: Membership,
+        options: CompareOptions,
+        rounds: list[str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.membership = membership
+        self.options = options
+        self.fields["instrument"].choices = [(c.value, c.label) for c in options.instruments]
+        self.fields["round"].choices = [("", "Latest round of each site")] + [
+            (r, r) for r in rounds
+        ]
+        if options.sites is not None:
+            self.fields["site"].widget = forms.SelectMultiple(
+                choices=[(str(pk), name) for pk, name in options.sites],
+                attrs={"size": min(6, max(2, len(options.sites)))},
+            )
+            self.fields["site"].help_text = "None chosen: every site. Ctrl/⌘-click for several."
+        else:
+            self.fields["site"].widget = forms.MultipleHiddenInput()
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                widget.attrs.setdefault("class", "form-select form-select-sm")
+            elif not isinstance(widget, forms.MultipleHiddenInput):
+                widget.attrs.setdefault("class", "form-control form-control-sm")
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        # Mark the fields that failed after cleaning, for the "is-invalid" styling.
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                classes = widget.attrs.get("class", "")
+                if "is-invalid" not in classes:
+                    widget.attrs["class"] = (classes + " is-invalid").strip()
+                widget.attrs["aria-describedby"] = f"{name}-error"
+
+    def clean_instrument(self) -> str:
+        value: str = self.cleaned_data.get("instrument") or ""
+        return value
+
+    def clean_site(self) -> list[int]:
+        ids: list[int] = self.cleaned_data.get("site") or []
+        if ids:
+            visible = comparison.visible_site_ids(self.membership, ids)
+            # Unknown and invisible sites get the same message: nothing leaks.
+            if set(ids) - visible:
+                raise forms.ValidationError("One of the chosen sites is not available.")
+        return ids
+
+    def clean_name(self) -> str:
+        return str(self.cleaned_data.get("name") or "").strip()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            self.add_error("date_to", "The end date is before the start date.")
+        for name in ("date_from", "date_to"):
+            value = cleaned.get(name)
+            if value and not (datetime.date(1990, 1, 1) <= value <= datetime.date(2999, 12, 31)):
+                self.add_error(name, "Choose a date between 1990 and 2999.")
+        return cleaned
+
+
+@dataclass
+class Setup:
+    membership: Membership
+    form: CompareFilterForm
+    filters: CompareFilters | None  # None: nothing submitted to compare yet
+    options: CompareOptions
+
+
+def _int_param(request: HttpRequest, name: str, default: int | None) -> int | None:
+    """Paging and focus come from links, not fields: a bad value falls back quietly."""
+    raw = request.GET.get(name, "")
+    if not re.fullmatch(r"\d{1,9}", raw):
+        return default
+    return int(raw)
+
+
+def _setup(request: HttpRequest, slug: str) -> Setup:
+    membership = access.get_organisation_for_user(request.user.pk, slug, "compare")
+    options = comparison.compare_options(membership)
+    # The round list depends on the instrument: read it before the form validates.
+    chosen = options.choice(request.GET.get("instrument", "")) or options.choice(
+        options.default_value
+    )
+    rounds = comparison.round_labels(membership, chosen.slug) if chosen else []
+    bound = any(k in request.GET for k in CompareFilterForm.base_fields)
+    form = CompareFilterForm(
+        request.GET if bound else None,
+        membership=membership,
+        options=options,
+        rounds=rounds,
+        initial={"instrument": chosen.value if chosen else ""},
+    )
+    data: dict[str, Any] = {}
+    if bound:
+        form.is_valid()
+        data = getattr(form, "cleaned_data", {})
+    if chosen is None:
+        return Setup(membership, form, None, options)
+    choice = options.choice(data.get("instrument") or "") or chosen
+    filters = CompareFilters(
+        slug=choice.slug,
+        version=choice.version,
+        round_label=data.get("round") or "",
+        date_from=data.get("date_from"),
+        date_to=data.get("date_to"),
+        site_ids=tuple(data.get("site") or ()),
+        name=data.get("name") or "",
+        kind=data.get("kind") or "",
+        include_archived=bool(data.get("archived")),
+    )
+    return Setup(membership, form, filters, options)
+
+
+def _query(request: HttpRequest, **changes: Any) -> str:
+    """The current query string with some parameters changed (None removes one)."""
+    query: QueryDict = request.GET.copy()
+    for name, value in changes.items():
+        query.pop(name, None)
+        if value is not None:
+            query[name] = str(value)
+    return query.urlencode()
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _f(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _chart(chart_id: str, title: str, caption: str, figure: Any) -> dict[str, Any]:
+    return {
+        "id": chart_id,
+        "data_id": f"{chart_id}-data",
+        "title": title,
+        "caption": caption,
+        "payload": charts.figure_html_payload(figure),
+    }
+
+
+def _charts(result: comparison.Comparison) -> dict[str, dict[str, Any]]:
+    rows = result.rows
+    heatmap = charts.comparison_heatmap(
+        sites=[r["site"] for r in rows],
+        domains=[d.title for d in result.domains],
+        scores=[[_f(c["score"]) for c in r["domains"]] for r in rows],
+        levels=[[c["level"] for c in r["domains"]] for r in rows],
+        links=[reverse("assessments:detail", args=[r["assessment_id"]]) for r in rows],
+    )
+    trend = charts.trend_lines(
+        result.rounds,
+        [
+            charts.TrendSeries(
+                label=s["site"],
+                scores=tuple(_f(v) for v in s["scores"]),
+                highlight=any(r["focus"] and r["site_id"] == s["site_id"] for r in rows),
+            )
+            for s in result.trend
+        ],
+        [_f(v) for v in result.trend_median],
+    )
+    distribution = charts.domain_distribution(
+        [
+            charts.DistributionBox(
+                label=d["title"],
+                count=d["count"],
+                minimum=_f(d.get("min")),
+                q1=_f(d.get("q1")),
+                median=_f(d.get("median")),
+                q3=_f(d.get("q3")),
+                maximum=_f(d.get("max")),
+                points=tuple((name, float(v)) for name, v in d["points"] if v is not None),
+            )
+            for d in result.distribution
+        ]
+    )
+    first, last = result.first_rank, result.first_rank + len(rows) - 1
+    return {
+        "heatmap": _chart(
+            "chart-heatmap",
+            "Domain scores by site",
+            f"Sites {first}–{last} of {result.total_sites} in the order of the ranking below. "
+            "Each cell is the domain's score in the site's latest round, coloured by maturity "
+            "level; a grey cell with “—” has no score.",
+            heatmap,
+        ),
+        "trend": _chart(
+            "chart-trend",
+            "Overall score across rounds",
+            "One line per site of this page; the dashed line is the median of all "
+            f"{result.total_sites} compared sites in each round.",
+            trend,
+        ),
+        "distribution": _chart(
+            "chart-distribution",
+            "Spread of domain scores across sites",
+            "Per domain, the box spans the middle half of the sites' latest scores with the "
+            "median inside; the whiskers reach the lowest and the highest site."
+            + (" Dots are single sites." if any(d["points"] for d in result.distribution) else ""),
+            distribution,
+        ),
+    }
+
+
+def _sort_links(request: HttpRequest, result: comparison.Comparison) -> dict[str, dict[str, Any]]:
+    links = {}
+    for key, label in SORT_LABELS.items():
+        current = result.sort == key
+        descending = (not result.descending) if current else comparison.DEFAULT_DESCENDING[key]
+        links[key] = {
+            "label": label,
+            "url": "?" + _query(request, sort=key, dir="desc" if descending else "asc", page=None,
+                                focus=None),
+            "current": current,
+            "aria_sort": ("descending" if result.descending else "ascending") if current else None,
+            "next": "descending" if descending else "ascending",
+        }
+    return links
+
+
+@login_required
+@require_GET
+def compare(request: HttpRequest, slug: str) -> HttpResponse:
+    setup = _setup(request, slug)
+    membership = setup.membership
+    context: dict[str, Any] = {
+        "current_membership": membership,
+        "organisation": membership.organisation,
+        "form": setup.form,
+        "options": setup.options,
+        "result": None,
+    }
+    if setup.filters is not None:
+        sort = request.GET.get("sort", "score")
+        direction = request.GET.get("dir")
+        result = comparison.compare_sites(
+            membership,
+            setup.filters,
+            sort=sort,
+            descending=None if direction not in ("asc", "desc") else direction == "desc",
+            page=_int_param(request, "page", 1) or 1,
+            per_page=setup.form.cleaned_data.get("per_page", comparison.PER_PAGE_CHOICES[0])
+            if setup.form.is_bound and hasattr(setup.form, "cleaned_data")
+            else comparison.PER_PAGE_CHOICES[0],
+            focus=_int_param(request, "focus", None) if "page" not in request.GET else None,
+        )
+        context.update(
+            result=result,
+            charts=_charts(result),
+            sort_links=_sort_links(request, result),
+            page_url="?" + _query(request, page=None, focus=None) + "&page=",
+            export_query=_query(request, page=None, focus=None, sort=None, dir=None),
+            clear_sites_query=_query(request, site=None, page=None, focus=None),
+            sort_label=f"{SORT_LABELS[result.sort].lower()}, "
+            + ("descending" if result.descending else "ascending"),
+            instrument_title=next(
+                (c.label.rsplit(" (", 1)[0] for c in setup.options.instruments
+                 if c.slug == setup.filters.slug and c.version == setup.filters.version),
+                setup.filters.slug,
+            ),
+        )
+    status = 422 if setup.form.is_bound and setup.form.errors else 200
+    return _private(render(request, "reports/compare.html", context, status=status))
+
+
+def _export_name(filters: CompareFilters, extension: str) -> str:
+    raw = f"comparison-{filters.slug}-{filters.version or 'all'}-{timezone.localdate():%Y-%m-%d}"
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", raw).lower() + f".{extension}"
+
+
+def _export(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    setup = _setup(request, slug)
+    if setup.form.is_bound and setup.form.errors:
+        # The page shows what is wrong with the filters, next to each field.
+        return redirect(reverse("reports:compare", args=[slug]) + "?" + request.GET.urlencode())
+    if setup.filters is None:
+        return redirect("reports:compare", slug)
+    if kind == "csv":
+        body = comparison.export_csv(setup.membership, setup.filters, user=request.user)
+        content_type = "text/csv; charset=utf-8"
+    else:
+        body = comparison.export_xlsx(setup.membership, setup.filters, user=request.user)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(setup.filters, kind)}"'
+    return _private(response)
+
+
+@login_required
+@require_GET
+def compare_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    return _export(request, slug, "csv")
+
+
+@login_required
+@require_GET
+def compare_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
+    return _export(request, slug, "xlsx")

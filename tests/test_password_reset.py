@@ -1,0 +1,33 @@
+"""New members choose their password through the reset link sent by email."""
+
+from __future__ import annotations
+
+import re
+
+from django.core import mail
+from django.test import Client
+
+
+def test_a_new_member_sets_a_password_by_email(world):
+    world.victor.set_unusable_password()
+    world.victor.save()
+    client = Client()
+    response = client.post("/password/reset/", {"email": "victor@example.org"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    link = re.search(r"/password/reset/[^/]+/[^/\s]+/", mail.outbox[0].body).group(0)
+    form_page = client.get(link, follow=True)
+    assert "Choose a password" in form_page.content.decode()
+    response = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a-Long-new-pass-42", "new_password2": "a-Long-new-pass-42"},
+    )
+    assert response.status_code == 302
+    world.victor.refresh_from_db()
+    assert world.victor.check_password("a-Long-new-pass-42")
+
+
+def test_an_unknown_address_reveals_nothing(db):
+    response = Client().post("/password/reset/", {"email": "nobody@example.org"}, follow=True)
+    assert "If an account exists" in response.content.decode()
+    assert len(mail.outbox) == 0
