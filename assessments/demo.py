@@ -632,22 +632,26 @@ class _Backdater:
     """Moves what the services just wrote to the day the demo story says it happened.
 
     The services stamp everything with the current time; a demo where both rounds were filled
-    in a second ago would make the history page and the round dates meaningless.
+    in a second ago would make the history page and the round dates meaningless. Seeding runs
+    in one transaction of one process, so every audit entry newer than the last one seen
+    belongs to the assessment being seeded.
     """
 
-    def __init__(self, assessment: Assessment) -> None:
-        self.assessment = assessment
+    def __init__(self) -> None:
         self.last_audit = self._max_audit()
 
     def _max_audit(self) -> int:
         return AuditEntry.objects.aggregate(top=Max("pk"))["top"] or 0
 
-    def __call__(self, when: datetime.datetime, keys: list[str] | None = None) -> None:
-        AuditEntry.objects.filter(assessment=self.assessment, pk__gt=self.last_audit).update(
-            at=when
-        )
-        if keys:
-            Answer.objects.filter(assessment=self.assessment, question__key__in=keys).update(
+    def __call__(
+        self,
+        when: datetime.datetime,
+        assessment: Assessment | None = None,
+        keys: list[str] | None = None,
+    ) -> None:
+        AuditEntry.objects.filter(pk__gt=self.last_audit).update(at=when)
+        if assessment is not None and keys:
+            Answer.objects.filter(assessment=assessment, question__key__in=keys).update(
                 answered_at=when
             )
         self.last_audit = self._max_audit()
@@ -673,6 +677,7 @@ def _assessment(
     # The story: started a month before the round date, a domain every other day, submitted
     # on the round date.
     created_at = _stamp(round_.date, -30, 9, 12)
+    backdate = _Backdater()
     assessment = assessment_create(
         site=site,
         instrument=instrument,
@@ -680,7 +685,6 @@ def _assessment(
         round_date=round_.date,
         user=owner,
     )
-    backdate = _Backdater(assessment)
     backdate(created_at)
     if index == 1 and plan.spring_targets:
         assessment_set_targets(
@@ -714,7 +718,7 @@ def _assessment(
         user = users[plan.helpers.get(domain.key, plan.answered_by)]
         answers_save(assessment=assessment, user=user, changes=changes, domain_key=domain.key)
         last_change = _stamp(round_.date, -28 + 2 * number, 10 + number % 6, rng.randrange(60))
-        backdate(last_change, [change.key for change in changes])
+        backdate(last_change, assessment, [change.key for change in changes])
 
     submitted_at = None
     if status != Status.DRAFT:
@@ -750,7 +754,7 @@ def _reopen_and_correct(
     )
     answers_save(assessment=assessment, user=owner, changes=[change], domain_key="training")
     changed_at = _stamp(round_.date, 14, 10, 5)
-    backdate(changed_at, ["training.q01"])
+    backdate(changed_at, assessment, ["training.q01"])
     return changed_at
 
 

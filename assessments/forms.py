@@ -18,8 +18,41 @@ from assessments.scoring import NA
 from assessments.services import MAX_TEXT, AnswerChange, Conflict, snapshot_hash
 
 
+# The largest id a database column holds: a bigger posted id must be a form error, not an
+# OverflowError from the database driver.
+MAX_ID = 2**63 - 1
+
+
+def _fits_id(value: Any) -> bool:
+    try:
+        return abs(int(str(value))) <= MAX_ID
+    except ValueError:
+        return True  # not a number: Django's own validation says so
+
+
+class IdModelChoiceField(forms.ModelChoiceField):
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values and not _fits_id(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class IdModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value: Any) -> Any:
+        for item in value:
+            if not _fits_id(item):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": str(item)[:20]},
+                )
+        return super()._check_values(value)
+
+
 class AssessmentCreateForm(forms.Form):
-    instrument = forms.ModelChoiceField(queryset=Instrument.objects.none(), empty_label=None)
+    instrument = IdModelChoiceField(queryset=Instrument.objects.none(), empty_label=None)
     round_label = forms.CharField(
         label="Round",
         max_length=100,
@@ -262,7 +295,7 @@ class _MemberRoleForm(forms.Form):
         help_text=ROLE_HELP,
         error_messages={"required": "Choose a role."},
     )
-    sites = forms.ModelMultipleChoiceField(
+    sites = IdModelMultipleChoiceField(
         label="Sites",
         queryset=Site.objects.none(),
         required=False,

@@ -12,6 +12,7 @@ from django.db.models import Max, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -33,6 +34,8 @@ from assessments.services import (
 )
 
 HISTORY_PAGE_SIZE = 100
+# Bounds the OFFSET: a huge ?page= must not overflow the database's integer.
+MAX_HISTORY_PAGE = 100_000
 
 
 def _progress(content: InstrumentContent, result: AssessmentResult) -> list[dict[str, Any]]:
@@ -76,6 +79,11 @@ def _progress_by_assessment(assessments: Iterable[Assessment]) -> dict[int, int]
     for assessment_id, key, value in rows:
         values[assessment_id][key] = value
     return {a.pk: _overall_progress(a.compute_results(values[a.pk])) for a in assessments}
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico whatever the page links: send them to the real icon."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @login_required
@@ -535,6 +543,7 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         page = 1
+    page = min(page, MAX_HISTORY_PAGE)
     start = (page - 1) * HISTORY_PAGE_SIZE
     entries = list(
         AuditEntry.objects.filter(assessment=assessment).select_related("user")[

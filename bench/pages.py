@@ -206,42 +206,58 @@ class Clock:
         return self.cut_short
 
 
-def measure(
-    name: str,
-    request: Callable[[], Any],
-    runs: int,
-    clock: Clock,
-    prepare: Callable[[], None] | None = None,
-    warmup: int = 3,
-) -> Measure:
-    """Time RUNS requests; `prepare` runs before each one, outside the timer."""
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    request: Callable[[], Any]
+    # Runs before each request, outside the timer (e.g. builds the form to post).
+    prepare: Callable[[], None] | None = None
+
+    def once(self) -> None:
+        if self.prepare is not None:
+            self.prepare()
+        self.request()
+
+
+def measure(kinds: list[Kind], runs: int, clock: Clock, warmup: int = 3) -> dict[str, Measure]:
+    """Count each kind's queries, then time RUNS requests of each, taking turns.
+
+    Taking turns (bare, page, save, ... then again) means a burst of load from elsewhere on
+    the machine hits every kind alike, which keeps the page/bare ratio honest.
+    """
     from django.db import connection
 
-    def once() -> None:
-        if prepare is not None:
-            prepare()
-        request()
-
-    for _ in range(warmup):
-        once()
-    counts = []
-    for _ in range(3):
-        if prepare is not None:
-            prepare()
-        log = QueryLog()
-        with connection.execute_wrapper(log):
-            request()
-        counts.append(len(log.queries))
-    times = []
+    counts: dict[str, list[int]] = {kind.name: [] for kind in kinds}
+    logs: dict[str, QueryLog] = {}
+    for kind in kinds:
+        for _ in range(warmup):
+            kind.once()
+        for _ in range(3):
+            if kind.prepare is not None:
+                kind.prepare()
+            logs[kind.name] = QueryLog()
+            with connection.execute_wrapper(logs[kind.name]):
+                kind.request()
+            counts[kind.name].append(len(logs[kind.name].queries))
+    times: dict[str, list[float]] = {kind.name: [] for kind in kinds}
     for _ in range(runs):
-        if prepare is not None:
-            prepare()
-        start = time.perf_counter()
-        request()
-        times.append(time.perf_counter() - start)
+        for kind in kinds:
+            if kind.prepare is not None:
+                kind.prepare()
+            start = time.perf_counter()
+            kind.request()
+            times[kind.name].append(time.perf_counter() - start)
         if clock.expired():
             break
-    return Measure(name=name, times=times, query_counts=counts, log=log)
+    return {
+        kind.name: Measure(
+            name=kind.name,
+            times=times[kind.name],
+            query_counts=counts[kind.name],
+            log=logs[kind.name],
+        )
+        for kind in kinds
+    }
 
 
 # --- the pages -------------------------------------------------------------------------------
@@ -438,15 +454,14 @@ def run(args: argparse.Namespace, database_url: str, workdir: Path) -> str:
         return request
 
     clock = Clock(args.max_seconds)
-    results = {
-        "bare": measure("bare", get(f"/__bench__/{slug}/"), args.runs, clock),
-        "page": measure("page", get(page_url), args.runs, clock),
-        "save": measure("save", post(302, {}), args.runs, clock, prepare_save),
-        "autosave": measure(
-            "autosave", post(200, {"X-Autosave": "1"}), args.runs, clock, prepare_autosave
-        ),
-        "dashboard": measure("dashboard", get(f"/o/{slug}/"), args.runs, clock),
-    }
+    kinds = [
+        Kind("bare", get(f"/__bench__/{slug}/")),
+        Kind("page", get(page_url)),
+        Kind("save", post(302, {}), prepare_save),
+        Kind("autosave", post(200, {"X-Autosave": "1"}), prepare_autosave),
+        Kind("dashboard", get(f"/o/{slug}/")),
+    ]
+    results = measure(kinds, args.runs, clock)
     revision = Answer.objects.get(assessment=assessment, question=changed).revision
     answers = Answer.objects.count()
     vendor = connection.vendor

@@ -91,7 +91,12 @@ def build_demo(seed: int = 7) -> Any:
     from assessments.content import instrument_content
     from assessments.instruments import INSTRUMENTS_DIR, load_all
     from assessments.models import Instrument, Membership, Organisation, Site
-    from assessments.services import AnswerChange, answers_save, assessment_create, assessment_submit
+    from assessments.services import (
+        AnswerChange,
+        answers_save,
+        assessment_create,
+        assessment_submit,
+    )
 
     load_all([INSTRUMENTS_DIR / "clinical-ai-1.0.yaml"])
     instrument = Instrument.objects.get(slug="clinical-ai", version="1.0")
@@ -134,7 +139,9 @@ def build_demo(seed: int = 7) -> Any:
         else:
             options = [o["value"] for o in question.options]
             # Skewed towards the middle and top, as a site that has started would answer.
-            value = options[min(len(options) - 1, int(rng.triangular(0, len(options), len(options) * 0.65)))]
+            value = options[
+                min(len(options) - 1, int(rng.triangular(0, len(options), len(options) * 0.65)))
+            ]
         changes.append(
             AnswerChange(key=question.key, value=value, comment=comment, evidence=evidence)
         )

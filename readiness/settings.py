@@ -172,6 +172,20 @@ def client_ip(request: Any) -> str:
 
 AXES_CLIENT_IP_CALLABLE = client_ip
 
+
+def axes_username(request: Any, credentials: dict[str, Any] | None = None) -> str | None:
+    """The username a lockout counts, cut to axes' 255-character column.
+
+    Django's login form does not enforce the username's max_length, so a longer name reaches
+    axes, and PostgreSQL refuses to store the failed attempt (a 500 instead of "wrong password").
+    """
+    source = credentials if credentials else getattr(request, "POST", {})
+    username = source.get("username")
+    return None if username is None else str(username)[:255]
+
+
+AXES_USERNAME_CALLABLE = axes_username
+
 # Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER=true; SECURE_SSL_REDIRECT can be
 # turned off where the proxy already redirects.
 SECURE = envbool("SECURE", not DEBUG)

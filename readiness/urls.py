@@ -2,9 +2,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
+from assessments.converters import IdConverter
 from assessments.forms import SetPasswordLinkForm
+from assessments.views import favicon
+
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -30,6 +34,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico whatever the page links; answer with the real icon.
+    path("favicon.ico", favicon),
     path("", include("reports.urls")),
     path("", include("assessments.urls")),
 ]

@@ -445,8 +445,11 @@ def comparison_heatmap(
     hover = [
         [
             f"{site}<br>{domain}<br>"
-            + (f"score {s:.1f}, level {LEVEL_LABELS[lvl - 1]}" if s is not None and lvl else
-               "no score")
+            + (
+                f"score {s:.1f}, level {LEVEL_LABELS[lvl - 1]}"
+                if s is not None and lvl
+                else "no score"
+            )
             for domain, s, lvl in zip(domains, score_row, level_row, strict=True)
         ]
         for site, score_row, level_row in zip(sites, scores, levels, strict=True)
@@ -487,12 +490,9 @@ def comparison_heatmap(
             texttemplate="%{text}",
             textfont={"color": "#ffffff", "size": 12},
             colorscale=colourscale,
-            colorbar={
-                "title": {"text": "Level"},
-                "tickvals": [1, 2, 3, 4, 5],
-                "ticktext": list(LEVEL_LABELS),
-                "thickness": 14,
-            },
+            # plotly.js draws a colour bar with inline style attributes, which the strict CSP
+            # blocks: the page shows the level colours as an HTML legend instead.
+            showscale=False,
             hovertext=hover,
             hoverinfo="text",
             customdata=custom,
@@ -504,8 +504,12 @@ def comparison_heatmap(
         **_base_layout(
             showlegend=False,
             xaxis={"side": "top", "tickfont": {"size": 11}, "fixedrange": True},
-            yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True,
-                   "tickfont": {"size": 12}},
+            yaxis={
+                "autorange": "reversed",
+                "automargin": True,
+                "fixedrange": True,
+                "tickfont": {"size": 12},
+            },
             margin={"l": 20, "r": 20, "t": 90, "b": 20},
             height=max(260, 120 + 36 * len(sites)),
         )

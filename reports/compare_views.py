@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from assessments import access
 from assessments.models import Membership, Site
+from assessments.scoring import LEVEL_NAMES
 from reports import charts, comparison
 from reports.comparison import CompareFilters, CompareOptions
 
@@ -30,9 +31,11 @@ NAME_MAX = 100
 SORT_LABELS = {
     "score": "Overall score",
     "name": "Site",
-    "change": "Change since previous round",
+    "change": "Change",
     "blockers": "Blockers",
 }
+# What a short column heading means, for screen readers.
+SORT_HINTS = {"change": " since the previous round"}
 
 
 class SiteIdsField(forms.Field):
@@ -78,7 +81,7 @@ class CompareFilterForm(forms.Form):
         label="Sites per page",
         required=False,
         coerce=int,
-        empty_value=comparison.PER_PAGE_CHOICES[0],
+        empty_value=None,
         choices=[(str(n), str(n)) for n in comparison.PER_PAGE_CHOICES],
     )
     archived = forms.BooleanField(label="Include archived sites", required=False)
@@ -94,10 +97,11 @@ class CompareFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.membership = membership
         self.options = options
-        self.fields["instrument"].choices = [(c.value, c.label) for c in options.instruments]
-        self.fields["round"].choices = [("", "Latest round of each site")] + [
-            (r, r) for r in rounds
-        ]
+        instrument, round_ = self.fields["instrument"], self.fields["round"]
+        assert isinstance(instrument, forms.ChoiceField)
+        assert isinstance(round_, forms.ChoiceField)
+        instrument.choices = [(c.value, c.label) for c in options.instruments]
+        round_.choices = [("", "Latest round of each site")] + [(r, r) for r in rounds]
         if options.sites is not None:
             self.fields["site"].widget = forms.SelectMultiple(
                 choices=[(str(pk), name) for pk, name in options.sites],
@@ -307,8 +311,9 @@ def _sort_links(request: HttpRequest, result: comparison.Comparison) -> dict[str
         descending = (not result.descending) if current else comparison.DEFAULT_DESCENDING[key]
         links[key] = {
             "label": label,
-            "url": "?" + _query(request, sort=key, dir="desc" if descending else "asc", page=None,
-                                focus=None),
+            "hint": SORT_HINTS.get(key, ""),
+            "url": "?"
+            + _query(request, sort=key, dir="desc" if descending else "asc", page=None, focus=None),
             "current": current,
             "aria_sort": ("descending" if result.descending else "ascending") if current else None,
             "next": "descending" if descending else "ascending",
@@ -337,9 +342,10 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
             sort=sort,
             descending=None if direction not in ("asc", "desc") else direction == "desc",
             page=_int_param(request, "page", 1) or 1,
-            per_page=setup.form.cleaned_data.get("per_page", comparison.PER_PAGE_CHOICES[0])
-            if setup.form.is_bound and hasattr(setup.form, "cleaned_data")
-            else comparison.PER_PAGE_CHOICES[0],
+            per_page=(
+                getattr(setup.form, "cleaned_data", {}).get("per_page")
+                or comparison.PER_PAGE_CHOICES[0]
+            ),
             focus=_int_param(request, "focus", None) if "page" not in request.GET else None,
         )
         context.update(
@@ -349,11 +355,15 @@ def compare(request: HttpRequest, slug: str) -> HttpResponse:
             page_url="?" + _query(request, page=None, focus=None) + "&page=",
             export_query=_query(request, page=None, focus=None, sort=None, dir=None),
             clear_sites_query=_query(request, site=None, page=None, focus=None),
-            sort_label=f"{SORT_LABELS[result.sort].lower()}, "
+            level_names=sorted(LEVEL_NAMES.items()),
+            sort_label=f"{SORT_LABELS[result.sort].lower()}{SORT_HINTS.get(result.sort, '')}, "
             + ("descending" if result.descending else "ascending"),
             instrument_title=next(
-                (c.label.rsplit(" (", 1)[0] for c in setup.options.instruments
-                 if c.slug == setup.filters.slug and c.version == setup.filters.version),
+                (
+                    c.label.rsplit(" (", 1)[0]
+                    for c in setup.options.instruments
+                    if c.slug == setup.filters.slug and c.version == setup.filters.version
+                ),
                 setup.filters.slug,
             ),
         )

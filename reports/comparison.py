@@ -27,10 +27,23 @@ from fractions import Fraction
 from typing import Any
 
 import pandas as pd
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Cast, Round
 
 from assessments import access
-from assessments.models import Assessment, Domain, DomainResult, Membership, Site
+from assessments.models import Assessment, Domain, DomainResult, Instrument, Membership, Site
+from assessments.rounds import version_key
 from assessments.scoring import LEVEL_NAMES, round_half_up
 
 logger = logging.getLogger(__name__)
@@ -173,9 +186,23 @@ def visible_site_ids(membership: Membership, ids: Iterable[int]) -> set[int]:
     )
 
 
-def version_key(version: str) -> tuple[Any, ...]:
-    """Order "1.10" after "1.9": numeric parts compare as numbers, others as text."""
-    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.\-]", version))
+class JSONArrayLength(Func):
+    """The length of a JSON array column, counted by the database (SQLite and PostgreSQL)."""
+
+    function = "JSON_ARRAY_LENGTH"
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, function="JSONB_ARRAY_LENGTH", **extra)
+
+
+def tenths(field: str) -> Cast:
+    """A one-decimal score as integer tenths, computed by the database (62.3 -> 623).
+
+    Integers cross the database driver without Decimal conversion, the main cost of reading
+    tens of thousands of scores; ROUND first, so that a float 622.99… on SQLite is still 623.
+    """
+    return Cast(Round(F(field) * 10), IntegerField())
 
 
 # --- the queries -------------------------------------------------------------------------------
@@ -194,35 +221,43 @@ def _sites(membership: Membership, filters: CompareFilters) -> QuerySet[Site]:
     return sites
 
 
+def _round_filters(filters: CompareFilters) -> Q:
+    """The conditions on an assessment itself (not on its site)."""
+    condition = Q(
+        status=SUBMITTED,
+        instrument__in=Instrument.objects.filter(slug=filters.slug).values("pk")
+        if not filters.version
+        else Instrument.objects.filter(slug=filters.slug, version=filters.version).values("pk"),
+    )
+    if filters.round_label:
+        condition &= Q(round_label=filters.round_label)
+    if filters.date_from:
+        condition &= Q(round_date__gte=filters.date_from)
+    if filters.date_to:
+        condition &= Q(round_date__lte=filters.date_to)
+    return condition
+
+
 def _submitted(membership: Membership, filters: CompareFilters) -> QuerySet[Assessment]:
     """Submitted assessments of the filtered, visible sites: the rows every view reads."""
-    queryset = Assessment.objects.filter(
-        status=SUBMITTED,
-        site__in=_sites(membership, filters),
-        instrument__slug=filters.slug,
-    )
-    if filters.version:
-        queryset = queryset.filter(instrument__version=filters.version)
-    if filters.round_label:
-        queryset = queryset.filter(round_label=filters.round_label)
-    if filters.date_from:
-        queryset = queryset.filter(round_date__gte=filters.date_from)
-    if filters.date_to:
-        queryset = queryset.filter(round_date__lte=filters.date_to)
-    return queryset
+    # No ordering: the rows are reshaped in pandas, and a sort would cost the database.
+    return Assessment.objects.filter(
+        _round_filters(filters), site__in=_sites(membership, filters)
+    ).order_by()
 
 
-def _later(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
-    """Rounds of the same site after the outer one: by round date, then by creation (pk)."""
-    return queryset.filter(site_id=OuterRef("site_id")).filter(
+def _latest(queryset: QuerySet[Assessment], rounds: Q) -> QuerySet[Assessment]:
+    """Each site's latest round among `queryset`, chosen by the database.
+
+    A later round of the same site must meet the same round conditions (`rounds`); its
+    site is the outer row's, which already passed the site filters, so the NOT EXISTS
+    stays a cheap lookup on the (site, status, round_date) index.
+    """
+    later = Assessment.objects.filter(rounds, site_id=OuterRef("site_id")).filter(
         Q(round_date__gt=OuterRef("round_date"))
         | Q(round_date=OuterRef("round_date"), pk__gt=OuterRef("pk"))
     )
-
-
-def _latest(queryset: QuerySet[Assessment]) -> QuerySet[Assessment]:
-    """Each site's latest round among `queryset`, chosen by the database."""
-    return queryset.filter(~Exists(_later(queryset)))
+    return queryset.filter(~Exists(later))
 
 
 ASSESSMENT_COLUMNS = [
@@ -257,9 +292,9 @@ def _assessment_frame(queryset: QuerySet[Assessment], slug: str) -> pd.DataFrame
             | Q(round_date=OuterRef("round_date"), pk__lt=OuterRef("pk"))
         )
         .order_by("-round_date", "-pk")
-        .values("result_score")[:1]
+        .values(t=tenths("result_score"))[:1]
     )
-    rows = queryset.annotate(previous_score=Subquery(previous)).values_list(
+    rows = queryset.values_list(
         "id",
         "site_id",
         "site__name",
@@ -267,32 +302,14 @@ def _assessment_frame(queryset: QuerySet[Assessment], slug: str) -> pd.DataFrame
         "round_label",
         "round_date",
         "instrument__version",
-        "result_score",
+        tenths("result_score"),
         "result_level",
         "result_verdict",
         "result_provisional",
-        "result_completeness",
-        "previous_score",
+        tenths("result_completeness"),
+        Subquery(previous, output_field=IntegerField()),
     )
-    records = [
-        (
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            r[4],
-            r[5],
-            r[6],
-            _tenths(r[7]),
-            r[8],
-            r[9],
-            r[10],
-            _tenths(r[11]),
-            _tenths(r[12]),
-        )
-        for r in rows
-    ]
-    frame = pd.DataFrame.from_records(records, columns=ASSESSMENT_COLUMNS)
+    frame = pd.DataFrame.from_records(list(rows), columns=ASSESSMENT_COLUMNS)
     for column in ("score", "completeness", "previous_score", "level"):
         frame[column] = frame[column].astype("float64")
     frame["change"] = frame["score"] - frame["previous_score"]
@@ -301,15 +318,24 @@ def _assessment_frame(queryset: QuerySet[Assessment], slug: str) -> pd.DataFrame
 
 def _domain_frame(queryset: QuerySet[Assessment]) -> pd.DataFrame:
     """Long format: one row per (assessment, domain) of the given assessments."""
-    rows = DomainResult.objects.filter(assessment__in=queryset.values("pk")).values_list(
-        "assessment_id", "domain_key", "score", "level", "applicable", "blockers"
+    rows = (
+        DomainResult.objects.filter(assessment__in=queryset.values("pk"))
+        .order_by()
+        .values_list(
+            "assessment_id",
+            "domain_key",
+            tenths("score"),
+            "level",
+            "applicable",
+            JSONArrayLength("blockers"),
+        )
     )
-    records = [(a, key, _tenths(s), lvl, app, len(b or ())) for a, key, s, lvl, app, b in rows]
     frame = pd.DataFrame.from_records(
-        records, columns=["id", "domain_key", "score", "level", "applicable", "blockers"]
+        list(rows), columns=["id", "domain_key", "score", "level", "applicable", "blockers"]
     )
     frame["score"] = frame["score"].astype("float64")
     frame["level"] = frame["level"].astype("float64")
+    frame["blockers"] = frame["blockers"].fillna(0).astype("int64")
     return frame
 
 
@@ -342,10 +368,6 @@ def _domains(filters: CompareFilters) -> list[DomainColumn]:
 # --- numbers ----------------------------------------------------------------------------------
 
 
-def _tenths(value: Decimal | None) -> int | None:
-    return None if value is None else int(value * 10)
-
-
 def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
@@ -354,15 +376,14 @@ def from_tenths(value: Any) -> Decimal | None:
     """A score from integer tenths (or a median's half tenth), rounded half up to 0.1."""
     if _missing(value):
         return None
-    return round_half_up(Fraction(float(value)) / 10)
+    number = float(value)
+    if number.is_integer():
+        return Decimal(int(number)).scaleb(-1)
+    return round_half_up(Fraction(number) / 10)
 
 
 def _int(value: Any) -> int | None:
     return None if _missing(value) else int(value)
-
-
-def _float(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
 
 
 # --- the comparison page -----------------------------------------------------------------------
@@ -433,7 +454,7 @@ def compare_sites(
     per_page = per_page if per_page in PER_PAGE_CHOICES else PER_PAGE_CHOICES[0]
     submitted = _submitted(membership, filters)
     assessments = _assessment_frame(submitted, filters.slug)
-    domain_rows = _domain_frame(_latest(submitted))
+    domain_rows = _domain_frame(_latest(submitted, _round_filters(filters)))
     domains = _domains(filters)
 
     # Each site's latest round, in the same order the database used for `_latest`.
@@ -626,6 +647,13 @@ class SiteStanding:
     sites: int  # how many sites make up the median
     domains: list[dict[str, Any]] = field(default_factory=list)
     shown: bool = True  # False when too few sites make up the median to show it
+    minimum: int = MEDIAN_MIN_SITES  # how many sites it takes to show the median
+
+    @property
+    def overall_difference(self) -> Decimal | None:
+        if self.overall is None or self.overall_median is None:
+            return None
+        return self.overall - self.overall_median
 
 
 def site_standing(*, site: Site, membership: Membership) -> SiteStanding | None:
@@ -657,13 +685,22 @@ def site_standing(*, site: Site, membership: Membership) -> SiteStanding | None:
         site__organisation_id=site.organisation_id,
         site__archived=False,
     )
-    latest = _latest(peers) | Assessment.objects.filter(pk=pk)
-    rows = DomainResult.objects.filter(assessment__in=latest.values("pk")).values_list(
-        "assessment_id", "assessment__site_id", "assessment__result_score", "domain_key", "score"
+    latest = _latest(peers, Q(status=SUBMITTED, instrument__slug=slug)) | Assessment.objects.filter(
+        pk=pk
+    )
+    rows = (
+        DomainResult.objects.filter(assessment__in=latest.values("pk"))
+        .order_by()
+        .values_list(
+            "assessment_id",
+            "assessment__site_id",
+            tenths("assessment__result_score"),
+            "domain_key",
+            tenths("score"),
+        )
     )
     frame = pd.DataFrame.from_records(
-        [(a, s, _tenths(o), k, _tenths(v)) for a, s, o, k, v in rows],
-        columns=["id", "site_id", "overall", "domain_key", "score"],
+        list(rows), columns=["id", "site_id", "overall", "domain_key", "score"]
     )
     frame["score"] = frame["score"].astype("float64")
     frame["overall"] = frame["overall"].astype("float64")
@@ -693,6 +730,7 @@ def site_standing(*, site: Site, membership: Membership) -> SiteStanding | None:
         overall_median=from_tenths(overall),
         sites=sites,
         shown=sites >= minimum,
+        minimum=minimum,
     )
     for key, domain_title in titles:
         score = from_tenths(own.get(key))
@@ -736,14 +774,17 @@ EXPORT_HEADERS = [
 ]
 
 
-def comparison_table(
-    membership: Membership, filters: CompareFilters
-) -> tuple[list[str], list[list[Any]]]:
-    """The table behind the page: one row per site and round, every domain's score a column.
+def _neutralise_column(column: pd.Series) -> pd.Series:
+    """`neutralise` for a whole text column at once."""
+    text = column.fillna("").astype(str)
+    return text.where(~text.str.startswith(FORMULA_PREFIXES), "'" + text)
 
-    Values are plain Python (str, int, float, date, None); text is neutralised against
-    formula injection. Three queries whatever the size.
-    """
+
+def _export_frame(
+    membership: Membership, filters: CompareFilters
+) -> tuple[list[str], pd.DataFrame]:
+    """The table behind the page as headers and a frame with positional column names
+    (so that a domain titled like a fixed column cannot clash). Three queries."""
     submitted = _submitted(membership, filters)
     assessments = _assessment_frame(submitted, filters.slug)
     domain_rows = _domain_frame(submitted)
@@ -755,49 +796,71 @@ def comparison_table(
     )
     # Prefixed, so that a domain called "site" or "level" cannot clash with a column.
     scores.columns = [f"domain:{key}" for key in domain_keys]
-    table = assessments.assign(
-        blockers=assessments["id"].map(blockers).fillna(0).astype("int64"),
-        _name=assessments["site"].str.casefold(),
-    ).sort_values(["_name", "site_id", "round_date", "id"], kind="mergesort")
-    table = table.join(scores, on="id")
+    table = (
+        assessments.assign(
+            blockers=assessments["id"].map(blockers).fillna(0).astype("int64"),
+            _name=assessments["site"].str.casefold(),
+        )
+        .sort_values(["_name", "site_id", "round_date", "id"], kind="mergesort")
+        .join(scores, on="id")
+        .reset_index(drop=True)
+    )
+    kinds = dict(Site.Kind.choices)
+    # Scores are integer tenths: a tenth of one is the float nearest to the decimal (61.7).
+    columns: list[pd.Series] = [
+        _neutralise_column(table["site"]),
+        _neutralise_column(table["kind"].map(lambda k: kinds.get(k, k))),
+        _neutralise_column(table["round_label"]),
+        table["round_date"],
+        _neutralise_column(pd.Series([filters.slug] * len(table), dtype=object)),
+        _neutralise_column(table["version"]),
+        table["score"] / 10,
+        table["level"].astype("Int64"),
+        _neutralise_column(table["verdict"]),
+        table["provisional"].map({True: "yes", False: "no"}),
+        table["completeness"] / 10,
+        table["blockers"],
+        table["change"] / 10,
+        *(table[f"domain:{key}"] / 10 for key in domain_keys),
+    ]
+    frame = (
+        pd.concat(columns, axis=1, ignore_index=True)
+        if len(table)
+        else pd.DataFrame(columns=range(len(columns)))
+    )
     titles = [d.title for d in domains]
     # Two domains with one title (a renamed domain in another version) keep apart by key.
     duplicated = {t for t in titles if titles.count(t) > 1}
     headers = EXPORT_HEADERS + [
         f"{d.title} ({d.key})" if d.title in duplicated else d.title for d in domains
     ]
-    out: list[list[Any]] = []
-    for record in table.to_dict("records"):
-        level = _int(record["level"])
-        row: list[Any] = [
-            record["site"],
-            Site.Kind(record["kind"]).label
-            if record["kind"] in Site.Kind.values
-            else record["kind"],
-            record["round_label"],
-            record["round_date"],
-            filters.slug,
-            record["version"],
-            _float(from_tenths(record["score"])),
-            level,
-            record["verdict"] or "",
-            "yes" if record["provisional"] else "no",
-            _float(from_tenths(record["completeness"])),
-            int(record["blockers"]),
-            _float(from_tenths(record["change"])),
-        ]
-        row.extend(_float(from_tenths(record[f"domain:{key}"])) for key in domain_keys)
-        out.append([neutralise(v) for v in row])
-    return [neutralise(h) for h in headers], out
+    return [str(neutralise(h)) for h in headers], frame
+
+
+def comparison_table(
+    membership: Membership, filters: CompareFilters
+) -> tuple[list[str], list[list[Any]]]:
+    """The table behind the page: one row per site and round, every domain's score a column.
+
+    Values are plain Python (str, int, float, date, None); text is neutralised against
+    formula injection. Three queries whatever the size.
+    """
+    headers, frame = _export_frame(membership, filters)
+    plain = frame.astype(object).where(frame.notna(), None)
+    return headers, [[_python(v) for v in row] for row in plain.itertuples(index=False)]
+
+
+def _python(value: Any) -> Any:
+    # numpy scalars become int/float, so that templates and tests see plain values.
+    return value.item() if hasattr(value, "item") else value
 
 
 def export_csv(membership: Membership, filters: CompareFilters, *, user: Any) -> bytes:
     """The comparison table as UTF-8 CSV (no byte-order mark: the Excel export is for Excel)."""
-    headers, rows = comparison_table(membership, filters)
-    frame = pd.DataFrame(rows, columns=range(len(headers)), dtype=object)
+    headers, frame = _export_frame(membership, filters)
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, header=headers, lineterminator="\r\n")
-    _log_export("csv", membership, filters, user, len(rows))
+    _log_export("csv", membership, filters, user, len(frame))
     return buffer.getvalue().encode("utf-8")
 
 
@@ -811,17 +874,17 @@ def export_xlsx(
     """The comparison table as an Excel workbook: "Scores" and "Filters" (who, when, what)."""
     from django.utils import timezone
 
-    headers, rows = comparison_table(membership, filters)
+    headers, frame = _export_frame(membership, filters)
     now = now or timezone.now()
     who = (user.get_full_name() or user.get_username()) if user is not None else ""
-    scores = pd.DataFrame(
-        [[_xlsx_text(v) for v in row] for row in rows], columns=range(len(headers)), dtype=object
-    )
-    scores.columns = [_xlsx_text(h) for h in headers]
+    scores = frame.astype(object).where(frame.notna(), None)
+    for column in scores.columns:
+        if scores[column].map(lambda v: isinstance(v, str)).any():
+            scores[column] = scores[column].map(_xlsx_text)
     described = [
         ("Organisation", membership.organisation.name),
         *filters.describe(),
-        ("Rows", str(len(rows))),
+        ("Rows", str(len(frame))),
         ("Exported by", who),
         ("Exported at", timezone.localtime(now).strftime("%Y-%m-%d %H:%M %Z")),
     ]
@@ -831,7 +894,9 @@ def export_xlsx(
     )
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        scores.to_excel(writer, sheet_name="Scores", index=False)
+        scores.to_excel(
+            writer, sheet_name="Scores", index=False, header=[_xlsx_text(h) for h in headers]
+        )
         filters_sheet.to_excel(writer, sheet_name="Filters", index=False)
         sheet = writer.sheets["Scores"]
         sheet.freeze_panes = "B2"
@@ -840,7 +905,7 @@ def export_xlsx(
             sheet.column_dimensions[letter].width = min(40, max(10, len(str(header)) + 2))
         writer.sheets["Filters"].column_dimensions["A"].width = 22
         writer.sheets["Filters"].column_dimensions["B"].width = 60
-    _log_export("xlsx", membership, filters, user, len(rows))
+    _log_export("xlsx", membership, filters, user, len(frame))
     return buffer.getvalue()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.files.base import ContentFile
@@ -15,7 +15,29 @@ from assessments.models import Organisation
 LOGO_MAX_BYTES = 1024 * 1024
 LOGO_MAX_PIXELS = 2000
 LOGO_FORMATS = {"PNG", "JPEG"}
-NOT_AN_IMAGE = "Upload a PNG or JPEG image. This file is not one (SVG, GIF and PDF are not accepted)."
+if TYPE_CHECKING:
+    _ModelForm = forms.ModelForm[Organisation]
+else:  # ModelForm is generic for the type checker only
+    _ModelForm = forms.ModelForm
+
+NOT_AN_IMAGE = (
+    "Upload a PNG or JPEG image. This file is not one (SVG, GIF and PDF are not accepted)."
+)
+
+
+class LogoLink:
+    """The stored logo as the file widget shows it: a link to the access-checked logo view.
+
+    Uploaded files are not served under /media/ in production, so the widget's default link
+    to the file's storage URL would be dead.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.name = "Current logo (PNG)"
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class LogoField(forms.FileField):
@@ -26,7 +48,7 @@ class LogoField(forms.FileField):
     """
 
 
-class BrandingForm(forms.ModelForm):
+class BrandingForm(_ModelForm):
     report_logo = LogoField(
         label="Logo",
         required=False,
@@ -48,6 +70,11 @@ class BrandingForm(forms.ModelForm):
             "name and company.",
         }
 
+    def __init__(self, *args: Any, logo_url: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.report_logo and logo_url:
+            self.initial["report_logo"] = LogoLink(logo_url)
+
     def clean_report_title(self) -> str:
         return " ".join(self.cleaned_data["report_title"].split())
 
@@ -56,6 +83,8 @@ class BrandingForm(forms.ModelForm):
 
     def clean_report_logo(self) -> Any:
         upload = self.cleaned_data.get("report_logo")
+        if isinstance(upload, LogoLink):
+            return self.instance.report_logo  # kept as it is
         if not isinstance(upload, UploadedFile):
             return upload  # unchanged (the stored file), cleared (False) or empty
         if upload.size is not None and upload.size > LOGO_MAX_BYTES:
@@ -67,7 +96,7 @@ class BrandingForm(forms.ModelForm):
         return ContentFile(_reencode_logo(upload), name=f"{slug}.png")
 
 
-def _reencode_logo(upload: UploadedFile) -> bytes:
+def _reencode_logo(upload: Any) -> bytes:
     """Check the upload is a real PNG or JPEG of a sensible size, and redraw it as PNG.
 
     Re-encoding drops anything but pixels (metadata, trailing data, polyglot payloads).
@@ -91,8 +120,9 @@ def _reencode_logo(upload: UploadedFile) -> bytes:
         )
     try:
         # verify() leaves the image unusable: open it again to decode.
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.load()
+            image: Image.Image = opened
             if image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
                 # e.g. CMYK JPEGs, which PNG cannot hold.
                 image = image.convert("RGBA" if "A" in image.mode else "RGB")

@@ -77,7 +77,7 @@ def resolve_local(url: str) -> Path | None:
     return None
 
 
-class LocalFilesFetcher(URLFetcher):
+class LocalFilesFetcher(URLFetcher):  # type: ignore[misc]
     """Serves /static/ and /media/ from disk and data: URLs; refuses everything else."""
 
     def __init__(self) -> None:

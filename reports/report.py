@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import Any, Literal
 
 from django.core.cache import cache
@@ -29,7 +30,6 @@ from assessments.scoring import (
     LEVEL_NAMES,
     NA,
     VERDICT_CONDITIONAL,
-    VERDICT_NOT_READY,
     VERDICT_READY,
     level_for,
     result_to_dict,
@@ -60,6 +60,7 @@ class AnswerRow:
     normalised: Fraction | None = None  # counted items only
     points: str = ""  # "3 of 4"
     blocker: bool = False
+    action_rank: int | None = None  # its place in the action plan, when it has one
 
     @property
     def key(self) -> str:
@@ -457,7 +458,11 @@ def build_report(assessment: Assessment, *, charts_mode: ChartMode = "html") -> 
             start=1,
         )
     ]
-    still_to_answer = [rows_by_key[k] for k in results.get("still_to_answer", []) if k in rows_by_key]
+    for action in action_plan:
+        action.row.action_rank = action.rank
+    still_to_answer = [
+        rows_by_key[k] for k in results.get("still_to_answer", []) if k in rows_by_key
+    ]
     blockers = [row for section in sections for row in section.blockers]
 
     overall = results["overall"]
@@ -484,8 +489,7 @@ def build_report(assessment: Assessment, *, charts_mode: ChartMode = "html") -> 
         TOP_GAPS,
     )
     top_gaps = [
-        {"gap": g, "section": section_by_key[g.key], "action": first_action.get(g.key)}
-        for g in top
+        {"gap": g, "section": section_by_key[g.key], "action": first_action.get(g.key)} for g in top
     ]
     coverage = gaps.framework_crosswalk(
         gaps.QuestionCoverage(
@@ -645,7 +649,9 @@ def report_context(report: Report, *, pdf: bool) -> dict[str, Any]:
     return {"report": report, "assessment": report.assessment, "pdf": pdf, "logo_src": logo_src}
 
 
-def report_pdf(assessment: Assessment, *, use_cache: bool = True, with_charts: bool = True) -> bytes:
+def report_pdf(
+    assessment: Assessment, *, use_cache: bool = True, with_charts: bool = True
+) -> bytes:
     """The gap report as PDF; an unchanged assessment is served from the cache."""
     from reports import pdf
 
@@ -680,14 +686,14 @@ def report_html(assessment: Assessment) -> str:
     if report.has_logo:
         logo = report.organisation.report_logo
         try:
-            with logo.storage.open(logo.name, "rb") as handle:
+            with logo.storage.open(str(logo.name), "rb") as handle:
                 encoded = base64.b64encode(handle.read()).decode("ascii")
             context["logo_src"] = f"data:image/png;base64,{encoded}"
         except FileNotFoundError:
             context["logo_src"] = ""
     html = render_to_string("reports/pdf/gap_report.html", context)
     css_path = finders.find("css/print.css")
-    css = open(css_path, encoding="utf-8").read() if isinstance(css_path, str) else ""
+    css = Path(css_path).read_text(encoding="utf-8") if isinstance(css_path, str) else ""
     return re.sub(
         r'<link rel="stylesheet" href="[^"]*print[^"]*\.css">',
         lambda _: "<style>" + css.replace("</", "<\\/") + "</style>",

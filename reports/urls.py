@@ -12,7 +12,7 @@ urlpatterns = [
     path("o/<slug:slug>/compare.xlsx", compare_views.compare_xlsx, name="compare-xlsx"),
     path("o/<slug:slug>/branding/", views.branding, name="branding"),
     path("o/<slug:slug>/branding/logo/", views.branding_logo, name="branding-logo"),
-    path("a/<int:pk>/results/", views.results, name="results"),
-    path("a/<int:pk>/report/", views.gap_report, name="gap-report"),
-    path("a/<int:pk>/report.pdf", views.gap_report_pdf, name="gap-report-pdf"),
+    path("a/<id:pk>/results/", views.results, name="results"),
+    path("a/<id:pk>/report/", views.gap_report, name="gap-report"),
+    path("a/<id:pk>/report.pdf", views.gap_report_pdf, name="gap-report-pdf"),
 ]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -17,10 +20,15 @@ from reports.forms import BrandingForm
 from reports.report import build_report, report_context, report_pdf
 
 
+def _user_id(request: HttpRequest) -> int:
+    # Every view here is behind login_required, so there is a user with a primary key.
+    return cast(int, request.user.pk)
+
+
 def _record(request: HttpRequest, assessment: Assessment, action: str, subject: str) -> None:
     """Reads of results and reports are audited too (one insert)."""
     AuditEntry.objects.create(
-        assessment=assessment, user=request.user, action=action, subject=subject
+        assessment=assessment, user_id=_user_id(request), action=action, subject=subject
     )
 
 
@@ -33,7 +41,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 @login_required
 @require_GET
 def results(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment, membership = access.get_assessment_for_user(request.user.pk, pk, "report")
+    assessment, membership = access.get_assessment_for_user(_user_id(request), pk, "report")
     report = build_report(assessment, charts_mode="html")
     _record(request, assessment, AuditEntry.Action.VIEWED, "results")
     context = {"current_membership": membership, **report_context(report, pdf=False)}
@@ -43,7 +51,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def gap_report(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment, membership = access.get_assessment_for_user(request.user.pk, pk, "report")
+    assessment, membership = access.get_assessment_for_user(_user_id(request), pk, "report")
     report = build_report(assessment, charts_mode="html")
     _record(request, assessment, AuditEntry.Action.VIEWED, "report-html")
     context = {"current_membership": membership, **report_context(report, pdf=False)}
@@ -58,7 +66,7 @@ def pdf_filename(assessment: Assessment) -> str:
 @login_required
 @require_GET
 def gap_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment, _ = access.get_assessment_for_user(request.user.pk, pk, "report")
+    assessment, _ = access.get_assessment_for_user(_user_id(request), pk, "report")
     data = report_pdf(assessment)
     _record(request, assessment, AuditEntry.Action.EXPORTED, "report-pdf")
     response = HttpResponse(data, content_type="application/pdf")
@@ -69,13 +77,14 @@ def gap_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def branding(request: HttpRequest, slug: str) -> HttpResponse:
-    membership = access.get_organisation_for_user(request.user.pk, slug, "brand")
+    membership = access.get_organisation_for_user(_user_id(request), slug, "brand")
     organisation = membership.organisation
     old_logo = organisation.report_logo.name if organisation.report_logo else ""
-    form = BrandingForm(instance=organisation)
+    logo_url = reverse("reports:branding-logo", args=[organisation.slug])
+    form = BrandingForm(instance=organisation, logo_url=logo_url)
     status = 200
     if request.method == "POST":
-        form = BrandingForm(request.POST, request.FILES, instance=organisation)
+        form = BrandingForm(request.POST, request.FILES, instance=organisation, logo_url=logo_url)
         if form.is_valid():
             organisation = form.save()
             new_logo = organisation.report_logo.name if organisation.report_logo else ""
@@ -98,14 +107,14 @@ def branding(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def branding_logo(request: HttpRequest, slug: str) -> HttpResponse:
+def branding_logo(request: HttpRequest, slug: str) -> HttpResponseBase:
     """The organisation's logo, for its members only (media files are not served publicly)."""
-    membership = access.get_organisation_for_user(request.user.pk, slug, "view")
+    membership = access.get_organisation_for_user(_user_id(request), slug, "view")
     logo = membership.organisation.report_logo
     if not logo:
         raise Http404
     try:
-        handle = logo.storage.open(logo.name, "rb")
+        handle = logo.storage.open(str(logo.name), "rb")
     except FileNotFoundError:
         raise Http404 from None
     response = FileResponse(handle, content_type="image/png")

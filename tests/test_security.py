@@ -18,9 +18,12 @@ import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.contrib.auth.tokens import default_token_generator
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from PIL import Image
 
 from assessments.models import Assessment, Membership
@@ -351,6 +354,10 @@ def _kwargs(
             values[param] = world.clinic.pk
         elif param == "pk" and "members/<int:pk>" in route:
             values[param] = Membership.objects.get(user=world.victor, organisation=world.org).pk
+        elif param == "uidb64":
+            values[param] = urlsafe_base64_encode(force_bytes(world.victor.pk))
+        elif param == "token":
+            values[param] = default_token_generator.make_token(world.victor)
         else:
             pytest.fail(f"test_security._kwargs does not know how to fill {param!r} in {route!r}")
     return values
@@ -371,6 +378,7 @@ def _scan(client: Client, url: str, seen: dict[str, list[str]]) -> Any:
     assert response.status_code < 500, url
     content_type = response.headers.get("Content-Type", "")
     if content_type.startswith(HTML_TYPES):
+        _assert_security_headers(response)
         html = response.content.decode()
         seen[url] = inline_code(html)
         assert "<script>alert(1)</script>" not in html, f"unescaped comment on {url}"
@@ -527,6 +535,18 @@ def test_a_success_before_the_limit_resets_the_count(world):
             assert _login("alice", "wrong", "10.0.3.1").status_code == 200
         assert _login("alice", PASSWORD, "10.0.3.1").status_code == 302
     assert not AccessAttempt.objects.filter(username="alice", failures_since_start__gt=0).exists()
+
+
+def test_a_very_long_username_is_refused_like_a_wrong_password_and_still_counted(world):
+    # Django's login form does not enforce the username's length; axes stores at most 255
+    # characters, and PostgreSQL refused the longer one with a 500 before AXES_USERNAME_CALLABLE.
+    long_name = "a" * 4000
+    for attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = _login(long_name, "wrong", f"10.0.6.{attempt}")
+        assert response.status_code == 200
+        assert b"Please enter a correct username and password" in response.content
+    assert _is_lockout(_login(long_name, "wrong", "10.0.6.100"))
+    assert _is_lockout(_login(long_name[:255] + "b", "wrong", "10.0.6.101"))
 
 
 def test_a_forged_forwarded_for_header_does_not_dodge_the_address_lock(world):

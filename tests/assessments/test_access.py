@@ -134,3 +134,12 @@ def test_visible_sites_by_role(world):
     alice = world.alice.memberships.get()
     assert list(access.visible_sites(sam)) == [world.clinic]
     assert set(access.visible_sites(alice)) == {world.clinic, world.hospital}
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/sites/99999999999999999999999/", "/a/123456789012345678901234567890/d/gov/",
+     "/a/99999999999999999999/results/"],
+)
+def test_an_id_too_big_for_the_database_is_a_404(world, url):
+    assert _get(world.alice, url) == 404

@@ -206,13 +206,18 @@ def test_the_answers_differ_by_site_and_round_like_real_ones(seeded_once: demo.S
     assert len({a.answered_by_id for a in answers}) >= 4
 
 
-def test_every_answer_has_an_audit_entry_dated_in_its_round(seeded_once: demo.SeedSummary) -> None:
+def test_every_answer_has_an_audit_entry_and_all_are_dated_in_their_round(
+    seeded_once: demo.SeedSummary,
+) -> None:
     for assessment in _riverbend_assessments():
-        entries = AuditEntry.objects.filter(assessment=assessment, action=AuditEntry.Action.ANSWER)
-        assert entries.count() >= assessment.answers.count()
-        for entry in entries:
+        answers = AuditEntry.objects.filter(assessment=assessment, action=AuditEntry.Action.ANSWER)
+        assert answers.count() >= assessment.answers.count()
+        for entry in AuditEntry.objects.filter(assessment=assessment):
             days = (entry.at.date() - assessment.round_date).days
-            assert -45 < days < 30
+            assert -45 < days < 30, (entry.action, entry.at)
+        for answer in assessment.answers.all():
+            assert -45 < (answer.answered_at.date() - assessment.round_date).days < 30
+        assert assessment.created_at < assessment.updated_at
 
 
 def test_the_site_admins_draft_resumes_where_it_was_left(seeded_once: demo.SeedSummary) -> None:

@@ -42,8 +42,10 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
 
 
-@pytest.mark.parametrize(("who", "status"), [("alice", 200), ("carla", 200), ("sam", 403),
-                                             ("victor", 403), ("oscar", 404)])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("alice", 200), ("carla", 200), ("sam", 403), ("victor", 403), ("oscar", 404)],
+)
 def test_org_admins_and_consultants_may_brand_reports(world, who, status):
     url = reverse("reports:branding", args=[world.org.slug])
     assert _client(getattr(world, who)).get(url).status_code == status
@@ -55,8 +57,12 @@ def test_anonymous_visitors_are_sent_to_log_in(world):
 
 
 def test_a_consultant_sets_title_sign_off_and_a_png_logo(world):
-    response = _post(_client(world.carla), world.org.slug, logo=_upload(_image()),
-                     report_title="  Readiness   review ")
+    response = _post(
+        _client(world.carla),
+        world.org.slug,
+        logo=_upload(_image()),
+        report_title="  Readiness   review ",
+    )
     assert response.status_code == 302
     org = Organisation.objects.get(pk=world.org.pk)
     assert org.report_title == "Readiness review"
@@ -72,8 +78,9 @@ def test_a_jpeg_logo_is_stored_as_png_without_its_metadata(world):
     exif = Image.Exif()
     exif[0x010E] = "secret description"
     Image.new("CMYK", (50, 50)).save(out, format="JPEG", exif=exif)
-    response = _post(_client(world.alice), world.org.slug,
-                     logo=_upload(out.getvalue(), "logo.jpg", "image/jpeg"))
+    response = _post(
+        _client(world.alice), world.org.slug, logo=_upload(out.getvalue(), "logo.jpg", "image/jpeg")
+    )
     assert response.status_code == 302
     org = Organisation.objects.get(pk=world.org.pk)
     data = org.report_logo.read()
@@ -121,6 +128,18 @@ def test_a_logo_over_2000_pixels_is_refused(world):
     assert "2001 × 10 pixels" in response.context["form"].errors["report_logo"][0]
 
 
+def test_saving_without_a_new_file_keeps_the_logo_and_links_it_through_the_logo_view(world):
+    client = _client(world.alice)
+    _post(client, world.org.slug, logo=_upload(_image()))
+    old = Organisation.objects.get(pk=world.org.pk).report_logo.name
+    assert _post(client, world.org.slug, report_title="New title").status_code == 302
+    org = Organisation.objects.get(pk=world.org.pk)
+    assert (org.report_logo.name, org.report_title) == (old, "New title")
+    html = client.get(reverse("reports:branding", args=[world.org.slug])).content.decode()
+    assert f'href="{reverse("reports:branding-logo", args=[world.org.slug])}"' in html
+    assert "/media/" not in html
+
+
 def test_a_refused_logo_keeps_the_rest_of_the_form_and_the_old_logo(world):
     client = _client(world.alice)
     _post(client, world.org.slug, logo=_upload(_image()))
@@ -140,7 +159,8 @@ def test_replacing_or_clearing_the_logo_deletes_the_old_file(world):
     storage, first_name = first.storage, first.name
     _post(client, world.org.slug, logo=_upload(_image(size=(60, 60))))
     second = Organisation.objects.get(pk=world.org.pk).report_logo.name
-    assert second != first_name and not storage.exists(first_name)
+    assert second != first_name
+    assert not storage.exists(first_name)
     _post(client, world.org.slug, **{"report_logo-clear": "on"})
     assert not Organisation.objects.get(pk=world.org.pk).report_logo
     assert not storage.exists(second)
@@ -153,7 +173,10 @@ def test_the_logo_is_served_to_members_only(world):
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"\x89PNG")
     assert _client(world.oscar).get(url).status_code == 404
-    assert _client(world.oscar).get(reverse("reports:branding-logo", args=["other-org"])).status_code == 404
+    assert (
+        _client(world.oscar).get(reverse("reports:branding-logo", args=["other-org"])).status_code
+        == 404
+    )
 
 
 def test_the_logo_appears_in_the_html_report_and_the_pdf(world, scored, monkeypatch):
@@ -161,7 +184,9 @@ def test_the_logo_appears_in_the_html_report_and_the_pdf(world, scored, monkeypa
 
     monkeypatch.setattr(charts, "find_chromium", lambda: None)
     _post(_client(world.alice), world.org.slug, logo=_upload(_image()))
-    html = _client(world.alice).get(reverse("reports:gap-report", args=[scored.pk])).content.decode()
+    html = (
+        _client(world.alice).get(reverse("reports:gap-report", args=[scored.pk])).content.decode()
+    )
     assert reverse("reports:branding-logo", args=[world.org.slug]) in html
     fetched = []
     real = pdf.LocalFilesFetcher.fetch

@@ -11,83 +11,20 @@ from typing import Any
 import openpyxl
 import pytest
 
-from assessments.models import Assessment, DomainResult, Membership, Site
+from assessments.models import Assessment, Membership, Site
 from assessments.services import AnswerChange, answers_save, assessment_submit
 from reports import comparison
 from reports.comparison import CompareFilters
 from tests import factories
 from tests.conftest import World
+from tests.reports.compare_data import build_golden, make_submitted
 
 D = Decimal
 
 
-def make_submitted(
-    site: Site,
-    instrument: Any,
-    round_label: str,
-    round_date: datetime.date,
-    *,
-    score: str | None,
-    level: int | None,
-    verdict: str = "Not ready",
-    provisional: bool = False,
-    completeness: str = "100.0",
-    domains: dict[str, tuple[str | None, int | None, list[str]]] | None = None,
-) -> Assessment:
-    """A submitted assessment with its stored results set directly (no questionnaire)."""
-    assessment = factories.make_assessment(
-        site,
-        instrument,
-        round_label=round_label,
-        round_date=round_date,
-        status=Assessment.Status.SUBMITTED,
-        result_score=None if score is None else D(score),
-        result_level=level,
-        result_verdict=verdict,
-        result_provisional=provisional,
-        result_completeness=D(completeness),
-    )
-    for order, (key, (dscore, dlevel, blockers)) in enumerate((domains or {}).items()):
-        DomainResult.objects.create(
-            assessment=assessment,
-            domain_key=key,
-            order=order,
-            score=None if dscore is None else D(dscore),
-            level=dlevel,
-            completeness=D("100.0"),
-            target=D("60.0"),
-            gap=None,
-            applicable=dscore is not None,
-            blockers=blockers,
-        )
-    return assessment
-
-
 @pytest.fixture
 def golden(world: World) -> World:
-    """Two rounds at the clinic, one at the hospital, noise that must never show."""
-    i = world.instrument
-    make_submitted(
-        world.clinic, i, "2025 autumn", datetime.date(2025, 10, 1), score="40.0", level=3,
-        domains={"gov": ("50.0", 3, []), "ops": ("35.0", 2, [])},
-    )
-    make_submitted(
-        world.clinic, i, "2026 spring", datetime.date(2026, 3, 1), score="61.7", level=4,
-        verdict="Conditionally ready",
-        domains={"gov": ("75.0", 4, []), "ops": ("55.0", 3, [])},
-    )
-    make_submitted(
-        world.hospital, i, "2026 spring", datetime.date(2026, 3, 15), score="45.0", level=3,
-        provisional=True, completeness="66.7",
-        domains={"gov": ("20.0", 2, ["gov.q02"]), "ops": ("57.5", 3, [])},
-    )
-    # A draft is not compared; nor is another organisation's site.
-    factories.make_assessment(world.hospital, i, round_label="2026 autumn")
-    make_submitted(
-        world.other_site, i, "2026 spring", datetime.date(2026, 3, 1), score="99.0", level=5,
-        domains={"gov": ("99.0", 5, []), "ops": ("99.0", 5, [])},
-    )
-    return world
+    return build_golden(world)
 
 
 def _membership(world: World, user: Any) -> Membership:
@@ -134,11 +71,16 @@ def test_the_distribution_gives_five_numbers_per_domain(golden):
     result = comparison.compare_sites(_membership(golden, golden.alice), _filters())
     gov, ops = result.distribution
     assert (gov["count"], gov["min"], gov["median"], gov["max"]) == (
-        2, D("20.0"), D("47.5"), D("75.0")
+        2,
+        D("20.0"),
+        D("47.5"),
+        D("75.0"),
     )
     assert ops["median"] == D("56.3")  # 56.25 rounded half up
-    assert sorted(gov["points"]) == [("Northside Clinic", D("75.0")),
-                                      ("Northside Hospital", D("20.0"))]
+    assert sorted(gov["points"]) == [
+        ("Northside Clinic", D("75.0")),
+        ("Northside Hospital", D("20.0")),
+    ]
 
 
 def test_the_trend_has_every_round_in_date_order_and_the_median(golden):
@@ -177,9 +119,7 @@ def test_a_round_filter_compares_that_round_and_keeps_the_change_since_the_round
     assert [(r["site"], r["score"], r["change"]) for r in autumn.rows] == [
         ("Northside Clinic", D("40.0"), None)
     ]
-    spring = comparison.compare_sites(
-        membership, _filters(date_from=datetime.date(2026, 1, 1))
-    )
+    spring = comparison.compare_sites(membership, _filters(date_from=datetime.date(2026, 1, 1)))
     clinic = next(r for r in spring.rows if r["site"] == "Northside Clinic")
     assert clinic["change"] == D("21.7")  # the earlier round is outside the dates, still counts
     assert spring.rounds == ["2026 spring"]
@@ -215,20 +155,26 @@ def test_a_site_admin_compares_only_their_own_sites(golden):
 def test_paging_and_focus_move_through_the_ranking(world):
     for n in range(7):
         site = factories.make_site(world.org, f"Site {n:02d}")
-        make_submitted(site, world.instrument, "R1", datetime.date(2026, 1, 1),
-                       score=f"{10 * n}.0", level=1 + n // 2)
+        make_submitted(
+            site,
+            world.instrument,
+            "R1",
+            datetime.date(2026, 1, 1),
+            score=f"{10 * n}.0",
+            level=1 + n // 2,
+        )
     membership = _membership(world, world.alice)
     first = comparison.compare_sites(membership, _filters(), per_page=25)
     assert first.pages == 1
     result = comparison.compare_sites(membership, _filters(), per_page=25, page=9)
     assert result.page == 1  # clamped
     focus = factories.make_site(world.org, "Focus")
-    make_submitted(focus, world.instrument, "R1", datetime.date(2026, 1, 1), score="1.0",
-                   level=1)
+    make_submitted(focus, world.instrument, "R1", datetime.date(2026, 1, 1), score="1.0", level=1)
     for n in range(30):
         site = factories.make_site(world.org, f"More {n:02d}")
-        make_submitted(site, world.instrument, "R1", datetime.date(2026, 1, 1), score="50.0",
-                       level=3)
+        make_submitted(
+            site, world.instrument, "R1", datetime.date(2026, 1, 1), score="50.0", level=3
+        )
     found = comparison.compare_sites(membership, _filters(), per_page=25, focus=focus.pk)
     assert found.focus_found
     assert found.page == 2
@@ -239,24 +185,90 @@ def test_the_table_behind_the_page_has_one_row_per_site_and_round(golden):
     headers, rows = comparison.comparison_table(_membership(golden, golden.alice), _filters())
     assert headers == [*comparison.EXPORT_HEADERS, "Governance", "Operations"]
     assert rows == [
-        ["Northside Clinic", "Clinic", "2025 autumn", datetime.date(2025, 10, 1), "small-test",
-         "1.0", 40.0, 3, "Not ready", "no", 100.0, 0, None, 50.0, 35.0],
-        ["Northside Clinic", "Clinic", "2026 spring", datetime.date(2026, 3, 1), "small-test",
-         "1.0", 61.7, 4, "Conditionally ready", "no", 100.0, 0, 21.7, 75.0, 55.0],
-        ["Northside Hospital", "Hospital", "2026 spring", datetime.date(2026, 3, 15),
-         "small-test", "1.0", 45.0, 3, "Not ready", "yes", 66.7, 1, None, 20.0, 57.5],
+        [
+            "Northside Clinic",
+            "Clinic",
+            "2025 autumn",
+            datetime.date(2025, 10, 1),
+            "small-test",
+            "1.0",
+            40.0,
+            3,
+            "Not ready",
+            "no",
+            100.0,
+            0,
+            None,
+            50.0,
+            35.0,
+        ],
+        [
+            "Northside Clinic",
+            "Clinic",
+            "2026 spring",
+            datetime.date(2026, 3, 1),
+            "small-test",
+            "1.0",
+            61.7,
+            4,
+            "Conditionally ready",
+            "no",
+            100.0,
+            0,
+            21.7,
+            75.0,
+            55.0,
+        ],
+        [
+            "Northside Hospital",
+            "Hospital",
+            "2026 spring",
+            datetime.date(2026, 3, 15),
+            "small-test",
+            "1.0",
+            45.0,
+            3,
+            "Not ready",
+            "yes",
+            66.7,
+            1,
+            None,
+            20.0,
+            57.5,
+        ],
     ]
 
 
 def test_the_csv_export_is_the_table(golden):
     body = comparison.export_csv(_membership(golden, golden.alice), _filters(), user=golden.alice)
     rows = list(csv.reader(io.StringIO(body.decode("utf-8"))))
-    assert rows[0][:7] == ["Site", "Kind", "Round", "Round date", "Instrument", "Version",
-                           "Overall score"]
+    assert rows[0][:7] == [
+        "Site",
+        "Kind",
+        "Round",
+        "Round date",
+        "Instrument",
+        "Version",
+        "Overall score",
+    ]
     assert rows[0][-2:] == ["Governance", "Operations"]
-    assert rows[2] == ["Northside Clinic", "Clinic", "2026 spring", "2026-03-01", "small-test",
-                       "1.0", "61.7", "4", "Conditionally ready", "no", "100.0", "0", "21.7",
-                       "75.0", "55.0"]
+    assert rows[2] == [
+        "Northside Clinic",
+        "Clinic",
+        "2026 spring",
+        "2026-03-01",
+        "small-test",
+        "1.0",
+        "61.7",
+        "4",
+        "Conditionally ready",
+        "no",
+        "100.0",
+        "0",
+        "21.7",
+        "75.0",
+        "55.0",
+    ]
     assert rows[1][12] == ""  # no change without an earlier round
     assert len(rows) == 4
     assert "Other Clinic" not in body.decode()
@@ -287,18 +299,26 @@ def test_the_excel_export_has_scores_and_the_filters_used(golden):
 
 def test_text_that_a_spreadsheet_would_run_is_neutralised(world):
     site = factories.make_site(world.org, '=HYPERLINK("http://evil","x")')
-    make_submitted(site, world.instrument, "+cmd|' /C calc'!A0", datetime.date(2026, 1, 1),
-                   score="-0.0" if False else "10.0", level=1, verdict="@SUM(1)")
+    make_submitted(
+        site,
+        world.instrument,
+        "+cmd|' /C calc'!A0",
+        datetime.date(2026, 1, 1),
+        score="10.0",
+        level=1,
+        verdict="@SUM(1)",
+    )
     membership = _membership(world, world.alice)
     body = comparison.export_csv(membership, _filters(), user=world.alice).decode()
     row = next(csv.reader(io.StringIO(body.splitlines()[1])))
-    assert row[0] == "'=HYPERLINK(\"http://evil\",\"x\")"
+    assert row[0] == '\'=HYPERLINK("http://evil","x")'
     assert row[2] == "'+cmd|' /C calc'!A0"
     assert row[8] == "'@SUM(1)"
-    book = openpyxl.load_workbook(io.BytesIO(comparison.export_xlsx(membership, _filters(),
-                                                                   user=world.alice)))
+    book = openpyxl.load_workbook(
+        io.BytesIO(comparison.export_xlsx(membership, _filters(), user=world.alice))
+    )
     cell = book["Scores"]["A2"]
-    assert cell.value == "'=HYPERLINK(\"http://evil\",\"x\")"
+    assert cell.value == '\'=HYPERLINK("http://evil","x")'
     assert cell.data_type == "s"  # text, not a formula
 
 
@@ -317,8 +337,15 @@ def test_queries_do_not_grow_with_sites_and_rounds(world, django_assert_max_num_
         for n in range(count):
             site = factories.make_site(world.org, f"Bulk {Site.objects.count()} {n}")
             for r, date in enumerate((datetime.date(2025, 10, 1), datetime.date(2026, 3, 1))):
-                make_submitted(site, world.instrument, f"R{r}", date, score="50.0", level=3,
-                               domains={"gov": ("50.0", 3, []), "ops": ("40.0", 3, ["ops.q01"])})
+                make_submitted(
+                    site,
+                    world.instrument,
+                    f"R{r}",
+                    date,
+                    score="50.0",
+                    level=3,
+                    domains={"gov": ("50.0", 3, []), "ops": ("40.0", 3, ["ops.q01"])},
+                )
 
     membership = _membership(world, world.alice)
     add_sites(3)
@@ -356,41 +383,59 @@ def test_results_come_from_submission_not_from_rescoring(world):
     assert [c["score"] for c in row["domains"]] == [d.score for d in submitted.domains]
     # Changing the stored result changes the table: it is read, never recomputed.
     Assessment.objects.filter(pk=assessment.pk).update(result_score=D("12.3"))
-    assert comparison.compare_sites(
-        _membership(world, world.alice), _filters()
-    ).rows[0]["score"] == D("12.3")
+    assert comparison.compare_sites(_membership(world, world.alice), _filters()).rows[0][
+        "score"
+    ] == D("12.3")
 
 
 def test_versions_are_offered_separately_when_there_are_several(golden):
-    factories.load_instrument_text(factories.SMALL_INSTRUMENT.replace('version: "1.0"',
-                                                                      'version: "1.1"'))
+    factories.load_instrument_text(
+        factories.SMALL_INSTRUMENT.replace('version: "1.0"', 'version: "1.1"')
+    )
     from assessments.models import Instrument
 
     newer = Instrument.objects.get(slug="small-test", version="1.1")
-    make_submitted(golden.hospital, newer, "2026 autumn", datetime.date(2026, 9, 1),
-                   score="70.0", level=4, domains={"gov": ("70.0", 4, [])})
+    make_submitted(
+        golden.hospital,
+        newer,
+        "2026 autumn",
+        datetime.date(2026, 9, 1),
+        score="70.0",
+        level=4,
+        domains={"gov": ("70.0", 4, [])},
+    )
     options = comparison.compare_options(_membership(golden, golden.alice))
     assert [c.value for c in options.instruments] == [
-        "small-test", "small-test@1.0", "small-test@1.1"
+        "small-test",
+        "small-test@1.0",
+        "small-test@1.1",
     ]
     assert options.default_value == "small-test"
-    only_new = comparison.compare_sites(
-        _membership(golden, golden.alice), _filters(version="1.1")
-    )
+    only_new = comparison.compare_sites(_membership(golden, golden.alice), _filters(version="1.1"))
     assert [r["site"] for r in only_new.rows] == ["Northside Hospital"]
     assert only_new.rows[0]["change"] == D("25.0")  # since 45.0 in version 1.0
 
 
 def test_version_key_orders_numerically():
     assert sorted(["1.10", "1.9", "1.0", "2.0"], key=comparison.version_key) == [
-        "1.0", "1.9", "1.10", "2.0"
+        "1.0",
+        "1.9",
+        "1.10",
+        "2.0",
     ]
 
 
 def test_a_site_stands_against_the_organisation_median(golden):
     third = factories.make_site(golden.org, "Northside Practice")
-    make_submitted(third, golden.instrument, "2026 spring", datetime.date(2026, 3, 2),
-                   score="80.0", level=5, domains={"gov": ("90.0", 5, []), "ops": ("70.0", 4, [])})
+    make_submitted(
+        third,
+        golden.instrument,
+        "2026 spring",
+        datetime.date(2026, 3, 2),
+        score="80.0",
+        level=5,
+        domains={"gov": ("90.0", 5, []), "ops": ("70.0", 4, [])},
+    )
     standing = comparison.site_standing(
         site=golden.clinic, membership=_membership(golden, golden.alice)
     )
@@ -408,13 +453,23 @@ def test_a_site_stands_against_the_organisation_median(golden):
 def test_a_site_admin_sees_the_median_only_when_enough_sites_make_it_up(golden):
     membership = _membership(golden, golden.sam)
     standing = comparison.site_standing(site=golden.clinic, membership=membership)
-    assert standing is not None and not standing.shown
+    assert standing is not None
+    assert not standing.shown
     for n in range(3):
         site = factories.make_site(golden.org, f"Peer {n}")
-        make_submitted(site, golden.instrument, "2026 spring", datetime.date(2026, 3, 2),
-                       score="50.0", level=3, domains={"gov": ("50.0", 3, [])})
+        make_submitted(
+            site,
+            golden.instrument,
+            "2026 spring",
+            datetime.date(2026, 3, 2),
+            score="50.0",
+            level=3,
+            domains={"gov": ("50.0", 3, [])},
+        )
     standing = comparison.site_standing(site=golden.clinic, membership=membership)
-    assert standing is not None and standing.shown and standing.sites == 5
+    assert standing is not None
+    assert standing.shown
+    assert standing.sites == 5
 
 
 def test_a_site_without_a_submitted_assessment_has_no_standing(world):
@@ -429,7 +484,14 @@ def test_site_standing_queries_are_constant(golden, django_assert_max_num_querie
         comparison.site_standing(site=golden.clinic, membership=membership)
     for n in range(20):
         site = factories.make_site(golden.org, f"Peer {n}")
-        make_submitted(site, golden.instrument, "2026 spring", datetime.date(2026, 3, 2),
-                       score="50.0", level=3, domains={"gov": ("50.0", 3, [])})
+        make_submitted(
+            site,
+            golden.instrument,
+            "2026 spring",
+            datetime.date(2026, 3, 2),
+            score="50.0",
+            level=3,
+            domains={"gov": ("50.0", 3, [])},
+        )
     with django_assert_max_num_queries(len(small.captured_queries)):
         comparison.site_standing(site=golden.clinic, membership=membership)

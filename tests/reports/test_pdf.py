@@ -35,16 +35,21 @@ def _poppler(tool: str) -> str:
 def pdf_pages(data: bytes, tmp_path: Path) -> int:
     path = tmp_path / "out.pdf"
     path.write_bytes(data)
-    info = subprocess.run([_poppler("pdfinfo"), str(path)], capture_output=True, text=True,
-                          check=True).stdout
+    info = subprocess.run(
+        [_poppler("pdfinfo"), str(path)], capture_output=True, text=True, check=True
+    ).stdout
     return int(next(line.split()[1] for line in info.splitlines() if line.startswith("Pages:")))
 
 
 def pdf_text(data: bytes, tmp_path: Path) -> str:
     path = tmp_path / "text.pdf"
     path.write_bytes(data)
-    return subprocess.run([_poppler("pdftotext"), "-layout", str(path), "-"],
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        [_poppler("pdftotext"), "-layout", str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 @pytest.fixture(autouse=True)
@@ -125,15 +130,23 @@ def test_the_gap_report_pdf_is_a_multi_page_pdf(scored, tmp_path):
     assert data.startswith(b"%PDF")
     assert pdf_pages(data, tmp_path) > 1
     text = pdf_text(data, tmp_path)
-    for heading in ("Executive summary", "Action plan", "Framework crosswalk",
-                    "Appendix: every answer", "How the scores are computed", "Governance"):
+    for heading in (
+        "Executive summary",
+        "Action plan",
+        "Framework crosswalk",
+        "Appendix: every answer",
+        "How the scores are computed",
+        "Governance",
+    ):
         assert heading in text
     assert "Page 2 of" in text  # the running footer
 
 
 def test_the_pdf_has_chart_svgs_with_chromium(chromium, scored, tmp_path):
     report = build_report(scored, charts_mode="svg")
-    assert all(chart.svg_data_uri.startswith("data:image/svg+xml;base64,") for chart in report.charts)
+    assert all(
+        chart.svg_data_uri.startswith("data:image/svg+xml;base64,") for chart in report.charts
+    )
     data = render_pdf("reports/pdf/gap_report.html", report_context(report, pdf=True))
     assert "could not be drawn" not in pdf_text(data, tmp_path)
 
@@ -152,8 +165,9 @@ def test_without_chromium_the_pdf_shows_each_chart_as_a_table_with_a_note(
 
 
 def test_user_text_is_escaped_in_the_pdf(scored, tmp_path):
-    give_answers(scored, {"gov.q03": "3"}, comment="<script>alert(1)</script>",
-                 evidence="<b>bold</b> & more")
+    give_answers(
+        scored, {"gov.q03": "3"}, comment="<script>alert(1)</script>", evidence="<b>bold</b> & more"
+    )
     html = render_to_string(
         "reports/pdf/gap_report.html",
         report_context(build_report(scored, charts_mode="none"), pdf=True),

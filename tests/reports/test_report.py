@@ -20,12 +20,20 @@ def _section(report, key):
 def _check_hand_scored(report) -> None:
     gov, ops = _section(report, "gov"), _section(report, "ops")
     assert (gov.score, gov.level, gov.completeness, gov.target, gov.gap) == (
-        Decimal("58.3"), 2, Decimal("100.0"), Decimal("60"), Decimal("1.7"),
+        Decimal("58.3"),
+        2,
+        Decimal("100.0"),
+        Decimal("60"),
+        Decimal("1.7"),
     )
     assert gov.capped
     assert [row.key for row in gov.blockers] == ["gov.q02"]
     assert (ops.score, ops.level, ops.completeness, ops.target, ops.gap) == (
-        Decimal("33.3"), 2, Decimal("50.0"), Decimal("70"), Decimal("36.7"),
+        Decimal("33.3"),
+        2,
+        Decimal("50.0"),
+        Decimal("70"),
+        Decimal("36.7"),
     )
     assert not ops.capped
     assert report.overall_score == Decimal("41.6")
@@ -73,12 +81,15 @@ def test_answer_rows_carry_label_points_and_status(scored):
     report = build_report(scored, charts_mode="none")
     rows = {row.key: row for row in report.rows}
     assert (rows["gov.q03"].answer_label, rows["gov.q03"].points, rows["gov.q03"].percent) == (
-        "Largely in place", "3 of 4", Decimal("75"),
+        "Largely in place",
+        "3 of 4",
+        Decimal("75"),
     )
     assert rows["gov.q04"].status == "text"
     assert rows["gov.q04"].answer_label == "ChatGPT for letters"
     assert rows["ops.q02"].status == "unanswered"
-    assert rows["gov.q02"].blocker and rows["gov.q02"].needs_recommendation
+    assert rows["gov.q02"].blocker
+    assert rows["gov.q02"].needs_recommendation
     assert [row.number for row in report.rows] == ["1.1", "1.2", "1.3", "1.4", "2.1", "2.2"]
 
 
@@ -90,7 +101,7 @@ def test_hidden_follow_ups_are_left_out_even_when_they_hold_an_answer(world):
     assert "gov.q02" not in [row.key for row in gov.rows]
     assert gov.hidden == 1
     assert gov.blockers == []
-    assert gov.score == Decimal("50.0")  # gov.q01 "no" (0) and gov.q03 "4" (1)
+    assert gov.score == Decimal("50.0")  # gov.q01 "no" (0), gov.q03 "4" (1)
 
 
 def test_a_not_applicable_domain_has_no_score_and_stays_off_the_charts(world):

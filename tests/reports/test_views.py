@@ -78,17 +78,22 @@ def test_each_read_is_audited(world, scored, name, action, subject):
     assert (entry.action, entry.subject, entry.user) == (action, subject, world.victor)
 
 
-def test_the_results_page_shows_verdict_blockers_charts_table_plan_and_open_questions(world, scored):
+def test_the_results_page_shows_verdict_blockers_charts_table_plan_and_open_questions(
+    world, scored
+):
     response = _client(world.alice).get(reverse("reports:results", args=[scored.pk]))
     html = response.content.decode()
     assert "Not ready" in html
-    assert "41.6" in html and "Defined" in html
+    assert "41.6" in html
+    assert "Defined" in html
     assert html.index("Blockers: critical safeguards") < html.index('id="charts-heading"')
-    assert 'id="chart-radar"' in html and 'id="chart-gaps"' in html
+    assert 'id="chart-radar"' in html
+    assert 'id="chart-gaps"' in html
     # Figures travel as JSON data blocks read by static/js/charts.js, never inline code.
     assert '<script id="chart-radar-data" type="application/json">' in html
     assert 'aria-describedby="chart-radar-caption chart-radar-table"' in html
-    assert "vendor/plotly-4.1.1.min.js" in html and "js/charts.js" in html
+    assert "vendor/plotly-4.1.1.min.js" in html
+    assert "js/charts.js" in html
     inline = re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", html)
     assert inline == []
     assert "style=" not in html
@@ -101,11 +106,24 @@ def test_the_results_page_shows_verdict_blockers_charts_table_plan_and_open_ques
 def test_the_html_report_has_every_section(world, scored):
     response = _client(world.carla).get(reverse("reports:gap-report", args=[scored.pk]))
     html = response.content.decode()
-    for section_id in ("cover", "summary", "charts", "domains", "domain-gov", "domain-ops",
-                       "action-plan", "crosswalk", "still-to-answer", "appendix", "method"):
+    for section_id in (
+        "cover",
+        "summary",
+        "charts",
+        "domains",
+        "domain-gov",
+        "domain-ops",
+        "action-plan",
+        "crosswalk",
+        "still-to-answer",
+        "appendix",
+        "method",
+    ):
         assert f'id="{section_id}"' in html, section_id
-    assert "Northside Clinic" in html and "Small test instrument" in html
-    assert "version 1.0" in html and "2026 spring" in html
+    assert "Northside Clinic" in html
+    assert "Small test instrument" in html
+    assert "version 1.0" in html
+    assert "2026 spring" in html
 
 
 def test_the_report_shows_the_branding(world, scored):
@@ -113,7 +131,9 @@ def test_the_report_shows_the_branding(world, scored):
     org.report_title = "Readiness review by Acme Advisory"
     org.report_signoff = "Casey Consultant, Acme Advisory"
     org.save()
-    html = _client(world.alice).get(reverse("reports:gap-report", args=[scored.pk])).content.decode()
+    html = (
+        _client(world.alice).get(reverse("reports:gap-report", args=[scored.pk])).content.decode()
+    )
     assert "Readiness review by Acme Advisory" in html
     assert "Prepared by <strong>Casey Consultant, Acme Advisory</strong>" in html
 
@@ -130,9 +150,9 @@ def test_the_pdf_downloads_with_a_file_name(world, scored):
     response = _client(world.alice).get(reverse("reports:gap-report-pdf", args=[scored.pk]))
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
-    assert 'filename="gap-report-northside-clinic-2026-spring.pdf"' in response[
-        "Content-Disposition"
-    ]
+    assert (
+        'filename="gap-report-northside-clinic-2026-spring.pdf"' in response["Content-Disposition"]
+    )
 
 
 def test_reports_reject_posts(world, scored):
@@ -174,4 +194,3 @@ def test_submitted_results_read_the_stored_json(world, scored):
     response = _client(world.alice).get(reverse("reports:results", args=[scored.pk]))
     assert response.context["report"].source == "stored"
     assert "Results stored at submission" in response.content.decode()
-

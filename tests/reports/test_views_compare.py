@@ -15,9 +15,14 @@ from django.urls import reverse
 from assessments.models import Site
 from tests import factories
 from tests.conftest import World
-from tests.reports.test_comparison import golden, make_submitted  # noqa: F401
+from tests.reports.compare_data import build_golden, make_submitted
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def golden(world: World) -> World:
+    return build_golden(world)
 
 
 def _client(user) -> Client:
@@ -40,14 +45,19 @@ def test_the_page_shows_heatmap_ranking_trend_and_distribution(golden):
     response = _client(golden.alice).get(_url(golden))
     assert response.status_code == 200
     html = response.content.decode()
-    for heading in ("Domain scores by site", "Ranking", "Trend across rounds",
-                    "Distribution per domain"):
+    for heading in (
+        "Domain scores by site",
+        "Ranking",
+        "Trend across rounds",
+        "Distribution per domain",
+    ):
         assert heading in html
     assert 'data-compare-chart="chart-heatmap-data"' in html
     assert 'id="chart-heatmap-data" type="application/json"' in html
     assert "js/compare.js" in html
     assert "vendor/plotly-4.1.1.min.js" in html
-    assert "<script>" not in html and "style=" not in html  # strict CSP
+    assert "<script>" not in html  # strict CSP: no inline script or style
+    assert "style=" not in html
     ranking = response.context["result"].rows
     assert [r["site"] for r in ranking] == ["Northside Clinic", "Northside Hospital"]
     assert "▲ +21.7" in html
@@ -58,7 +68,7 @@ def test_each_chart_has_a_table_with_its_figures(golden):
     html = _client(golden.alice).get(_url(golden)).content.decode()
     for table in ("chart-heatmap-table", "chart-trend-table", "chart-distribution-table"):
         assert f'id="{table}"' in html
-    assert "75.0 <span class=\"text-body-secondary\">(level 4)</span>" in html
+    assert '75.0 <span class="text-body-secondary">(level 4)</span>' in html
     assert "Median of all compared sites" in html
 
 
@@ -81,8 +91,11 @@ def test_a_site_admin_sees_only_their_site_in_page_charts_and_exports(golden):
     assert "Northside Hospital" not in _chart_payloads(response)
     assert "Other Clinic" not in html
     csv_body = client.get(_url(golden, "reports:compare-csv")).content.decode()
-    assert "Northside Clinic" in csv_body and "Northside Hospital" not in csv_body
-    book = openpyxl.load_workbook(io.BytesIO(client.get(_url(golden, "reports:compare-xlsx")).content))
+    assert "Northside Clinic" in csv_body
+    assert "Northside Hospital" not in csv_body
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get(_url(golden, "reports:compare-xlsx")).content)
+    )
     names = [row[0].value for row in book["Scores"].iter_rows(min_row=2)]
     assert names == ["Northside Clinic", "Northside Clinic"]
 
@@ -92,8 +105,9 @@ def test_a_site_admin_cannot_pick_a_site_they_may_not_see(golden):
     assert response.status_code == 422
     assert "One of the chosen sites is not available." in response.content.decode()
     assert [r["site"] for r in response.context["result"].rows] == ["Northside Clinic"]
-    csv_response = _client(golden.sam).get(_url(golden, "reports:compare-csv"),
-                                           {"site": golden.hospital.pk})
+    csv_response = _client(golden.sam).get(
+        _url(golden, "reports:compare-csv"), {"site": golden.hospital.pk}
+    )
     assert csv_response.status_code == 302  # back to the page, which explains
 
 
@@ -114,17 +128,21 @@ def test_another_organisations_sites_never_appear(golden):
     html = response.content.decode()
     assert "Other Clinic" not in html
     assert "Other Clinic" not in _chart_payloads(response)
-    assert "Other Clinic" not in _client(golden.alice).get(
-        _url(golden, "reports:compare-csv")
-    ).content.decode()
+    assert (
+        "Other Clinic"
+        not in _client(golden.alice).get(_url(golden, "reports:compare-csv")).content.decode()
+    )
 
 
 @pytest.mark.parametrize(
     ("params", "field", "message"),
     [
         ({"date_from": "not-a-date"}, "date_from", "Enter a valid date."),
-        ({"date_from": "2025-01-01", "date_to": "2024-01-01"}, "date_to",
-         "The end date is before the start date."),
+        (
+            {"date_from": "2025-01-01", "date_to": "2024-01-01"},
+            "date_to",
+            "The end date is before the start date.",
+        ),
         ({"instrument": "nope"}, "instrument", "Select a valid choice."),
         ({"round": "1999 never"}, "round", "Select a valid choice."),
         ({"site": "abc"}, "site", "Choose sites from the list."),
@@ -146,8 +164,16 @@ def test_bad_filters_get_a_message_next_to_the_field_and_the_rest_still_works(
 
 
 @pytest.mark.parametrize(
-    "params", [{"page": "abc"}, {"page": "-3"}, {"page": "99999"}, {"sort": "evil"},
-               {"dir": "sideways"}, {"focus": "x"}, {"page": "1" * 40}]
+    "params",
+    [
+        {"page": "abc"},
+        {"page": "-3"},
+        {"page": "99999"},
+        {"sort": "evil"},
+        {"dir": "sideways"},
+        {"focus": "x"},
+        {"page": "1" * 40},
+    ],
 )
 def test_bad_paging_and_sorting_fall_back_quietly(golden, params):
     response = _client(golden.alice).get(_url(golden), params)
@@ -174,7 +200,8 @@ def test_sort_links_are_accessible_and_toggle(golden):
     assert "sort=score&amp;dir=asc" in html  # choosing the current column again reverses it
     response = client.get(_url(golden), {"sort": "name", "dir": "desc"})
     assert [r["site"] for r in response.context["result"].rows] == [
-        "Northside Hospital", "Northside Clinic"
+        "Northside Hospital",
+        "Northside Clinic",
     ]
     assert 'aria-sort="descending"' in response.content.decode()
 
@@ -182,9 +209,15 @@ def test_sort_links_are_accessible_and_toggle(golden):
 def test_many_sites_are_paged_and_the_site_filter_becomes_a_name_search(world):
     for n in range(210):
         site = factories.make_site(world.org, f"Site {n:03d}")
-        make_submitted(site, world.instrument, "R1", datetime.date(2026, 1, 1),
-                       score=f"{n % 100}.0", level=1 + (n % 100) // 20,
-                       domains={"gov": (f"{n % 100}.0", 1 + (n % 100) // 20, [])})
+        make_submitted(
+            site,
+            world.instrument,
+            "R1",
+            datetime.date(2026, 1, 1),
+            score=f"{n % 100}.0",
+            level=1 + (n % 100) // 20,
+            domains={"gov": (f"{n % 100}.0", 1 + (n % 100) // 20, [])},
+        )
     client = _client(world.alice)
     response = client.get(_url(world), {"page": "3", "per_page": "50"})
     result = response.context["result"]
@@ -193,7 +226,8 @@ def test_many_sites_are_paged_and_the_site_filter_becomes_a_name_search(world):
     heatmap = response.context["charts"]["heatmap"]["payload"]["data"][1]
     assert len(heatmap["y"]) == 50  # the heatmap shows this page's sites only
     html = response.content.decode()
-    assert 'name="name"' in html and "<select name=\"site\"" not in html
+    assert 'name="name"' in html
+    assert '<select name="site"' not in html
     assert 'aria-label="Pages of the ranking"' in html
     response = client.get(_url(world), {"name": "Site 00"})
     assert response.context["result"].total_sites == 10
@@ -202,8 +236,9 @@ def test_many_sites_are_paged_and_the_site_filter_becomes_a_name_search(world):
 def test_focus_opens_the_page_with_that_site(world):
     for n in range(30):
         site = factories.make_site(world.org, f"Site {n:03d}")
-        make_submitted(site, world.instrument, "R1", datetime.date(2026, 1, 1),
-                       score=f"{n}.0", level=1)
+        make_submitted(
+            site, world.instrument, "R1", datetime.date(2026, 1, 1), score=f"{n}.0", level=1
+        )
     focused = Site.objects.get(name="Site 000")  # the lowest score: last page
     response = _client(world.alice).get(_url(world), {"focus": focused.pk})
     result = response.context["result"]
@@ -212,8 +247,9 @@ def test_focus_opens_the_page_with_that_site(world):
 
 
 def test_the_csv_export_uses_the_filters_of_the_page(golden):
-    response = _client(golden.alice).get(_url(golden, "reports:compare-csv"),
-                                         {"round": "2026 spring"})
+    response = _client(golden.alice).get(
+        _url(golden, "reports:compare-csv"), {"round": "2026 spring"}
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment;" in response["Content-Disposition"]
@@ -234,8 +270,9 @@ def test_the_excel_export_has_two_sheets(golden):
 
 
 def test_an_export_with_bad_filters_goes_back_to_the_page(golden):
-    response = _client(golden.alice).get(_url(golden, "reports:compare-xlsx"),
-                                         {"date_from": "garbage"})
+    response = _client(golden.alice).get(
+        _url(golden, "reports:compare-xlsx"), {"date_from": "garbage"}
+    )
     assert response.status_code == 302
     assert response["Location"].startswith(_url(golden))
     assert "date_from=garbage" in response["Location"]
@@ -254,8 +291,15 @@ def test_page_queries_do_not_grow_with_sites_and_rounds(world, django_assert_max
         for n in range(count):
             site = factories.make_site(world.org, f"Bulk {Site.objects.count()} {n}")
             for r, date in enumerate((datetime.date(2025, 10, 1), datetime.date(2026, 3, 1))):
-                make_submitted(site, world.instrument, f"R{r}", date, score=f"{40 + r}.0",
-                               level=3, domains={"gov": ("50.0", 3, []), "ops": ("40.0", 3, [])})
+                make_submitted(
+                    site,
+                    world.instrument,
+                    f"R{r}",
+                    date,
+                    score=f"{40 + r}.0",
+                    level=3,
+                    domains={"gov": ("50.0", 3, []), "ops": ("40.0", 3, [])},
+                )
 
     client = _client(world.alice)
     add_sites(3)

@@ -1,0 +1,187 @@
+"""Starting the next round of an assessment, and the changes since the previous round."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import dateformat, timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from assessments import access
+from assessments.models import Assessment, Instrument
+from assessments.rounds import (
+    RoundAlreadyStarted,
+    RoundError,
+    assessment_start_next_round,
+    carry_over_plan,
+    next_round_instruments,
+    round_diff,
+    suggest_round_label,
+)
+
+
+class NextRoundForm(forms.Form):
+    round_label = forms.CharField(
+        label="Round",
+        max_length=100,
+        help_text='A name for the new round, e.g. "2026 autumn".',
+    )
+    round_date = forms.DateField(
+        label="Round date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The date the new round refers to; it cannot be before the previous round.",
+    )
+    instrument = forms.TypedChoiceField(
+        label="Questionnaire version",
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text="Answers are carried over by question. New questions start unanswered; "
+        "an answer the newer version no longer allows is left behind.",
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        previous: Assessment,
+        instruments: list[Instrument],
+        used_labels: set[str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.previous = previous
+        self.instruments = {i.pk: i for i in instruments}
+        self.used_labels = used_labels
+        instrument_field = self.fields["instrument"]
+        assert isinstance(instrument_field, forms.ChoiceField)
+        instrument_field.choices = [
+            (
+                i.pk,
+                f"Version {i.version}"
+                + (" (the previous round's)" if i.pk == previous.instrument_id else " (newer)"),
+            )
+            for i in instruments
+        ]
+        if not self.is_bound:
+            self.initial.setdefault("round_label", suggest_round_label(previous.round_label))
+            self.initial.setdefault("round_date", max(timezone.localdate(), previous.round_date))
+            self.initial.setdefault("instrument", previous.instrument_id)
+
+    def clean_round_label(self) -> str:
+        label = str(self.cleaned_data["round_label"]).strip()
+        if not label:
+            raise forms.ValidationError("Give the round a name.")
+        if label.casefold() in self.used_labels:
+            raise forms.ValidationError(
+                "This site already has a round with this name: choose another one."
+            )
+        return label
+
+    def clean_round_date(self) -> datetime.date:
+        date: datetime.date = self.cleaned_data["round_date"]
+        if date < self.previous.round_date:
+            raise forms.ValidationError(
+                "The next round cannot be dated before the previous one "
+                f"({dateformat.format(self.previous.round_date, 'j M Y')})."
+            )
+        if date > timezone.localdate() + datetime.timedelta(days=366):
+            raise forms.ValidationError("Choose a date at most a year from now.")
+        return date
+
+    def clean_instrument(self) -> Instrument:
+        pk = self.cleaned_data["instrument"]
+        if pk not in self.instruments:
+            raise forms.ValidationError("Choose one of the versions listed.")
+        return self.instruments[pk]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def next_round(request: HttpRequest, pk: int) -> HttpResponse:
+    """A small form (round name, date, version); POST starts the round and opens it."""
+    previous, membership = access.get_assessment_for_user(request.user.pk, pk, "create")
+    if previous.status != Assessment.Status.SUBMITTED:
+        messages.info(request, "Submit this assessment before starting the next round.")
+        return redirect(previous)
+    if previous.site.archived:
+        messages.error(request, "This site is archived: restore it to start a new round.")
+        return redirect(previous)
+    # A draft already started from this round: go on with it rather than start a second.
+    pending = previous.next_rounds.exclude(status=Assessment.Status.SUBMITTED).first()
+    instruments = next_round_instruments(previous)
+    used = {
+        label.casefold()
+        for label in Assessment.objects.filter(
+            site=previous.site, instrument__slug=previous.instrument.slug
+        ).values_list("round_label", flat=True)
+    }
+    form = NextRoundForm(
+        request.POST or None, previous=previous, instruments=instruments, used_labels=used
+    )
+    if request.method == "POST":
+        if pending is not None:
+            messages.info(request, "The next round was already started: here it is.")
+            return redirect(pending)
+        if form.is_valid():
+            instrument = form.cleaned_data["instrument"]
+            plan = carry_over_plan(previous=previous, instrument=instrument)
+            try:
+                assessment = assessment_start_next_round(
+                    previous=previous,
+                    user=request.user,
+                    instrument=instrument,
+                    round_label=form.cleaned_data["round_label"],
+                    round_date=form.cleaned_data["round_date"],
+                )
+            except RoundAlreadyStarted as error:
+                messages.info(request, "The next round was already started: here it is.")
+                return redirect(error.assessment)
+            except RoundError as error:
+                messages.error(request, str(error))
+                return redirect(previous)
+            text = (
+                f"Round “{assessment.round_label}” started with {plan.carried_count} answer(s) "
+                f"carried over from “{previous.round_label}”. Confirm or change each one."
+            )
+            if plan.dropped:
+                text += f" {len(plan.dropped)} answer(s) could not be carried over."
+            if plan.new_questions and instrument.pk != previous.instrument_id:
+                text += f" {len(plan.new_questions)} new question(s) to answer."
+            messages.success(request, text)
+            return redirect("assessments:take", assessment.pk)
+    plans = {i.pk: carry_over_plan(previous=previous, instrument=i) for i in instruments}
+    return render(
+        request,
+        "assessments/next_round.html",
+        {
+            "current_membership": membership,
+            "assessment": previous,
+            "form": form,
+            "pending": pending,
+            "plans": [(i, plans[i.pk]) for i in instruments],
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def changes(request: HttpRequest, pk: int) -> HttpResponse:
+    """What changed since the previous round: domains, then questions by direction."""
+    assessment, membership = access.get_assessment_for_user(request.user.pk, pk)
+    previous = assessment.previous
+    # The previous round is on the same site (start_next_round makes it so); anything else
+    # would show a site the person may not see.
+    if previous is None or previous.site_id != assessment.site_id:
+        raise Http404
+    diff = round_diff(assessment=assessment)
+    return render(
+        request,
+        "assessments/round_diff.html",
+        {"current_membership": membership, "assessment": assessment, "diff": diff},
+    )

@@ -1,0 +1,196 @@
+"""Locust users for bench/load.py (run by it; not meant to be started by hand).
+
+The plan (which users, which assessment and question each writer saves, which pages the
+readers open) comes from the JSON file named by LOAD_PLAN; what happened (every request and
+every acknowledged save) goes to the JSON file named by LOAD_OUT when locust stops.
+
+- Writer: signs in, opens its questionnaire domain page, then every 5 seconds saves its
+  question the way static/js/questionnaire.js does (one question, X-Autosave: 1, CSRF token,
+  the revision and fingerprint the page showed) with a value other than the last one, and
+  reloads the page every sixth time. Writers that share a question meet 409 conflicts: the
+  expected answer to a stale page, counted apart; such a writer reloads the page and goes on.
+- Reader: signs in, then opens the organisation dashboard, results pages, gap reports and
+  assessment pages.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import re
+import time
+from typing import Any
+
+from locust import HttpUser, constant_pacing, events, task
+
+PLAN: dict[str, Any] = json.loads(open(os.environ["LOAD_PLAN"]).read())  # noqa: SIM115
+WRITERS = itertools.count()
+READERS = itertools.count()
+RECORD: dict[str, list[Any]] = {"requests": [], "acks": [], "conflicts": [], "errors": []}
+
+
+def _hidden(html: str, name: str) -> str | None:
+    match = re.search(r'name="' + re.escape(name) + r'" value="([^"]*)"', html)
+    return match.group(1) if match else None
+
+
+@events.request.add_listener
+def _record(
+    request_type: str,
+    name: str,
+    response_time: float,
+    response_length: int,
+    response: Any = None,
+    exception: Any = None,
+    start_time: float | None = None,
+    **kwargs: Any,
+) -> None:
+    status = getattr(response, "status_code", 0) if response is not None else 0
+    RECORD["requests"].append(
+        [start_time or time.time(), name, response_time, status, exception is None]
+    )
+
+
+@events.quitting.add_listener
+def _write(environment: Any, **kwargs: Any) -> None:
+    with open(os.environ["LOAD_OUT"], "w") as out:
+        json.dump(RECORD, out)
+
+
+class SignedIn(HttpUser):
+    abstract = True
+    credentials: dict[str, str]
+
+    def sign_in(self) -> None:
+        page = self.client.get("/login/", name="login page")
+        token = _hidden(page.text, "csrfmiddlewaretoken") or ""
+        with self.client.post(
+            "/login/",
+            {
+                "username": self.credentials["username"],
+                "password": self.credentials["password"],
+                "csrfmiddlewaretoken": token,
+            },
+            headers={"Referer": self.host + "/login/"},
+            allow_redirects=False,
+            name="login",
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302:
+                response.failure(f"sign-in refused: {response.status_code}")
+                RECORD["errors"].append(["login", response.status_code])
+
+
+class Writer(SignedIn):
+    fixed_count = len(PLAN["writers"])
+    wait_time = constant_pacing(5)
+
+    def on_start(self) -> None:
+        self.plan = PLAN["writers"][next(WRITERS) % len(PLAN["writers"])]
+        self.credentials = self.plan
+        self.key = self.plan["key"]
+        self.url = self.plan["domain_url"]
+        self.saves = 0
+        self.last_value: str | None = None
+        self.sign_in()
+        self.load_page()
+
+    def load_page(self) -> None:
+        response = self.client.get(self.url, name="domain page")
+        self.token = _hidden(response.text, "csrfmiddlewaretoken") or ""
+        self.rev = _hidden(response.text, f"{self.key}--rev") or "0"
+        self.base = _hidden(response.text, f"{self.key}--base") or ""
+
+    def next_value(self) -> str:
+        choices = [v for v in self.plan["values"] if v != self.last_value]
+        return random.choice(choices)
+
+    @task
+    def save(self) -> None:
+        self.saves += 1
+        if self.saves % 6 == 0:
+            self.load_page()
+        value = self.next_value()
+        data = {
+            "csrfmiddlewaretoken": self.token,
+            self.key: value,
+            # Unique per save, so that the check afterwards can find each one in the audit.
+            f"{self.key}--comment": f"{self.plan['username']} save {self.saves}",
+            f"{self.key}--evidence": "",
+            f"{self.key}--rev": self.rev,
+            f"{self.key}--base": self.base,
+        }
+        with self.client.post(
+            self.url,
+            data,
+            headers={
+                "X-Autosave": "1",
+                "Accept": "application/json",
+                "Referer": self.host + self.url,
+            },
+            name="autosave",
+            catch_response=True,
+        ) as response:
+            try:
+                body = response.json()
+            except ValueError:
+                body = {}
+            saved = body.get("saved", {})
+            if response.status_code == 200 and self.key in saved:
+                self.rev = str(saved[self.key]["rev"])
+                self.base = saved[self.key].get("base") or ""
+                self.last_value = value
+                RECORD["acks"].append(
+                    [
+                        self.plan["assessment"],
+                        self.key,
+                        value,
+                        data[f"{self.key}--comment"],
+                        int(self.rev),
+                        self.plan["username"],
+                    ]
+                )
+                response.success()
+            elif response.status_code == 409 and self.key in body.get("problems", {}):
+                # Someone else saved this question since the page was loaded: expected.
+                RECORD["conflicts"].append(
+                    [self.plan["assessment"], self.key, self.plan["username"]]
+                )
+                response.success()
+                self.load_page()
+            else:
+                RECORD["errors"].append(["autosave", response.status_code, response.text[:300]])
+                response.failure(f"autosave: {response.status_code}")
+
+
+class Reader(SignedIn):
+    fixed_count = len(PLAN["readers"])
+    wait_time = constant_pacing(2)
+
+    def on_start(self) -> None:
+        self.credentials = PLAN["readers"][next(READERS) % len(PLAN["readers"])]
+        self.sign_in()
+
+    def open(self, url: str, name: str) -> None:
+        with self.client.get(url, name=name, catch_response=True) as response:
+            if response.status_code != 200:
+                RECORD["errors"].append([name, response.status_code, url])
+                response.failure(f"{name}: {response.status_code}")
+
+    @task(2)
+    def results(self) -> None:
+        self.open(random.choice(PLAN["results_urls"]), "results")
+
+    @task(2)
+    def gap_report(self) -> None:
+        self.open(random.choice(PLAN["report_urls"]), "gap report")
+
+    @task(1)
+    def dashboard(self) -> None:
+        self.open(PLAN["dashboard_url"], "dashboard")
+
+    @task(1)
+    def assessment(self) -> None:
+        self.open(random.choice(PLAN["detail_urls"]), "assessment")

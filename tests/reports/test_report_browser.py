@@ -1,0 +1,70 @@
+"""The charts in a real Chromium under the strict CSP: drawn, no console errors, accessible."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
+
+from assessments.services import AnswerChange, answers_save
+from tests import factories
+from tests.browser.conftest import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def assessment(world):
+    assessment = factories.make_assessment(world.clinic, world.instrument)
+    answers_save(
+        assessment=assessment,
+        user=world.alice,
+        changes=[
+            AnswerChange(key="gov.q01", value="yes", comment="<img src=x onerror=\"window.__xss=1\">"),
+            AnswerChange(key="gov.q02", value="no"),
+            AnswerChange(key="gov.q03", value="3"),
+            AnswerChange(key="ops.q01", value="some"),
+        ],
+    )
+    return assessment
+
+
+@pytest.mark.parametrize("name", ["reports:results", "reports:gap-report"])
+def test_charts_are_drawn_under_the_strict_csp_without_console_errors(
+    page,
+    world,
+    assessment,
+    name,
+):
+    log_in(page, "alice")
+    response = page.goto(reverse(name, args=[assessment.pk]))
+    assert "style-src 'self'" in response.headers["content-security-policy"]
+    page.wait_for_selector(".chart-plot.is-drawn >> nth=1", timeout=15000)
+    assert page.locator(".chart-plot svg.main-svg").count() >= 2
+    # No <style> element was injected by plotly.js (the CSP would have blocked it).
+    assert page.evaluate("document.querySelectorAll('style').length") == 0
+    box = page.locator("#chart-gaps").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.4)
+    page.wait_for_timeout(200)
+    assert page.console_errors == []
+    assert page.evaluate("window.__xss === undefined")
+
+
+@pytest.mark.parametrize("name", ["reports:results", "reports:gap-report"])
+def test_results_and_report_pages_have_no_serious_accessibility_violation(
+    page,
+    world,
+    assessment,
+    name,
+):
+    log_in(page, "alice")
+    page.goto(reverse(name, args=[assessment.pk]))
+    page.wait_for_selector(".chart-plot.is-drawn >> nth=1", timeout=15000)
+    # The page's own content; the shared navigation bar is checked by tests/browser.
+    results = Axe().run(page, context="#main")
+    serious = [
+        f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+    assert serious == []
