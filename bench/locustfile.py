@@ -22,8 +22,10 @@ import random
 import re
 import time
 from typing import Any
+from urllib.parse import urlencode
 
-from locust import HttpUser, constant_pacing, events, task
+from locust import constant_pacing, events, task
+from locust.contrib.fasthttp import FastHttpUser
 
 PLAN: dict[str, Any] = json.loads(open(os.environ["LOAD_PLAN"]).read())  # noqa: SIM115
 WRITERS = itertools.count()
@@ -59,7 +61,9 @@ def _write(environment: Any, **kwargs: Any) -> None:
         json.dump(RECORD, out)
 
 
-class SignedIn(HttpUser):
+class SignedIn(FastHttpUser):
+    # FastHttpUser (geventhttpclient): a fraction of requests' CPU, which matters when the
+    # load generator shares the machine with the server.
     abstract = True
     credentials: dict[str, str]
 

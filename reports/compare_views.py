@@ -381,16 +381,17 @@ def _export(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     if setup.form.is_bound and setup.form.errors:
         # The page shows what is wrong with the filters, next to each field.
         return redirect(reverse("reports:compare", args=[slug]) + "?" + request.GET.urlencode())
-    if setup.filters is None:
-        return redirect("reports:compare", slug)
+    # Nothing submitted yet: the export is the table's headers alone, as for filters that
+    # match nothing, so that a script reading it needs no special case.
+    filters = setup.filters or CompareFilters(slug="")
     if kind == "csv":
-        body = comparison.export_csv(setup.membership, setup.filters, user=request.user)
+        body = comparison.export_csv(setup.membership, filters, user=request.user)
         content_type = "text/csv; charset=utf-8"
     else:
-        body = comparison.export_xlsx(setup.membership, setup.filters, user=request.user)
+        body = comparison.export_xlsx(setup.membership, filters, user=request.user)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{_export_name(setup.filters, kind)}"'
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(filters, kind)}"'
     return _private(response)
 
 

@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from assessments.models import Membership
+from assessments.rounds import assessment_start_next_round
 from assessments.services import AnswerChange, answers_save, assessment_submit
 from tests import factories
 
@@ -78,7 +79,11 @@ MATRIX: dict[str, Entry] = {
     "assessments:targets": _edit(target="draft"),
     "assessments:history": _view(target="submitted"),
     "assessments:export-json": _view(target="submitted"),
+    "assessments:next-round": _edit(target="submitted"),
+    "assessments:round-diff": _view(target="next"),
     "reports:compare": _org_view(),
+    "reports:compare-csv": _org_view(),
+    "reports:compare-xlsx": _org_view(),
     "reports:branding": Entry("org", (FORBIDDEN, FORBIDDEN, NOT_FOUND, OK)),
     "reports:branding-logo": Entry("org", (OK, OK, NOT_FOUND, OK)),
     "reports:results": _view(target="submitted"),
@@ -123,10 +128,13 @@ def objects(world) -> dict[str, Any]:
             assessment=submitted, user=user, changes=[AnswerChange(key="gov.q03", value="2")]
         )
         assessment_submit(assessment=submitted, user=user)
-        return draft, submitted
+        earlier = factories.make_assessment(site, world.instrument, round_label="2024 autumn")
+        assessment_submit(assessment=earlier, user=user)
+        later = assessment_start_next_round(previous=earlier, user=user, round_label="2025 spring")
+        return draft, submitted, later
 
-    own_draft, own_submitted = assessments_at(world.clinic, world.alice)
-    other_draft, other_submitted = assessments_at(world.other_site, world.oscar)
+    own_draft, own_submitted, own_next = assessments_at(world.clinic, world.alice)
+    other_draft, other_submitted, other_next = assessments_at(world.other_site, world.oscar)
     return {
         "users": {
             "viewer": world.victor,
@@ -140,6 +148,7 @@ def objects(world) -> dict[str, Any]:
             "member": world.victor.memberships.get(),
             "draft": own_draft,
             "submitted": own_submitted,
+            "next": own_next,
         },
         "other": {
             "org": world.other_org,
@@ -147,6 +156,7 @@ def objects(world) -> dict[str, Any]:
             "member": world.oscar.memberships.get(),
             "draft": other_draft,
             "submitted": other_submitted,
+            "next": other_next,
         },
     }
 
@@ -162,6 +172,7 @@ def _kwargs(target: str, objs: dict[str, Any]) -> dict[str, Any]:
         "draft": {"pk": objs["draft"].pk},
         "draft-domain": {"pk": objs["draft"].pk, "key": "gov"},
         "submitted": {"pk": objs["submitted"].pk},
+        "next": {"pk": objs["next"].pk},
     }[target]
 
 

@@ -20,13 +20,13 @@ from django import forms
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import DataError, IntegrityError, connection, transaction
+from django.db import transaction
 from django.http import QueryDict
 from django.test import Client
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from assessments.content import instrument_content
@@ -155,15 +155,6 @@ RAW_BODIES = st.one_of(
     st.binary(max_size=400),
     st.builds(lambda d: urlencode(d).encode(), st.dictionaries(st.text(max_size=20), st.text())),
 )
-
-
-def _huge(value: Any, factor: int = 1) -> bool:
-    """An integer that overflows a 64-bit database column (times factor): the known 500s in the
-    xfail tests at the end, kept out of the fuzz tests so that they can look for new ones."""
-    try:
-        return abs(int(str(value).strip())) * factor >= 2**63
-    except ValueError:
-        return False
 
 
 @contextmanager
@@ -677,10 +668,9 @@ def test_fuzz_adding_a_member(world, data, urlencoded):
     if data.draw(st.booleans()):
         posted["sites"] = data.draw(
             st.sampled_from(
-                [str(world.clinic.pk), str(world.other_site.pk), "0", "-1", "x", "9" * 18]
+                [str(world.clinic.pk), str(world.other_site.pk), "0", "-1", "x", "9" * 30]
             )
         )
-    assume(not _huge(posted.get("sites", "")))
     with rolled_back():
         response, before = _admin_post(
             world, "assessments:members", [world.org.slug], posted, urlencoded
@@ -698,9 +688,8 @@ def test_fuzz_editing_a_member(world, data, urlencoded):
     posted = data.draw(form_data(["role", "sites"]))
     if data.draw(st.booleans()):
         posted["sites"] = data.draw(
-            st.sampled_from([str(world.clinic.pk), str(world.other_site.pk), "0", "x", "9" * 18])
+            st.sampled_from([str(world.clinic.pk), str(world.other_site.pk), "0", "x", "9" * 30])
         )
-    assume(not _huge(posted.get("sites", "")))
     member = Membership.objects.get(user=world.victor, organisation=world.org)
     with rolled_back():
         _admin_post(
@@ -760,7 +749,10 @@ def _mutated_yaml() -> st.SearchStrategy[bytes]:
 )
 def test_fuzz_the_instrument_upload(world, content, name):
     with rolled_back():
-        upload = SimpleUploadedFile((name or "x")[:200].replace("\x00", "") or "x", content)
+        # The test client only sends a plain file name (no path, not "." or ".."): any other
+        # is refused by Django's File before a request is made.
+        plain = re.sub(r"[/\\\x00]", "_", name)[:200].strip()
+        upload = SimpleUploadedFile(plain if plain not in {"", ".", ".."} else "x", content)
         _admin_post(
             world, "assessments:instruments", [world.org.slug], {}, False, files={"file": upload}
         )
@@ -933,7 +925,6 @@ def test_fuzz_query_strings_of_the_pages(world, data):
             reverse("reports:branding", args=[world.org.slug]),
         ]
         url = data.draw(st.sampled_from(pages))
-        assume(not any(_huge(value, 100) for value in query.values()))
         response = _client(world.alice).get(url + "?" + urlencode(query))
         assert response.status_code < 500, (url, query)
         assert _db() == before
@@ -1063,7 +1054,6 @@ def test_fuzz_ids_and_keys_in_paths(world, number, key, name):
     page=st.one_of(st.integers(), st.integers(min_value=2**62, max_value=2**80).map(str), values())
 )
 def test_fuzz_the_history_page_number(world, page):
-    assume(not _huge(page, 100))
     with rolled_back():
         assessment = _assessment(world)
         response = _client(world.victor).get(

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.models import Site
+from reports import comparison
 from tests import factories
 from tests.conftest import World
 from tests.reports.compare_data import build_golden, make_submitted
@@ -283,7 +284,9 @@ def test_an_organisation_without_submitted_assessments_gets_an_explanation(world
     response = _client(world.alice).get(_url(world))
     assert response.status_code == 200
     assert "No site has a submitted assessment yet" in response.content.decode()
-    assert _client(world.alice).get(_url(world, "reports:compare-csv")).status_code == 302
+    export = _client(world.alice).get(_url(world, "reports:compare-csv"))
+    assert export.status_code == 200
+    assert export.content.decode().splitlines() == [",".join(comparison.EXPORT_HEADERS)]
 
 
 def test_page_queries_do_not_grow_with_sites_and_rounds(world, django_assert_max_num_queries):
@@ -314,3 +317,44 @@ def test_page_queries_do_not_grow_with_sites_and_rounds(world, django_assert_max
     assert response.context["result"].total_sites == 30
     with django_assert_max_num_queries(len(small_csv.captured_queries)):
         assert client.get(_url(world, "reports:compare-csv"), params).status_code == 200
+
+
+def test_the_site_page_shows_where_the_site_stands_against_the_organisation(golden):
+    url = reverse("assessments:site", args=[golden.clinic.pk])
+    response = _client(golden.alice).get(url)
+    html = response.content.decode()
+    assert "Against the organisation" in html
+    assert "of 2 sites of the organisation" in html
+    assert f"?focus={golden.clinic.pk}" in html
+    # The clinic's 75.0 in Governance against the median of 75.0 and 20.0.
+    assert "47.5" in html
+
+
+def test_a_site_admin_sees_no_median_made_of_too_few_sites(golden):
+    url = reverse("assessments:site", args=[golden.clinic.pk])
+    html = _client(golden.sam).get(url).content.decode()
+    assert "at least 5 sites" in html
+    assert "47.5" not in html
+
+
+def test_the_site_page_queries_do_not_grow_with_the_organisation(
+    golden, django_assert_max_num_queries
+):
+    client = _client(golden.alice)
+    url = reverse("assessments:site", args=[golden.clinic.pk])
+    client.get(url)
+    with django_assert_max_num_queries(30) as small:
+        client.get(url)
+    for n in range(20):
+        site = factories.make_site(golden.org, f"Peer {n}")
+        make_submitted(
+            site,
+            golden.instrument,
+            "2026 spring",
+            datetime.date(2026, 3, 2),
+            score="50.0",
+            level=3,
+            domains={"gov": ("50.0", 3, [])},
+        )
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(url).status_code == 200
