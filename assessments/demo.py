@@ -686,6 +686,10 @@ def _assessment(
         user=owner,
     )
     backdate(created_at)
+    if index == 1:
+        # Linked to the autumn round, so "Changes since previous round" has something to show.
+        earlier = Assessment.objects.filter(site=site, round_label=ROUNDS[0].label).first()
+        Assessment.objects.filter(pk=assessment.pk).update(previous=earlier)
     if index == 1 and plan.spring_targets:
         assessment_set_targets(
             assessment=assessment,

@@ -30,6 +30,7 @@ from locust.contrib.fasthttp import FastHttpUser
 PLAN: dict[str, Any] = json.loads(open(os.environ["LOAD_PLAN"]).read())  # noqa: SIM115
 WRITERS = itertools.count()
 READERS = itertools.count()
+FORM = "application/x-www-form-urlencoded"
 RECORD: dict[str, list[Any]] = {"requests": [], "acks": [], "conflicts": [], "errors": []}
 
 
@@ -72,12 +73,14 @@ class SignedIn(FastHttpUser):
         token = _hidden(page.text, "csrfmiddlewaretoken") or ""
         with self.client.post(
             "/login/",
-            {
-                "username": self.credentials["username"],
-                "password": self.credentials["password"],
-                "csrfmiddlewaretoken": token,
-            },
-            headers={"Referer": self.host + "/login/"},
+            urlencode(
+                {
+                    "username": self.credentials["username"],
+                    "password": self.credentials["password"],
+                    "csrfmiddlewaretoken": token,
+                }
+            ),
+            headers={"Referer": self.host + "/login/", "Content-Type": FORM},
             allow_redirects=False,
             name="login",
             catch_response=True,
@@ -128,8 +131,9 @@ class Writer(SignedIn):
         }
         with self.client.post(
             self.url,
-            data,
+            urlencode(data),
             headers={
+                "Content-Type": FORM,
                 "X-Autosave": "1",
                 "Accept": "application/json",
                 "Referer": self.host + self.url,
