@@ -53,7 +53,11 @@ def _membership(user_id: int, organisation_id: int, site_id: int | None = None) 
     membership = queryset.first()
     if membership is None:
         raise Http404
-    if site_id is not None and membership.role == Role.SITE_ADMIN and not membership.has_site:
+    if (
+        site_id is not None
+        and membership.role == Role.SITE_ADMIN
+        and not getattr(membership, "has_site", False)
+    ):
         raise Http404
     return membership
 

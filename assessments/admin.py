@@ -116,7 +116,7 @@ class MembershipAdmin(admin.ModelAdmin):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if field is not None and db_field.name == "sites":
             # Two organisations may both have a "Main Clinic": say whose each one is.
-            field.label_from_instance = lambda site: f"{site.organisation} · {site.name}"  # type: ignore[method-assign]
+            field.label_from_instance = lambda site: f"{site.organisation} · {site.name}"  # type: ignore[method-assign,assignment]
         return field
 
 

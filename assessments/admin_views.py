@@ -7,13 +7,13 @@ or membership is a 404 like any other unknown id.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -25,6 +25,7 @@ from assessments.forms import (
     SiteForm,
     problem_lines,
 )
+from assessments.http import AuthenticatedHttpRequest
 from assessments.instruments import InstrumentError, instrument_sync
 from assessments.models import (
     Assessment,
@@ -55,10 +56,10 @@ LAST_ADMIN_MESSAGE = (
 )
 
 
-def _organisation_admin(request: HttpRequest, slug: str) -> Membership:
+def _organisation_admin(request: AuthenticatedHttpRequest, slug: str) -> Membership:
     """The requester's membership of `slug`: 404 if they have none, 403 unless org admin."""
     # login_required runs first, so the user has a pk.
-    return access.get_organisation_for_user(cast(int, request.user.pk), slug, "manage")
+    return access.get_organisation_for_user(request.user.pk, slug, "manage")
 
 
 def _display(user: Any) -> str:
@@ -92,7 +93,7 @@ def _member(organisation: Organisation, pk: int) -> Membership:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def manage_sites(request: HttpRequest, slug: str) -> HttpResponse:
+def manage_sites(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     membership = _organisation_admin(request, slug)
     organisation = membership.organisation
     form = SiteForm(organisation=organisation)
@@ -134,7 +135,7 @@ def manage_sites(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit_site(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def edit_site(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     """Rename a site or change its kind; POST action=archive|restore flips the archive flag."""
     membership = _organisation_admin(request, slug)
     organisation = membership.organisation
@@ -183,7 +184,7 @@ def edit_site(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def members(request: HttpRequest, slug: str) -> HttpResponse:
+def members(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     membership = _organisation_admin(request, slug)
     organisation = membership.organisation
     form = MemberAddForm(organisation=organisation)
@@ -235,7 +236,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def edit_member(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def edit_member(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     membership = _organisation_admin(request, slug)
     organisation = membership.organisation
     member = _member(organisation, pk)
@@ -278,7 +279,7 @@ def edit_member(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def remove_member(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def remove_member(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST removes the membership (the account stays)."""
     membership = _organisation_admin(request, slug)
     organisation = membership.organisation
@@ -353,7 +354,7 @@ def _instrument_rows(organisation: Organisation) -> list[dict[str, Any]]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def instruments(request: HttpRequest, slug: str) -> HttpResponse:
+def instruments(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     membership = _organisation_admin(request, slug)
     organisation = membership.organisation
     form = InstrumentUploadForm()

@@ -17,7 +17,6 @@ from assessments.models import Answer, Instrument, Membership, Organisation, Que
 from assessments.scoring import NA
 from assessments.services import MAX_TEXT, AnswerChange, Conflict, snapshot_hash
 
-
 # The largest id a database column holds: a bigger posted id must be a form error, not an
 # OverflowError from the database driver.
 MAX_ID = 2**63 - 1
@@ -48,7 +47,7 @@ class IdModelMultipleChoiceField(forms.ModelMultipleChoiceField):
                     code="invalid_choice",
                     params={"value": str(item)[:20]},
                 )
-        return super()._check_values(value)
+        return super()._check_values(value)  # type: ignore[misc]
 
 
 class AssessmentCreateForm(forms.Form):
@@ -66,8 +65,10 @@ class AssessmentCreateForm(forms.Form):
 
     def __init__(self, *args: Any, instruments: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["instrument"].queryset = instruments
-        self.fields["instrument"].label_from_instance = lambda i: f"{i.title} (version {i.version})"
+        field = self.fields["instrument"]
+        assert isinstance(field, IdModelChoiceField)
+        field.queryset = instruments
+        field.label_from_instance = lambda i: f"{i.title} (version {i.version})"  # type: ignore[method-assign,assignment]
         if not self.is_bound:
             today = timezone.localdate()
             season = "spring" if today.month <= 6 else "autumn"
@@ -178,7 +179,7 @@ class QuestionnaireForm(forms.Form):
             self.initial[f"{key}--base"] = snapshot_hash(value, comment, evidence)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         for question in self.questions:
             resolve = f"{question.key}--resolve"
             if f"{question.key}--conflict" in self.data and not cleaned.get(resolve):
@@ -434,4 +435,4 @@ class SetPasswordLinkForm(PasswordResetForm):
 
 
 def _email_matches(stored: str | None, given: str) -> bool:
-    return bool(stored) and stored.casefold() == given.casefold()
+    return stored is not None and stored.casefold() == given.casefold()

@@ -47,7 +47,9 @@ class Site(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "name"], name="unique_site_name_per_org")
+            models.UniqueConstraint(
+                fields=["organisation", "name"], name="unique_site_name_per_org"
+            )
         ]
 
     def __str__(self) -> str:
@@ -220,9 +222,7 @@ class Assessment(models.Model):
     result_level = models.PositiveSmallIntegerField(null=True, blank=True)
     result_verdict = models.CharField(max_length=40, blank=True)
     result_provisional = models.BooleanField(default=False)
-    result_completeness = models.DecimalField(
-        max_digits=4, decimal_places=1, null=True, blank=True
-    )
+    result_completeness = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     results = models.JSONField(null=True, blank=True)
 
     objects = AssessmentQuerySet.as_manager()
@@ -242,10 +242,7 @@ class Assessment(models.Model):
         return self.status != self.Status.SUBMITTED
 
     def answer_values(self) -> dict[str, str]:
-        return {
-            key: value
-            for key, value in self.answers.values_list("question__key", "value")
-        }
+        return {key: value for key, value in self.answers.values_list("question__key", "value")}
 
     def target_for(self, domain: Domain) -> Decimal:
         if domain.key in self.targets:
@@ -303,7 +300,9 @@ class Answer(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["assessment", "question"], name="one_answer_per_question")
+            models.UniqueConstraint(
+                fields=["assessment", "question"], name="one_answer_per_question"
+            )
         ]
 
     def __str__(self) -> str:

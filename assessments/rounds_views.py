@@ -8,12 +8,13 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import dateformat, timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assessments import access
+from assessments.http import AuthenticatedHttpRequest
 from assessments.models import Assessment, Instrument
 from assessments.rounds import (
     RoundAlreadyStarted,
@@ -102,7 +103,7 @@ class NextRoundForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def next_round(request: HttpRequest, pk: int) -> HttpResponse:
+def next_round(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A small form (round name, date, version); POST starts the round and opens it."""
     previous, membership = access.get_assessment_for_user(request.user.pk, pk, "create")
     if previous.status != Assessment.Status.SUBMITTED:
@@ -171,7 +172,7 @@ def next_round(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def changes(request: HttpRequest, pk: int) -> HttpResponse:
+def changes(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """What changed since the previous round: domains, then questions by direction."""
     assessment, membership = access.get_assessment_for_user(request.user.pk, pk)
     previous = assessment.previous

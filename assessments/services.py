@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -83,7 +83,7 @@ def assessment_create(
     instrument: Instrument,
     round_label: str,
     round_date: datetime.date,
-    user: AbstractBaseUser | None,
+    user: User | None,
 ) -> Assessment:
     with transaction.atomic():
         assessment = Assessment.objects.create(
@@ -105,7 +105,7 @@ def assessment_create(
 def answers_save(
     *,
     assessment: Assessment,
-    user: AbstractBaseUser,
+    user: User,
     changes: list[AnswerChange],
     domain_key: str = "",
 ) -> SaveOutcome:
@@ -214,9 +214,7 @@ def answers_save(
     return outcome
 
 
-def answers_confirm_carried_over(
-    *, assessment: Assessment, user: AbstractBaseUser, keys: list[str]
-) -> int:
+def answers_confirm_carried_over(*, assessment: Assessment, user: User, keys: list[str]) -> int:
     """Mark carried-over answers as confirmed without changing them."""
     with transaction.atomic():
         count = Answer.objects.filter(
@@ -252,7 +250,7 @@ def _store_results(assessment: Assessment, result: AssessmentResult) -> None:
     assessment.results = result_to_dict(result)
 
 
-def _set_status(assessment: Assessment, user: AbstractBaseUser | None, status: str) -> None:
+def _set_status(assessment: Assessment, user: User | None, status: str) -> None:
     AuditEntry.objects.create(
         assessment=assessment,
         user=user,
@@ -266,7 +264,7 @@ def _set_status(assessment: Assessment, user: AbstractBaseUser | None, status: s
     assessment.updated_at = timezone.now()
 
 
-def assessment_submit(*, assessment: Assessment, user: AbstractBaseUser | None) -> AssessmentResult:
+def assessment_submit(*, assessment: Assessment, user: User | None) -> AssessmentResult:
     """Freeze the answers and store the results that comparisons and reports read."""
     with transaction.atomic():
         Assessment.objects.select_for_update().filter(pk=assessment.pk).first()
@@ -281,7 +279,7 @@ def assessment_submit(*, assessment: Assessment, user: AbstractBaseUser | None) 
     return result
 
 
-def assessment_reopen(*, assessment: Assessment, user: AbstractBaseUser) -> None:
+def assessment_reopen(*, assessment: Assessment, user: User) -> None:
     with transaction.atomic():
         assessment.refresh_from_db(fields=["status", "revision"])
         if assessment.status != Assessment.Status.SUBMITTED:
@@ -291,7 +289,7 @@ def assessment_reopen(*, assessment: Assessment, user: AbstractBaseUser) -> None
 
 
 def assessment_set_targets(
-    *, assessment: Assessment, user: AbstractBaseUser, targets: dict[str, Decimal]
+    *, assessment: Assessment, user: User, targets: dict[str, Decimal]
 ) -> list[str]:
     """Set per-domain targets; returns the keys that changed. Submitted results follow."""
     with transaction.atomic():

@@ -8,12 +8,12 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from assessments import access
+from assessments.http import AuthenticatedHttpRequest
 from assessments.models import AuditEntry
 from assessments.transfer import (
     TransferError,
@@ -23,12 +23,6 @@ from assessments.transfer import (
     export_filename,
     parse_assessment_json,
 )
-
-
-class AuthenticatedHttpRequest(HttpRequest):
-    """A request behind @login_required: its user is a real user (healthchecks' habit)."""
-
-    user: User
 
 
 def _size(n: int) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from assessments import access
 from assessments.content import InstrumentContent, instrument_content
 from assessments.forms import AssessmentCreateForm, QuestionnaireForm, TargetsForm
+from assessments.http import AuthenticatedHttpRequest
 from assessments.models import Answer, Assessment, AuditEntry, Instrument, Membership
 from assessments.scoring import LEVEL_NAMES, NA, AssessmentResult
 from assessments.services import (
@@ -87,7 +88,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     memberships = access.user_memberships(request.user.pk)
     last = request.session.get("org")
     if len(memberships) == 1:
@@ -98,14 +99,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def organisation(request: HttpRequest, slug: str) -> HttpResponse:
+def organisation(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     membership = access.get_organisation_for_user(request.user.pk, slug)
     request.session["org"] = slug
     show_archived = request.GET.get("archived") == "1"
-    sites = access.visible_sites(membership)
+    queryset = access.visible_sites(membership)
     if not show_archived:
-        sites = sites.filter(archived=False)
-    sites = list(sites.annotate(last_change=Max("assessments__updated_at")))
+        queryset = queryset.filter(archived=False)
+    sites = list(queryset)
     latest: dict[int, Assessment] = {}
     for assessment in (
         Assessment.objects.filter(site__in=sites)
@@ -137,7 +138,7 @@ def organisation(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def site(request: HttpRequest, pk: int) -> HttpResponse:
+def site(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     site, membership = access.get_site_for_user(request.user.pk, pk)
     can_create = access.allows(membership, "create") and not site.archived
     form = AssessmentCreateForm(instruments=_instruments_for(membership))
@@ -174,7 +175,7 @@ def site(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The assessment's overview: status, progress per domain and what can be done next."""
     assessment, membership = access.get_assessment_for_user(request.user.pk, pk)
     content = instrument_content(assessment.instrument)
@@ -200,7 +201,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def take(request: HttpRequest, pk: int) -> HttpResponse:
+def take(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Resume where the assessment was left: the last domain worked on, or the first."""
     assessment, _ = access.get_assessment_for_user(request.user.pk, pk)
     content = instrument_content(assessment.instrument)
@@ -331,7 +332,7 @@ def _question_rows(
 
 
 @login_required
-def domain(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse:
     """One domain of the questionnaire. POST saves it (autosave posts one question as JSON)."""
     assessment, membership = access.get_assessment_for_user(request.user.pk, pk)
     content = instrument_content(assessment.instrument)
@@ -459,7 +460,7 @@ def _autosave_response(
 
 
 @login_required
-def submit(request: HttpRequest, pk: int) -> HttpResponse:
+def submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment, membership = access.get_assessment_for_user(request.user.pk, pk, "edit")
     if not assessment.is_editable:
         messages.info(request, "This assessment is already submitted.")
@@ -495,7 +496,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+def reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment, _ = access.get_assessment_for_user(request.user.pk, pk, "reopen")
     assessment_reopen(assessment=assessment, user=request.user)
     messages.success(request, "Assessment reopened: answers can be changed again.")
@@ -504,7 +505,7 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def confirm_carried_over(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+def confirm_carried_over(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse:
     assessment, _ = access.get_assessment_for_user(request.user.pk, pk, "edit")
     content = instrument_content(assessment.instrument)
     if content.domain(key) is None:
@@ -516,7 +517,7 @@ def confirm_carried_over(request: HttpRequest, pk: int, key: str) -> HttpRespons
 
 
 @login_required
-def targets(request: HttpRequest, pk: int) -> HttpResponse:
+def targets(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment, membership = access.get_assessment_for_user(request.user.pk, pk, "targets")
     content = instrument_content(assessment.instrument)
     current = {d.key: assessment.target_for(d) for d in content.domains}
@@ -536,7 +537,7 @@ def targets(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def history(request: HttpRequest, pk: int) -> HttpResponse:
+def history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment, membership = access.get_assessment_for_user(request.user.pk, pk)
     content = instrument_content(assessment.instrument)
     try:

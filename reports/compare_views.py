@@ -14,7 +14,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from assessments import access
+from assessments.http import AuthenticatedHttpRequest
 from assessments.models import Membership, Site
 from assessments.scoring import LEVEL_NAMES
 from reports import charts, comparison
@@ -166,7 +167,7 @@ class Setup:
     options: CompareOptions
 
 
-def _int_param(request: HttpRequest, name: str, default: int | None) -> int | None:
+def _int_param(request: AuthenticatedHttpRequest, name: str, default: int | None) -> int | None:
     """Paging and focus come from links, not fields: a bad value falls back quietly."""
     raw = request.GET.get(name, "")
     if not re.fullmatch(r"\d{1,9}", raw):
@@ -174,7 +175,7 @@ def _int_param(request: HttpRequest, name: str, default: int | None) -> int | No
     return int(raw)
 
 
-def _setup(request: HttpRequest, slug: str) -> Setup:
+def _setup(request: AuthenticatedHttpRequest, slug: str) -> Setup:
     membership = access.get_organisation_for_user(request.user.pk, slug, "compare")
     options = comparison.compare_options(membership)
     # The round list depends on the instrument: read it before the form validates.
@@ -211,7 +212,7 @@ def _setup(request: HttpRequest, slug: str) -> Setup:
     return Setup(membership, form, filters, options)
 
 
-def _query(request: HttpRequest, **changes: Any) -> str:
+def _query(request: AuthenticatedHttpRequest, **changes: Any) -> str:
     """The current query string with some parameters changed (None removes one)."""
     query: QueryDict = request.GET.copy()
     for name, value in changes.items():
@@ -304,7 +305,9 @@ def _charts(result: comparison.Comparison) -> dict[str, dict[str, Any]]:
     }
 
 
-def _sort_links(request: HttpRequest, result: comparison.Comparison) -> dict[str, dict[str, Any]]:
+def _sort_links(
+    request: AuthenticatedHttpRequest, result: comparison.Comparison
+) -> dict[str, dict[str, Any]]:
     links = {}
     for key, label in SORT_LABELS.items():
         current = result.sort == key
@@ -323,7 +326,7 @@ def _sort_links(request: HttpRequest, result: comparison.Comparison) -> dict[str
 
 @login_required
 @require_GET
-def compare(request: HttpRequest, slug: str) -> HttpResponse:
+def compare(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     setup = _setup(request, slug)
     membership = setup.membership
     context: dict[str, Any] = {
@@ -376,7 +379,7 @@ def _export_name(filters: CompareFilters, extension: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", raw).lower() + f".{extension}"
 
 
-def _export(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+def _export(request: AuthenticatedHttpRequest, slug: str, kind: str) -> HttpResponse:
     setup = _setup(request, slug)
     if setup.form.is_bound and setup.form.errors:
         # The page shows what is wrong with the filters, next to each field.
@@ -397,11 +400,11 @@ def _export(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def compare_csv(request: HttpRequest, slug: str) -> HttpResponse:
+def compare_csv(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     return _export(request, slug, "csv")
 
 
 @login_required
 @require_GET
-def compare_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
+def compare_xlsx(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     return _export(request, slug, "xlsx")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 
 from readiness.settings import *  # noqa: F403
 from readiness.settings import BASE_DIR
@@ -17,11 +18,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-MEDIA_ROOT = tempfile.mkdtemp(prefix="readiness-media-")
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="readiness-media-"))
 SECURE = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
-STATIC_ROOT = os.path.join(BASE_DIR, "staticfiles")
+STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # A file, not the shared-cache in-memory database: SQLite's shared cache fails concurrent
 # writers at once ("table is locked") instead of waiting, which the concurrency and browser

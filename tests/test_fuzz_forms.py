@@ -536,6 +536,52 @@ def test_fuzz_starting_an_assessment_on_the_site_page(world, data, urlencoded):
             assert created.get().round_label == posted["round_label"].strip()
 
 
+@FUZZ
+@given(data=st.data(), urlencoded=ENCODING)
+def test_fuzz_starting_the_next_round(world, data, urlencoded):
+    posted = data.draw(form_data(["instrument", "round_label", "round_date"]))
+    if data.draw(st.booleans()):
+        posted["instrument"] = str(world.instrument.pk)
+    if data.draw(st.booleans()):
+        posted["round_date"] = data.draw(st.sampled_from(["2026-06-01", "2027-01-01", "2020-1-1"]))
+    with rolled_back():
+        previous = _assessment(world, submitted=True)
+        before = _db()
+        response = _post(
+            _client(world.sam),
+            reverse("assessments:next-round", args=[previous.pk]),
+            posted,
+            urlencoded,
+        )
+        if _assert_only_on_success(response, before):
+            created = Assessment.objects.exclude(pk__in=[row[0] for row in before["assessments"]])
+            assert created.count() == 1
+            new = created.get()
+            assert new.previous_id == previous.pk
+            assert new.round_label == posted["round_label"].strip()
+            assert new.round_date >= previous.round_date
+
+
+@FUZZ
+@given(
+    data=st.data(),
+    name=st.sampled_from(["assessments:reopen", "assessments:confirm-carried"]),
+    user=st.sampled_from(["victor", "sam", "carla", "oscar"]),
+)
+def test_fuzz_the_button_only_posts(world, data, name, user):
+    posted = data.draw(form_data(["next", "confirm"]))
+    with rolled_back():
+        assessment = _assessment(world, submitted=name == "assessments:reopen")
+        args = [assessment.pk] if name == "assessments:reopen" else [assessment.pk, "gov"]
+        before = _db()
+        response = _post(_client(getattr(world, user)), reverse(name, args=args), posted, True)
+        assert response.status_code < 500
+        if response.status_code != 302:
+            assert _db() == before
+        if user in {"victor", "oscar"} or (user == "sam" and name == "assessments:reopen"):
+            assert _db() == before  # no right to do it, whatever is posted
+
+
 # --- sign-in ----------------------------------------------------------------------------------
 
 

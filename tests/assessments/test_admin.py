@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import User
+from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
 
@@ -38,7 +39,7 @@ ALL_MODELS = [
 READ_ONLY = [Instrument, Domain, Question, DomainResult, Answer, AuditEntry]
 
 
-def _url(model: type, view: str, *args: object) -> str:
+def _url(model: type[Model], view: str, *args: object) -> str:
     return reverse(f"admin:assessments_{model._meta.model_name}_{view}", args=args)
 
 

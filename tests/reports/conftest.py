@@ -23,7 +23,6 @@ import pytest
 from assessments.models import Answer, Assessment, Question
 from reports import charts
 from tests import factories
-from tests.browser.conftest import browser, page  # noqa: F401 (Playwright fixtures)
 from tests.conftest import World
 
 HAND_ANSWERS = {
