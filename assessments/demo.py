@@ -689,7 +689,8 @@ def _assessment(
     if index == 1:
         # Linked to the autumn round, so "Changes since previous round" has something to show.
         earlier = Assessment.objects.filter(site=site, round_label=ROUNDS[0].label).first()
-        Assessment.objects.filter(pk=assessment.pk).update(previous=earlier)
+        assessment.previous = earlier
+        assessment.save(update_fields=["previous"])
     if index == 1 and plan.spring_targets:
         assessment_set_targets(
             assessment=assessment,

@@ -223,6 +223,16 @@ def answers_confirm_carried_over(*, assessment: Assessment, user: User, keys: li
     return count
 
 
+RESULT_FIELDS = [
+    "result_score",
+    "result_level",
+    "result_verdict",
+    "result_provisional",
+    "result_completeness",
+    "results",
+]
+
+
 def _store_results(assessment: Assessment, result: AssessmentResult) -> None:
     content = instrument_content(assessment.instrument)
     order = {d.key: i for i, d in enumerate(content.domains)}
@@ -275,7 +285,10 @@ def assessment_submit(*, assessment: Assessment, user: User | None) -> Assessmen
         _store_results(assessment, result)
         _set_status(assessment, user, Assessment.Status.SUBMITTED)
         assessment.submitted_at = assessment.updated_at
-        assessment.save()
+        # Only what submitting changes: a full save would write back stale copies of the
+        # other fields (a link to the previous round, the last domain visited...).
+        assessment.save(update_fields=[*RESULT_FIELDS, "status", "revision", "updated_at",
+                                       "submitted_at"])
     return result
 
 
@@ -317,10 +330,12 @@ def assessment_set_targets(
             assessment.targets = new_targets
             assessment.revision += 1
             assessment.updated_at = timezone.now()
+            fields = ["targets", "revision", "updated_at"]
             if assessment.status == Assessment.Status.SUBMITTED:
                 # Gaps and priorities depend on targets: keep stored results true.
                 _store_results(assessment, assessment.compute_results())
-            assessment.save()
+                fields += RESULT_FIELDS
+            assessment.save(update_fields=fields)
     return changed
 
 

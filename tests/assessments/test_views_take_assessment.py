@@ -371,3 +371,16 @@ def test_the_json_of_show_if_values_is_on_the_card(world, assessment):
     html = _client(world.sam).get(_domain_url(assessment, "gov")).content.decode()
     assert 'data-show-if="gov.q01"' in html
     assert f'data-show-if-values="{json.dumps(["yes"]).replace(chr(34), "&quot;")}"' in html
+
+
+def test_submitting_writes_only_what_submitting_changes(world, assessment):
+    from assessments.services import assessment_submit
+
+    earlier = factories.make_assessment(world.clinic, world.instrument, round_label="2025")
+    stale_copy = Assessment.objects.get(pk=assessment.pk)
+    Assessment.objects.filter(pk=assessment.pk).update(previous=earlier, last_domain_key="ops")
+    assessment_submit(assessment=stale_copy, user=world.alice)
+    assessment.refresh_from_db()
+    assert assessment.status == Assessment.Status.SUBMITTED
+    assert assessment.previous == earlier
+    assert assessment.last_domain_key == "ops"
