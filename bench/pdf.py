@@ -155,20 +155,31 @@ def maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def timed(fn: Any, runs: int) -> list[float]:
+CPU: dict[str, list[float]] = {}
+
+
+def timed(fn: Any, runs: int, name: str = "") -> list[float]:
+    """Wall times of RUNS calls; this process's CPU times go to CPU[name].
+
+    On a shared machine the CPU time is the steadier figure: it leaves out time spent waiting
+    for a core (but also Chromium's own work, which runs in another process).
+    """
     times = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - start)
+        CPU.setdefault(name, []).append(time.process_time() - cpu)
     return times
 
 
 def describe(name: str, times: list[float]) -> str:
     spread = max(times) - min(times) if len(times) > 1 else 0.0
+    cpu = CPU.get(name) or [0.0]
     return (
         f"{name:<24} median {statistics.median(times):6.3f} s  min {min(times):6.3f}  "
-        f"max {max(times):6.3f}  spread {spread:5.3f}  (n={len(times)})"
+        f"max {max(times):6.3f}  spread {spread:5.3f}  (n={len(times)})  "
+        f"cpu median {statistics.median(cpu):6.3f} s"
     )
 
 
@@ -228,7 +239,7 @@ def main() -> int:
 
         cache.clear()
         charts.clear_svg_cache()
-        cold = timed(with_charts, 1)
+        cold = timed(with_charts, 1, "cold, charts")
         rss_after_cold = maxrss_mb()
         size_with = len(with_charts())
         size_without = len(without_charts())
@@ -240,9 +251,9 @@ def main() -> int:
         for _ in range(runs):
             if time.monotonic() > deadline:
                 break
-            layout += timed(without_charts, 1)
-            warm += timed(with_charts_uncached, 1)
-            cached += timed(with_charts, 1)
+            layout += timed(without_charts, 1, "layout only")
+            warm += timed(with_charts_uncached, 1, "warm, charts exported")
+            cached += timed(with_charts, 1, "warm, charts cached")
         rss_peak = maxrss_mb()
 
         tracemalloc.start()
@@ -270,11 +281,16 @@ def main() -> int:
         if args.keep:
             print(f"kept {workdir} (report.pdf is there)")
         charts.stop_kaleido()
+        cpu_ratio = statistics.median(CPU["warm, charts exported"]) / statistics.median(
+            CPU["layout only"]
+        )
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         print(
             f"pdf: cold_s={cold[0]:.2f} warm_median_s={statistics.median(warm):.2f} "
             f"warm_cached_median_s={statistics.median(cached):.2f} "
             f"layout_median_s={statistics.median(layout):.2f} ratio={ratio:.2f} "
-            f"peak_rss_mb={rss_peak:.0f} runs={len(warm)} cores={os.cpu_count()}"
+            f"cpu_ratio={cpu_ratio:.2f} peak_rss_mb={rss_peak:.0f} runs={len(warm)} "
+            f"cores={os.cpu_count()}"
         )
         return 0
     finally:

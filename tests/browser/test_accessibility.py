@@ -6,6 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
+from assessments.models import Assessment
 from assessments.services import AnswerChange, answers_save, assessment_submit
 from tests import factories
 from tests.browser.conftest import log_in
@@ -33,6 +34,10 @@ def _pages(world) -> list[str]:
         ],
     )
     assessment_submit(assessment=submitted, user=world.alice)
+    earlier = factories.make_assessment(world.hospital, world.instrument, round_label="2025 spring")
+    assessment_submit(assessment=earlier, user=world.alice)
+    Assessment.objects.filter(pk=submitted.pk).update(previous=earlier)
+    member = world.victor.memberships.get()
     slug = world.org.slug
     urls = [
         reverse("assessments:organisation", args=[slug]),
@@ -46,6 +51,18 @@ def _pages(world) -> list[str]:
         reverse("assessments:manage-sites", args=[slug]),
         reverse("assessments:members", args=[slug]),
         reverse("assessments:instruments", args=[slug]),
+        reverse("assessments:edit-site", args=[slug, world.clinic.pk]),
+        reverse("assessments:edit-member", args=[slug, member.pk]),
+        reverse("assessments:remove-member", args=[slug, member.pk]),
+        reverse("assessments:import-json", args=[slug]),
+        reverse("assessments:next-round", args=[submitted.pk]),
+        reverse("assessments:round-diff", args=[submitted.pk]),
+        reverse("reports:results", args=[submitted.pk]),
+        reverse("reports:results", args=[draft.pk]),
+        reverse("reports:gap-report", args=[submitted.pk]),
+        reverse("reports:compare", args=[slug]),
+        reverse("reports:branding", args=[slug]),
+        "/password/reset/",
     ]
     return urls
 
