@@ -36,6 +36,7 @@ import collections
 import json
 import math
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -55,6 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 P95_TARGET_MS = 300.0
 PASSWORD = "load-test-" + secrets.token_hex(6)
+HASH_SECONDS = 0.0  # one password check, measured in build_plan
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -155,7 +157,10 @@ def build_plan(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     content = instrument_content(instrument)
     # Questions that are always shown and scored: a writer's question is never hidden.
     questions = [q for q in content.questions if not q.show_if_question and q.type != "text"]
+    global HASH_SECONDS
+    started = time.perf_counter()
     hashed = make_password(PASSWORD)  # hashed once: 60 hashes would take most of a minute
+    HASH_SECONDS = time.perf_counter() - started
     per_site = args.writers_per_site
     sites = math.ceil(args.users / per_site)
     step = max(1, len(questions) // per_site)
@@ -257,7 +262,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], workers: int, workdir: Path) -> Iterator[str]:
+def gunicorn(env: dict[str, str], workers: int, workdir: Path) -> Iterator[tuple[str, int]]:
     port = free_port()
     log = open(workdir / "gunicorn.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
@@ -289,7 +294,7 @@ def gunicorn(env: dict[str, str], workers: int, workdir: Path) -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > deadline:
                 sys.exit("gunicorn did not start:\n" + (workdir / "gunicorn.log").read_text())
             time.sleep(0.3)
-        yield host
+        yield host, process.pid
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -345,6 +350,48 @@ def run_locust(
             + (workdir / "locust.log").read_text()[-3000:]
         )
     return json.loads(out.read_text()), ramp
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rindex(")") + 2 :].split()  # after "pid (command) "
+
+
+def _pids(match: Any) -> list[int]:
+    return [
+        int(entry.name)
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and match(int(entry.name))
+    ]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (Linux /proc)."""
+    ticks = 0
+    for pid in pids:
+        fields = _stat(pid)
+        if fields is not None:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(master: int, database: str) -> dict[str, list[int]]:
+    """gunicorn's master and workers, and the PostgreSQL backends serving the bench database."""
+
+    def is_worker(pid: int) -> bool:
+        fields = _stat(pid)
+        return fields is not None and int(fields[1]) == master
+
+    def is_backend(pid: int) -> bool:
+        try:
+            return f" {database} " in Path(f"/proc/{pid}/cmdline").read_text()
+        except OSError:
+            return False
+
+    return {"gunicorn": [master, *_pids(is_worker)], "postgres": _pids(is_backend)}
 
 
 # --- figures and checks --------------------------------------------------------------------------
@@ -478,22 +525,40 @@ def run(args: argparse.Namespace) -> int:
                 f"({sum(w['shared'] for w in plan['writers'])} on a shared question)",
                 flush=True,
             )
-            with gunicorn(env, args.workers, workdir) as host:
+            with gunicorn(env, args.workers, workdir) as (host, master):
                 print(f"gunicorn: {args.workers} workers at {host}", flush=True)
-                # Other work on the machine skews the figures: show how busy it was.
+                # Other work on the machine skews the timings: show how busy it was, and
+                # what the server itself spent (CPU time does not depend on the others).
                 load_before = os.getloadavg()[0]
+                database = urllib.parse.urlsplit(database_url).path.lstrip("/")
+                cpu_before = {k: cpu_seconds(v) for k, v in server_pids(master, database).items()}
+                locust_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                wall = time.monotonic()
                 record, _ramp = run_locust(host, plan_path, plan, args, workdir)
+                wall = time.monotonic() - wall
+                locust_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                pids = server_pids(master, database)
+                cpu = {k: cpu_seconds(v) - cpu_before.get(k, 0.0) for k, v in pids.items()}
+                cpu["locust"] = (locust_after.ru_utime + locust_after.ru_stime) - (
+                    locust_before.ru_utime + locust_before.ru_stime
+                )
                 load_after = os.getloadavg()[0]
             print(
                 f"machine load average (1 min) before the run {load_before:.2f}, after "
                 f"{load_after:.2f}, on {os.cpu_count()} cores"
             )
-            return report(args, plan, record)
+            return report(args, plan, record, cpu, wall)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def report(args: argparse.Namespace, plan: dict[str, Any], record: dict[str, Any]) -> int:
+def report(
+    args: argparse.Namespace,
+    plan: dict[str, Any],
+    record: dict[str, Any],
+    cpu: dict[str, float],
+    wall: float,
+) -> int:
     requests = record["requests"]
     logins = [row for row in requests if row[1] == "login"]
     pages = [row for row in requests if row[1] != "login"]
@@ -509,6 +574,16 @@ def report(args: argparse.Namespace, plan: dict[str, Any], record: dict[str, Any
     whole = figures(pages)
     print()
     print(f"cores: {os.cpu_count()}  database: PostgreSQL  gunicorn workers: {args.workers}")
+    # Sign-ins are in the server's CPU time too: their password hashing is counted apart.
+    hashing = len(logins) * HASH_SECONDS
+    served = len(requests) - len(logins)
+    per_request = (cpu["gunicorn"] - hashing) / served * 1000 if served else math.nan
+    print(
+        f"CPU seconds over {wall:.0f} s: gunicorn {cpu['gunicorn']:.1f} (of which ~{hashing:.1f}"
+        f" password hashing), PostgreSQL {cpu['postgres']:.1f}, locust {cpu['locust']:.1f}; "
+        f"server CPU per request {per_request:.1f} ms + database "
+        f"{cpu['postgres'] / max(1, len(requests)) * 1000:.1f} ms"
+    )
     print(
         f"acknowledged saves: {len(record['acks'])}  conflicts (409, expected): "
         f"{len(record['conflicts'])}  errors: {len(record['errors'])}  "
@@ -537,7 +612,8 @@ def report(args: argparse.Namespace, plan: dict[str, Any], record: dict[str, Any
         f"p95_ms={steady_figures['p95']:.1f} p99_ms={steady_figures['p99']:.1f} "
         f"rps={steady_figures['rps']:.1f} whole_run_p95_ms={whole['p95']:.1f} "
         f"saves={len(record['acks'])} conflicts={len(record['conflicts'])} "
-        f"errors={len(record['errors']) + len(failed)} lost={len(lost)}"
+        f"errors={len(record['errors']) + len(failed)} lost={len(lost)} "
+        f"cpu_ms_per_request={per_request:.1f} load_avg={os.getloadavg()[0]:.1f}"
     )
     return 0 if ok else 1
 

@@ -22,6 +22,7 @@ import os
 import shutil
 import textwrap
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import Future
@@ -47,6 +48,9 @@ BLOCKER_COLOUR = "#b42318"
 SVG_WIDTH = 760
 SVG_HEIGHT = 480
 SVG_TIMEOUT_S = 30.0
+START_TIMEOUT_S = 30.0
+# After the export failed twice in a row, PDFs use the table fallback for this long.
+RETRY_AFTER_S = 300.0
 # Bumped whenever the SVG export changes in a way the figure JSON does not show.
 EXPORT_VERSION = "1"
 
@@ -252,6 +256,10 @@ def find_chromium() -> str | None:
     return None
 
 
+class ChartExportUnavailable(RuntimeError):
+    """kaleido could not draw a figure (browser missing, crashed or hung)."""
+
+
 class _KaleidoServer:
     """One kaleido browser in a daemon thread running its own event loop.
 
@@ -265,6 +273,7 @@ class _KaleidoServer:
         self._thread: threading.Thread | None = None
         self._kaleido: Any = None
         self._path: str | None = None
+        self._failed_at: float | None = None
 
     @property
     def running(self) -> bool:
@@ -287,7 +296,9 @@ class _KaleidoServer:
             return k
 
         try:
-            self._kaleido = asyncio.run_coroutine_threadsafe(open_browser(), loop).result(60)
+            self._kaleido = asyncio.run_coroutine_threadsafe(open_browser(), loop).result(
+                START_TIMEOUT_S
+            )
         except BaseException:
             loop.call_soon_threadsafe(loop.stop)
             thread.join(5)
@@ -317,27 +328,35 @@ class _KaleidoServer:
     def render_svg(self, fig: go.Figure, path: str, width: int, height: int) -> str:
         # One render at a time: kaleido has one tab, and the lock also guards (re)starts.
         with self._lock:
+            if self._failed_at is not None and time.monotonic() - self._failed_at < RETRY_AFTER_S:
+                # A broken browser must not cost every report a minute of timeouts.
+                raise ChartExportUnavailable("chart export failed recently; not retried yet")
+            last_error: Exception | None = None
             for attempt in (1, 2):
-                if self._kaleido is None or self._path != path:
-                    self._stop_locked()
-                    self._start(path)
-                assert self._loop is not None
-                future: Future[bytes] = asyncio.run_coroutine_threadsafe(
-                    self._kaleido.calc_fig(
-                        fig, opts={"format": "svg", "width": width, "height": height}
-                    ),
-                    self._loop,
-                )
                 try:
-                    data = future.result(SVG_TIMEOUT_S)
+                    if self._kaleido is None or self._path != path:
+                        self._stop_locked()
+                        self._start(path)
+                    assert self._loop is not None
+                    future: Future[bytes] = asyncio.run_coroutine_threadsafe(
+                        self._kaleido.calc_fig(
+                            fig, opts={"format": "svg", "width": width, "height": height}
+                        ),
+                        self._loop,
+                    )
+                    try:
+                        data = future.result(SVG_TIMEOUT_S)
+                    except BaseException:
+                        future.cancel()
+                        raise
+                    self._failed_at = None
                     return data.decode("utf-8")
-                except Exception:
-                    future.cancel()
+                except Exception as error:
+                    last_error = error
                     logger.warning("kaleido render failed (attempt %d)", attempt, exc_info=True)
                     self._stop_locked()
-                    if attempt == 2:
-                        raise
-        raise AssertionError("unreachable")
+            self._failed_at = time.monotonic()
+            raise ChartExportUnavailable("chart export failed twice") from last_error
 
 
 _server = _KaleidoServer()

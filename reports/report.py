@@ -663,7 +663,8 @@ def report_pdf(
             return cached
     report = build_report(assessment, charts_mode="svg" if with_charts else "none")
     data = pdf.render_pdf("reports/pdf/gap_report.html", report_context(report, pdf=True))
-    if use_cache:
+    # A PDF whose charts failed to export this time is not kept: the next one may succeed.
+    if use_cache and not (charts_available and report.charts_missing):
         cache.set(key, data, timeout=7 * 24 * 3600)
     return data
 

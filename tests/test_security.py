@@ -396,7 +396,7 @@ def _scan(client: Client, url: str, seen: dict[str, list[str]]) -> Any:
     return response
 
 
-def test_no_page_has_inline_script_or_style(seeded, client):
+def test_no_page_has_inline_script_or_style(seeded: Seeded, client: Client) -> None:
     """Every URL of the app, for each state of an assessment, as an org admin; plus error pages."""
     world = seeded.world
     client.force_login(world.alice)
@@ -479,6 +479,18 @@ def test_no_django_admin_page_has_inline_script_or_style(seeded):
     assert len(urls) > 10
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="templates/403_csrf.html is missing: Django's default CSRF failure page has an inline "
+    "<style> block (blocked by the CSP, so the page shows unstyled)",
+)
+def test_the_csrf_failure_page_has_no_inline_code(world):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 403
+    assert inline_code(response.content.decode()) == []
+
+
 def test_the_lockout_page_has_no_inline_code(world):
     client = Client()
     for attempt in range(settings.AXES_FAILURE_LIMIT):
@@ -491,10 +503,9 @@ def test_the_lockout_page_has_no_inline_code(world):
 # --- login rate limit (django-axes) -----------------------------------------------------------
 
 
-def _login(username: str, password: str, address: str, **headers: str) -> Any:
-    return Client(REMOTE_ADDR=address, **headers).post(
-        reverse("login"), {"username": username, "password": password}
-    )
+def _login(username: str, password: str, address: str, **meta: str) -> Any:
+    defaults: dict[str, Any] = {"REMOTE_ADDR": address, **meta}
+    return Client(**defaults).post(reverse("login"), {"username": username, "password": password})
 
 
 def _is_lockout(response: Any) -> bool:

@@ -20,7 +20,9 @@ def assessment(world):
         assessment=assessment,
         user=world.alice,
         changes=[
-            AnswerChange(key="gov.q01", value="yes", comment="<img src=x onerror=\"window.__xss=1\">"),
+            AnswerChange(
+                key="gov.q01", value="yes", comment='<img src=x onerror="window.__xss=1">'
+            ),
             AnswerChange(key="gov.q02", value="no"),
             AnswerChange(key="gov.q03", value="3"),
             AnswerChange(key="ops.q01", value="some"),

@@ -119,3 +119,25 @@ def test_a_failed_export_gives_none_instead_of_an_error(chromium, monkeypatch, c
 
     monkeypatch.setattr(charts, "_render_svg", broken)
     assert figure_svg(domain_radar(POINTS)) is None
+
+
+def test_a_browser_that_fails_twice_is_left_alone_for_a_while(monkeypatch):
+    server = charts._KaleidoServer()
+    starts = []
+
+    def broken_start(path):
+        starts.append(path)
+        raise RuntimeError("no browser")
+
+    monkeypatch.setattr(server, "_start", broken_start)
+    with pytest.raises(charts.ChartExportUnavailable):
+        server.render_svg(domain_radar(POINTS), "/usr/bin/chromium", 100, 100)
+    assert len(starts) == 2  # one retry
+    with pytest.raises(charts.ChartExportUnavailable, match="not retried yet"):
+        server.render_svg(domain_radar(POINTS), "/usr/bin/chromium", 100, 100)
+    assert len(starts) == 2
+    # After the back-off it tries again.
+    server._failed_at -= charts.RETRY_AFTER_S + 1
+    with pytest.raises(charts.ChartExportUnavailable):
+        server.render_svg(domain_radar(POINTS), "/usr/bin/chromium", 100, 100)
+    assert len(starts) == 4

@@ -224,3 +224,15 @@ def test_bypassing_the_cache_always_renders(scored, renders):
     report_pdf(_fresh(scored), with_charts=False, use_cache=False)
     report_pdf(_fresh(scored), with_charts=False, use_cache=False)
     assert len(renders) == 2
+
+
+def test_a_pdf_whose_charts_failed_is_not_cached(scored, renders, monkeypatch):
+    monkeypatch.setattr(charts, "find_chromium", lambda: "/usr/bin/chromium")
+
+    def broken(*args):
+        raise charts.ChartExportUnavailable("browser crashed")
+
+    monkeypatch.setattr(charts, "_render_svg", broken)
+    report_pdf(_fresh(scored))
+    report_pdf(_fresh(scored))
+    assert len(renders) == 2
