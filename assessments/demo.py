@@ -519,6 +519,7 @@ def seed_demo() -> SeedSummary:
         }
         sites = {plan.name: _site(organisations[plan.organisation], plan) for plan in SITES}
         riverbend, lakeside = organisations[RIVERBEND], organisations[LAKESIDE]
+        _branding(riverbend)
         _membership(users[ADMIN], riverbend, Role.ORG_ADMIN)
         _membership(users[CONSULTANT], riverbend, Role.CONSULTANT)
         _membership(users[CONSULTANT], lakeside, Role.CONSULTANT)
@@ -598,6 +599,30 @@ def _users() -> tuple[dict[str, User], int]:
             user.save()
         users[username] = user
     return users, created
+
+
+def _branding(organisation: Organisation) -> None:
+    """The consultant's branding on Riverbend's reports, so the cover shows a logo."""
+    if organisation.report_logo:
+        return
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (360, 120), "white")
+    draw = ImageDraw.Draw(image)
+    draw.polygon([(60, 10), (110, 60), (60, 110), (10, 60)], fill=(11, 93, 107))
+    draw.polygon([(60, 35), (85, 60), (60, 85), (35, 60)], fill=(158, 224, 232))
+    draw.rectangle([(130, 40), (340, 52)], fill=(11, 93, 107))
+    draw.rectangle([(130, 68), (290, 78)], fill=(120, 140, 150))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    organisation.report_title = "AI readiness review"
+    organisation.report_signoff = "Marcus Bell, Bell Health Advisory"
+    organisation.report_logo.save("bell-health-advisory.png", ContentFile(buffer.getvalue()),
+                                  save=False)
+    organisation.save(update_fields=["report_title", "report_signoff", "report_logo"])
 
 
 def _organisation(name: str, slug: str) -> Organisation:
