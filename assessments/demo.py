@@ -620,8 +620,9 @@ def _branding(organisation: Organisation) -> None:
     image.save(buffer, format="PNG")
     organisation.report_title = "AI readiness review"
     organisation.report_signoff = "Marcus Bell, Bell Health Advisory"
-    organisation.report_logo.save("bell-health-advisory.png", ContentFile(buffer.getvalue()),
-                                  save=False)
+    organisation.report_logo.save(
+        "bell-health-advisory.png", ContentFile(buffer.getvalue()), save=False
+    )
     organisation.save(update_fields=["report_title", "report_signoff", "report_logo"])
 
 

@@ -281,6 +281,9 @@ class DomainResult(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.domain_key}: {self.score}"
+
 
 class Answer(models.Model):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")

@@ -287,8 +287,9 @@ def assessment_submit(*, assessment: Assessment, user: User | None) -> Assessmen
         assessment.submitted_at = assessment.updated_at
         # Only what submitting changes: a full save would write back stale copies of the
         # other fields (a link to the previous round, the last domain visited...).
-        assessment.save(update_fields=[*RESULT_FIELDS, "status", "revision", "updated_at",
-                                       "submitted_at"])
+        assessment.save(
+            update_fields=[*RESULT_FIELDS, "status", "revision", "updated_at", "submitted_at"]
+        )
     return result
 
 

@@ -377,8 +377,8 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
         if conflicts:
             messages.warning(
                 request,
-                "Someone else changed %d answer(s) while you were working. Your other answers "
-                "were saved; choose which version to keep below." % len(conflicts),
+                f"Someone else changed {len(conflicts)} answer(s) while you were working. Your "
+                "other answers were saved; choose which version to keep below.",
             )
         if posted.errors:
             messages.error(request, "Some answers could not be saved: see the messages below.")

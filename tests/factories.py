@@ -19,7 +19,9 @@ INSTRUMENTS_DIR = Path(__file__).resolve().parent.parent / "assessments" / "inst
 def make_user(username: str | None = None, **kwargs: Any) -> User:
     username = username or f"user{next(_counter)}"
     kwargs.setdefault("email", f"{username}@example.org")
-    user = get_user_model().objects.create_user(username=username, password="pw-Secret-123", **kwargs)
+    user = get_user_model().objects.create_user(
+        username=username, password="pw-Secret-123", **kwargs
+    )
     return user
 
 

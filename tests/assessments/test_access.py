@@ -106,8 +106,11 @@ def test_creating_an_assessment_checks_the_role_and_input(world):
     assert not Assessment.objects.exists()
     response = client.post(
         url,
-        {"instrument": world.instrument.pk, "round_label": "2026 spring",
-         "round_date": "2026-03-01"},
+        {
+            "instrument": world.instrument.pk,
+            "round_label": "2026 spring",
+            "round_date": "2026-03-01",
+        },
     )
     assessment = Assessment.objects.get()
     assert response.url == reverse("assessments:take", args=[assessment.pk])
@@ -138,8 +141,11 @@ def test_visible_sites_by_role(world):
 
 @pytest.mark.parametrize(
     "url",
-    ["/sites/99999999999999999999999/", "/a/123456789012345678901234567890/d/gov/",
-     "/a/99999999999999999999/results/"],
+    [
+        "/sites/99999999999999999999999/",
+        "/a/123456789012345678901234567890/d/gov/",
+        "/a/99999999999999999999/results/",
+    ],
 )
 def test_an_id_too_big_for_the_database_is_a_404(world, url):
     assert _get(world.alice, url) == 404

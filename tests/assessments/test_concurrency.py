@@ -65,8 +65,11 @@ def test_many_concurrent_writers_on_different_questions_all_land(world):
     def write(key: str) -> None:
         try:
             barrier.wait(timeout=10)
-            answers_save(assessment=assessment, user=world.alice,
-                         changes=[AnswerChange(key=key, value=values[key])])
+            answers_save(
+                assessment=assessment,
+                user=world.alice,
+                changes=[AnswerChange(key=key, value=values[key])],
+            )
         except BaseException as error:  # noqa: BLE001
             errors.append(error)
         finally:

@@ -168,12 +168,16 @@ def test_a_stale_save_is_refused_and_shows_the_other_answer(world, assessment):
 def test_a_conflict_must_be_resolved_by_a_choice(world, assessment):
     alice, sam = _client(world.alice), _client(world.sam)
     sams_page = _page_fields(sam, assessment, "gov")
-    alice.post(_domain_url(assessment, "gov"), {**_page_fields(alice, assessment, "gov"),
-                                                "gov.q03": "4"})
+    alice.post(
+        _domain_url(assessment, "gov"), {**_page_fields(alice, assessment, "gov"), "gov.q03": "4"}
+    )
     first = sam.post(_domain_url(assessment, "gov"), {**sams_page, "gov.q03": "1"})
     form = first.context["form"]
-    again = {name: str(form[name].value()) for name in form.fields
-             if form[name].value() is not None and not name.endswith("--resolve")}
+    again = {
+        name: str(form[name].value())
+        for name in form.fields
+        if form[name].value() is not None and not name.endswith("--resolve")
+    }
     again["gov.q03--conflict"] = "1"
 
     no_choice = sam.post(_domain_url(assessment, "gov"), again)
@@ -189,12 +193,16 @@ def test_a_conflict_must_be_resolved_by_a_choice(world, assessment):
 def test_keeping_their_answer_leaves_it(world, assessment):
     alice, sam = _client(world.alice), _client(world.sam)
     sams_page = _page_fields(sam, assessment, "gov")
-    alice.post(_domain_url(assessment, "gov"), {**_page_fields(alice, assessment, "gov"),
-                                                "gov.q03": "4"})
+    alice.post(
+        _domain_url(assessment, "gov"), {**_page_fields(alice, assessment, "gov"), "gov.q03": "4"}
+    )
     first = sam.post(_domain_url(assessment, "gov"), {**sams_page, "gov.q03": "1"})
     form = first.context["form"]
-    again = {name: str(form[name].value()) for name in form.fields
-             if form[name].value() is not None and not name.endswith("--resolve")}
+    again = {
+        name: str(form[name].value())
+        for name in form.fields
+        if form[name].value() is not None and not name.endswith("--resolve")
+    }
     response = sam.post(
         _domain_url(assessment, "gov"),
         {**again, "gov.q03--conflict": "1", "gov.q03--resolve": "theirs"},
@@ -206,8 +214,9 @@ def test_keeping_their_answer_leaves_it(world, assessment):
 def test_an_untouched_stale_page_does_not_overwrite_newer_answers(world, assessment):
     alice, sam = _client(world.alice), _client(world.sam)
     sams_page = _page_fields(sam, assessment, "gov")
-    alice.post(_domain_url(assessment, "gov"), {**_page_fields(alice, assessment, "gov"),
-                                                "gov.q03": "4"})
+    alice.post(
+        _domain_url(assessment, "gov"), {**_page_fields(alice, assessment, "gov"), "gov.q03": "4"}
+    )
     response = sam.post(_domain_url(assessment, "gov"), {**sams_page, "gov.q01": "yes"})
     assert response.status_code == 302
     assert _answers(assessment) == {"gov.q03": "4", "gov.q01": "yes"}
@@ -215,8 +224,9 @@ def test_an_untouched_stale_page_does_not_overwrite_newer_answers(world, assessm
 
 def test_autosave_conflict_returns_the_question_with_the_conflict(world, assessment):
     alice, sam = _client(world.alice), _client(world.sam)
-    alice.post(_domain_url(assessment, "gov"), {**_page_fields(alice, assessment, "gov"),
-                                                "gov.q03": "4"})
+    alice.post(
+        _domain_url(assessment, "gov"), {**_page_fields(alice, assessment, "gov"), "gov.q03": "4"}
+    )
     response = sam.post(
         _domain_url(assessment, "gov"),
         {"gov.q03": "2", "gov.q03--rev": "0"},
@@ -270,10 +280,10 @@ def test_submit_asks_for_confirmation_and_lists_unanswered(world, assessment):
 def test_submit_stores_results_and_makes_it_read_only(world, assessment):
     client = _client(world.sam)
     data = _page_fields(client, assessment, "gov")
-    client.post(_domain_url(assessment, "gov"), {**data, "gov.q01": "yes", "gov.q02": "yes",
-                                                  "gov.q03": "3"})
-    response = client.post(reverse("assessments:submit", args=[assessment.pk]),
-                           {"confirm": "yes"})
+    client.post(
+        _domain_url(assessment, "gov"), {**data, "gov.q01": "yes", "gov.q02": "yes", "gov.q03": "3"}
+    )
+    response = client.post(reverse("assessments:submit", args=[assessment.pk]), {"confirm": "yes"})
     assert response.status_code == 302
     assessment.refresh_from_db()
     assert assessment.status == Assessment.Status.SUBMITTED
@@ -327,8 +337,12 @@ def test_a_viewer_reads_but_cannot_save(world, assessment):
     response = client.get(_domain_url(assessment, "gov"))
     assert response.status_code == 200
     assert "<fieldset disabled" in response.content.decode()
-    assert client.post(_domain_url(assessment, "gov"), {"gov.q03": "1",
-                                                        "gov.q03--rev": "0"}).status_code == 403
+    assert (
+        client.post(
+            _domain_url(assessment, "gov"), {"gov.q03": "1", "gov.q03--rev": "0"}
+        ).status_code
+        == 403
+    )
     assert _answers(assessment) == {}
 
 
@@ -340,17 +354,17 @@ def test_the_domain_page_query_count_does_not_grow_with_answers(
     with django_assert_max_num_queries(8):
         client.get(_domain_url(assessment, "gov"))
     data = _page_fields(client, assessment, "gov")
-    client.post(_domain_url(assessment, "gov"), {**data, "gov.q01": "yes", "gov.q03": "2",
-                                                  "gov.q04": "ChatGPT"})
+    client.post(
+        _domain_url(assessment, "gov"),
+        {**data, "gov.q01": "yes", "gov.q03": "2", "gov.q04": "ChatGPT"},
+    )
     for _ in range(5):
         factories.make_assessment(world.clinic, world.instrument)
     with django_assert_max_num_queries(8):
         client.get(_domain_url(assessment, "gov"))
 
 
-def test_a_save_stays_within_ten_queries_for_a_full_domain(
-    world, django_assert_max_num_queries
-):
+def test_a_save_stays_within_ten_queries_for_a_full_domain(world, django_assert_max_num_queries):
     big = factories.load_instrument()  # the shipped clinical-ai instrument
     assessment = factories.make_assessment(world.clinic, big)
     client = _client(world.sam)
