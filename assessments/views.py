@@ -101,7 +101,8 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def organisation(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     membership = access.get_organisation_for_user(request.user.pk, slug)
-    request.session["org"] = slug
+    if request.session.get("org") != slug:
+        request.session["org"] = slug  # where "/" sends them next time
     show_archived = request.GET.get("archived") == "1"
     queryset = access.visible_sites(membership)
     if not show_archived:
@@ -521,7 +522,8 @@ def targets(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment, membership = access.get_assessment_for_user(request.user.pk, pk, "targets")
     content = instrument_content(assessment.instrument)
     current = {d.key: assessment.target_for(d) for d in content.domains}
-    form = TargetsForm(request.POST or None, domains=content.domains, current=current)
+    data = request.POST if request.method == "POST" else None
+    form = TargetsForm(data, domains=content.domains, current=current)
     if request.method == "POST" and form.is_valid():
         changed = assessment_set_targets(
             assessment=assessment, user=request.user, targets=form.targets()

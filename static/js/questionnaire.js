@@ -85,6 +85,13 @@
       keepalive: !!keepalive
     })
       .then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        if (response.redirected || type.indexOf("application/json") === -1) {
+          // Signed out (the session expired): the login page came back instead of JSON.
+          var error = new Error("signed out");
+          error.signedOut = true;
+          throw error;
+        }
         return response.json().then(function (body) {
           return { status: response.status, body: body };
         });
@@ -119,8 +126,12 @@
           setStatus("All changes saved at " + now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) + ".");
         }
       })
-      .catch(function () {
-        setStatus("Could not reach the server. Your answers are kept on this page; press Save when you are back online.", true);
+      .catch(function (error) {
+        if (error && error.signedOut) {
+          setStatus("Your session has ended. Sign in again in another tab, then press Save: your answers are kept on this page.", true);
+        } else {
+          setStatus("Could not reach the server. Your answers are kept on this page; press Save when you are back online.", true);
+        }
       })
       .finally(function () {
         delete inFlight[key];

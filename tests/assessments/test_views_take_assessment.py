@@ -398,3 +398,20 @@ def test_submitting_writes_only_what_submitting_changes(world, assessment):
     assert assessment.status == Assessment.Status.SUBMITTED
     assert assessment.previous == earlier
     assert assessment.last_domain_key == "ops"
+
+
+def test_an_empty_targets_post_shows_the_errors(world, assessment):
+    response = _client(world.sam).post(reverse("assessments:targets", args=[assessment.pk]), {})
+    assert response.status_code == 422
+    assert "Give a target between 0 and 100." in response.content.decode()
+
+
+def test_the_dashboard_writes_the_session_only_when_the_organisation_changes(
+    world, django_assert_num_queries
+):
+    client = _client(world.alice)
+    url = reverse("assessments:organisation", args=[world.org.slug])
+    client.get(url)
+    # session, user, membership, sites, assessments, the nav's memberships: no session write
+    with django_assert_num_queries(6):
+        client.get(url)

@@ -119,3 +119,16 @@ def test_a_stale_autosave_shows_the_other_persons_answer(page, world):
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("Answers saved.")).to_be_visible()
     assert _answers(assessment) == {"gov.q03": "1"}
+
+
+def test_an_autosave_after_the_session_ended_says_so_and_keeps_the_page(page, world):
+    from django.contrib.sessions.models import Session
+
+    assessment = factories.make_assessment(world.clinic, world.instrument)
+    log_in(page, "sam")
+    page.goto(f"/a/{assessment.pk}/d/gov/")
+    Session.objects.all().delete()  # the session expired server-side
+    page.locator("#q-gov\\.q03").get_by_text("Planned").click()
+    expect(page.locator("#save-status")).to_contain_text("Your session has ended")
+    expect(page.locator("#q-gov\\.q03 input[value='1']")).to_be_checked()
+    assert _answers(assessment) == {}
