@@ -71,15 +71,25 @@ def _instruments_for(membership: Membership) -> Any:
 
 
 def _progress_by_assessment(assessments: Iterable[Assessment]) -> dict[int, int]:
-    """Percent answered of each assessment, from one query over their answers."""
-    assessments = list(assessments)
-    values: dict[int, dict[str, str]] = {a.pk: {} for a in assessments}
-    rows = Answer.objects.filter(assessment__in=assessments).values_list(
-        "assessment_id", "question__key", "value"
-    )
-    for assessment_id, key, value in rows:
-        values[assessment_id][key] = value
-    return {a.pk: _overall_progress(a.compute_results(values[a.pk])) for a in assessments}
+    """Percent answered of each assessment: stored for submitted ones, else from one query."""
+    progress: dict[int, int] = {}
+    live: dict[int, Assessment] = {}
+    for assessment in assessments:
+        if assessment.status == Assessment.Status.SUBMITTED:
+            completeness = assessment.result_completeness
+            progress[assessment.pk] = 100 if completeness is None else int(completeness)
+        else:
+            live[assessment.pk] = assessment
+    values: dict[int, dict[str, str]] = {pk: {} for pk in live}
+    if live:
+        rows = Answer.objects.filter(assessment__in=list(live)).values_list(
+            "assessment_id", "question__key", "value"
+        )
+        for assessment_id, key, value in rows:
+            values[assessment_id][key] = value
+    for pk, assessment in live.items():
+        progress[pk] = _overall_progress(assessment.compute_results(values[pk]))
+    return progress
 
 
 def favicon(request: HttpRequest) -> HttpResponse:

@@ -12,6 +12,7 @@ answers beyond that single query.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -553,6 +554,22 @@ def _fmt(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
 
+@functools.lru_cache(maxsize=256)
+def _figures(points: tuple[charts.DomainPoint, ...]) -> tuple[Any, Any]:
+    """The two figures of a report, built once per distinct set of scores and targets.
+
+    Building a plotly figure is most of a results page's time, and the same numbers come
+    back on every view of an unchanged assessment. Figures are not changed after this.
+    """
+    return charts.domain_radar(points), charts.gap_bars(points)
+
+
+@functools.lru_cache(maxsize=256)
+def _html_payloads(points: tuple[charts.DomainPoint, ...]) -> tuple[Any, Any]:
+    radar, gaps = _figures(points)
+    return charts.figure_html_payload(radar), charts.figure_html_payload(gaps)
+
+
 def _charts(sections: list[DomainSection], mode: ChartMode) -> list[Chart]:
     points = [
         charts.DomainPoint(
@@ -593,19 +610,20 @@ def _charts(sections: list[DomainSection], mode: ChartMode) -> list[Chart]:
     )
     if mode == "none":
         return [radar, gap_chart]
-    figures = [(radar, charts.domain_radar(points)), (gap_chart, charts.gap_bars(points))]
+    if mode == "html":
+        radar.payload, gap_chart.payload = _html_payloads(tuple(points))
+        return [radar, gap_chart]
+    radar_figure, gaps_figure = _figures(tuple(points))
+    figures = [(radar, radar_figure), (gap_chart, gaps_figure)]
     for chart, figure in figures:
-        if mode == "html":
-            chart.payload = charts.figure_html_payload(figure)
+        chart.svg = charts.figure_svg(figure)
+        if chart.svg is None:
+            chart.note = (
+                "The chart could not be drawn on this server (no Chromium browser was "
+                "found for the chart export); its data is shown as a table instead."
+            )
         else:
-            chart.svg = charts.figure_svg(figure)
-            if chart.svg is None:
-                chart.note = (
-                    "The chart could not be drawn on this server (no Chromium browser was "
-                    "found for the chart export); its data is shown as a table instead."
-                )
-            else:
-                chart.svg_data_uri = charts.svg_data_uri(chart.svg)
+            chart.svg_data_uri = charts.svg_data_uri(chart.svg)
     return [chart for chart, _ in figures]
 
 
