@@ -20,6 +20,7 @@ from assessments.models import (
     AuditEntry,
     Domain,
     DomainResult,
+    ExportRecord,
     Instrument,
     Membership,
     Organisation,
@@ -225,4 +226,12 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_filter = ("action",)
     list_select_related = ("user", "assessment__site")
     search_fields = ("subject", "assessment__site__name", "user__username")
+    date_hierarchy = "at"
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(ReadOnlyAdmin):
+    list_display = ("at", "user", "organisation", "kind", "rows")
+    list_filter = ("kind", "organisation")
+    list_select_related = ("user", "organisation")
     date_hierarchy = "at"

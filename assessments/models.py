@@ -345,3 +345,28 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.subject}"
+
+
+class ExportRecord(models.Model):
+    """Who exported data spanning many assessments (comparison tables), and when.
+
+    Reads of one assessment's report or JSON are AuditEntry rows of that assessment; an
+    export across sites belongs to the organisation instead.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="export_records"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=40)
+    rows = models.PositiveIntegerField(default=0)
+    filters = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.kind} ({self.rows} rows)"

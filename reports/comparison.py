@@ -42,7 +42,15 @@ from django.db.models import (
 from django.db.models.functions import Cast, Round
 
 from assessments import access
-from assessments.models import Assessment, Domain, DomainResult, Instrument, Membership, Site
+from assessments.models import (
+    Assessment,
+    Domain,
+    DomainResult,
+    ExportRecord,
+    Instrument,
+    Membership,
+    Site,
+)
 from assessments.rounds import version_key
 from assessments.scoring import LEVEL_NAMES, round_half_up
 
@@ -919,7 +927,15 @@ def _xlsx_text(value: Any) -> Any:
 def _log_export(
     kind: str, membership: Membership, filters: CompareFilters, user: Any, rows: int
 ) -> None:
-    # An AuditEntry belongs to one assessment; an export spans many, so it is logged instead.
+    # An AuditEntry belongs to one assessment; an export spans many, so the organisation
+    # keeps its own record of it.
+    ExportRecord.objects.create(
+        organisation_id=membership.organisation_id,
+        user=user if getattr(user, "pk", None) else None,
+        kind=f"comparison-{kind}",
+        rows=rows,
+        filters={str(key): str(value) for key, value in filters.describe()},
+    )
     logger.info(
         "comparison export %s: organisation=%s user=%s rows=%d filters=%s",
         kind,

@@ -358,3 +358,16 @@ def test_the_site_page_queries_do_not_grow_with_the_organisation(
         )
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["reports:compare-csv", "reports:compare-xlsx"])
+def test_an_export_is_recorded_with_who_and_when(golden, name):
+    from assessments.models import ExportRecord
+
+    response = _client(golden.alice).get(_url(golden, name))
+    assert response.status_code == 200
+    record = ExportRecord.objects.get()
+    assert record.user == golden.alice
+    assert record.organisation == golden.org
+    assert record.kind == "comparison-" + name.rsplit("-", 1)[1]
+    assert record.rows > 0
