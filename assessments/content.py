@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 
 from assessments.models import Domain, Instrument, Question
 
@@ -27,7 +28,7 @@ class InstrumentContent:
     def questions_of(self, domain_key: str) -> tuple[Question, ...]:
         return tuple(q for q in self.questions if q.domain.key == domain_key)
 
-    @property
+    @cached_property
     def by_key(self) -> dict[str, Question]:
         return {q.key: q for q in self.questions}
 
