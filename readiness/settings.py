@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import dj_database_url
 
@@ -156,35 +155,9 @@ AXES_RESET_ON_SUCCESS = True
 # ignored; trusting X-Forwarded-For without a proxy would let anyone pick a fresh address per
 # attempt, and ignoring it behind one would lock everybody out at once.)
 PROXY_COUNT = envint("PROXY_COUNT", 1 if envbool("SECURE_PROXY_SSL_HEADER", False) else 0)
-
-
-def client_ip(request: Any) -> str:
-    from django.conf import settings
-
-    count = settings.PROXY_COUNT
-    if count > 0:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        hops = [hop.strip() for hop in forwarded if hop.strip()]
-        if len(hops) >= count:
-            return hops[-count]
-    return request.META.get("REMOTE_ADDR", "")
-
-
-AXES_CLIENT_IP_CALLABLE = client_ip
-
-
-def axes_username(request: Any, credentials: dict[str, Any] | None = None) -> str | None:
-    """The username a lockout counts, cut to axes' 255-character column.
-
-    Django's login form does not enforce the username's max_length, so a longer name reaches
-    axes, and PostgreSQL refuses to store the failed attempt (a 500 instead of "wrong password").
-    """
-    source = credentials if credentials else getattr(request, "POST", {})
-    username = source.get("username")
-    return None if username is None else str(username)[:255]
-
-
-AXES_USERNAME_CALLABLE = axes_username
+AXES_CLIENT_IP_CALLABLE = "assessments.security.client_ip"
+# Cut to axes' 255-character column (a longer posted username was a 500 on PostgreSQL).
+AXES_USERNAME_CALLABLE = "assessments.security.axes_username"
 
 # Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER=true; SECURE_SSL_REDIRECT can be
 # turned off where the proxy already redirects.

@@ -6,6 +6,7 @@ from django.urls import include, path, register_converter
 
 from assessments.converters import IdConverter
 from assessments.forms import SetPasswordLinkForm
+from assessments.security import ThrottledPasswordResetView
 from assessments.views import favicon
 
 register_converter(IdConverter, "id")
@@ -15,7 +16,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(form_class=SetPasswordLinkForm),
+        ThrottledPasswordResetView.as_view(form_class=SetPasswordLinkForm),
         name="password_reset",
     ),
     path(

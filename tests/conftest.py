@@ -69,3 +69,11 @@ def world(db: None, small_instrument: Instrument) -> World:
         oscar=oscar,
         instrument=small_instrument,
     )
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache (rate-limit counters, cached PDFs and charts)."""
+    from django.core.cache import cache
+
+    cache.clear()

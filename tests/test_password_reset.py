@@ -31,3 +31,20 @@ def test_an_unknown_address_reveals_nothing(db):
     response = Client().post("/password/reset/", {"email": "nobody@example.org"}, follow=True)
     assert "If an account exists" in response.content.decode()
     assert len(mail.outbox) == 0
+
+
+def test_reset_links_are_limited_per_address_and_per_email(world):
+    from assessments.security import RESET_LIMIT_PER_HOUR
+
+    client = Client()
+    for _ in range(RESET_LIMIT_PER_HOUR):
+        response = client.post("/password/reset/", {"email": "victor@example.org"})
+        assert response.status_code == 302
+    response = client.post("/password/reset/", {"email": "victor@example.org"})
+    assert response.status_code == 429
+    assert "Too many password links" in response.content.decode()
+    assert len(mail.outbox) == RESET_LIMIT_PER_HOUR
+    # Another address asking for the same email is limited too: the inbox is protected.
+    other = Client(REMOTE_ADDR="10.0.0.9")
+    assert other.post("/password/reset/", {"email": "victor@example.org"}).status_code == 429
+    assert len(mail.outbox) == RESET_LIMIT_PER_HOUR
