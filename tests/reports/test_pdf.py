@@ -236,3 +236,42 @@ def test_a_pdf_whose_charts_failed_is_not_cached(scored, renders, monkeypatch):
     report_pdf(_fresh(scored))
     report_pdf(_fresh(scored))
     assert len(renders) == 2
+
+
+# --- page breaks ---------------------------------------------------------------------------
+
+
+def test_the_demo_report_keeps_headings_with_their_content_and_the_summary_table_whole(db):
+    """No domain heading alone at a page foot, and no summary table with rows left behind.
+
+    Both happened on the demo's richest report: "7. Training and support" with its facts at the
+    bottom of a page and its questions on the next, and the executive summary's table leaving
+    its last row alone on a page.
+    """
+    from django.core.management import call_command
+    from weasyprint import HTML
+
+    call_command("seed_demo", verbosity=0)
+    richest = max(Assessment.objects.all(), key=lambda a: (a.answers.count(), a.pk))
+    report = build_report(Assessment.objects.with_context().get(pk=richest.pk), charts_mode="none")
+    html = render_to_string("reports/pdf/gap_report.html", report_context(report, pdf=True))
+    document = HTML(
+        string=html, base_url=pdf.BASE_URL, url_fetcher=pdf.LocalFilesFetcher()
+    ).render()
+    anchors = [set(page.anchors) for page in document.pages]
+
+    assert len(report.sections) == 8
+    for section in report.sections:
+        page = next(i for i, ids in enumerate(anchors) if f"domain-{section.key}-heading" in ids)
+        assert f"ans-{section.rows[0].key}" in anchors[page], section.title
+
+    contents = next(i for i, ids in enumerate(anchors) if "contents-heading" in ids)
+    pages_linking_domains = {
+        number: {target for kind, target, *_ in page.links if kind == "internal"}
+        for number, page in enumerate(document.pages)
+        if number != contents
+    }
+    domain_links = {f"domain-{section.key}" for section in report.sections}
+    summary_pages = [n for n, targets in pages_linking_domains.items() if targets & domain_links]
+    assert len(summary_pages) == 1
+    assert domain_links <= pages_linking_domains[summary_pages[0]]
