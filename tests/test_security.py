@@ -127,6 +127,40 @@ def test_production_settings_are_secure():
     ]
 
 
+def _settings_run(code: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup();" + code],
+        cwd=BASE_DIR,
+        env=_production_env(**extra),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_cache_is_a_folder_by_default_and_redis_when_cache_url_names_one(tmp_path):
+    code = "from django.conf import settings as s; c = s.CACHES['default']; print(c['BACKEND'], c['LOCATION'])"
+    folder = _settings_run(code, CACHE_DIR=str(tmp_path))
+    assert folder.returncode == 0, folder.stderr
+    assert folder.stdout.split() == [
+        "django.core.cache.backends.filebased.FileBasedCache",
+        str(tmp_path),
+    ]
+    redis = _settings_run(code, CACHE_URL="redis://cache.internal:6379/2")
+    assert redis.returncode == 0, redis.stderr
+    assert redis.stdout.split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://cache.internal:6379/2",
+    ]
+
+
+def test_a_cache_url_of_another_kind_stops_start_up_with_a_clear_message():
+    result = _settings_run("pass", CACHE_URL="memcached://cache.internal:11211")
+    assert result.returncode != 0
+    assert "CACHE_URL must start with redis://" in result.stderr
+    assert "'memcached'" in result.stderr
+
+
 # --- headers ----------------------------------------------------------------------------------
 
 
