@@ -256,6 +256,34 @@ def _too_big(size: int) -> str:
     return f"the file is {size:,} bytes; instrument files are limited to {MAX_FILE_BYTES:,} bytes"
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """yaml.safe_load's loader, but a key given twice in one mapping is an error.
+
+    PyYAML keeps the last value silently, so a question with two `text:` lines, or a second
+    `domains:` further down the file, would load with half the file ignored.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # "<<: *anchor" merges are overridden by explicit keys, as YAML says
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+            except TypeError:
+                continue  # unhashable: the base constructor reports it
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    f"found duplicate key {str(key)[:80]!r}",
+                    key_node.start_mark,
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def parse_instrument(raw: bytes | str, *, name: str) -> InstrumentDef:
     """Parse and validate the text of one instrument file; raise InstrumentError on problems."""
     if isinstance(raw, bytes):
@@ -274,7 +302,7 @@ def parse_instrument(raw: bytes | str, *, name: str) -> InstrumentDef:
     else:
         text = raw
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: no Python objects
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         detail = "; ".join(part for part in (exc.context, exc.problem) if part)

@@ -204,6 +204,32 @@ def test_it_reports_invalid_yaml_with_the_line_number(tmp_path: Path) -> None:
     assert "invalid YAML at line" in message
 
 
+def test_it_rejects_a_key_given_twice_in_one_mapping_naming_key_and_line(tmp_path: Path) -> None:
+    # PyYAML would keep the second text silently; the author meant one of them.
+    twice = edit(
+        "        text: Is the register reviewed?\n",
+        "        text: Is the register reviewed?\n        text: Is the register audited?\n",
+    )
+    message = problems(tmp_path, twice)
+    line = twice.splitlines().index("        text: Is the register audited?") + 1
+    assert f"bad-1.0.yaml: line {line}: " in message
+    assert "found duplicate key 'text'" in message
+    top = problems(tmp_path, VALID + 'version: "1.1"\n')
+    assert "found duplicate key 'version'" in top
+
+
+def test_an_anchor_merged_into_a_mapping_may_be_overridden(tmp_path: Path) -> None:
+    merged = edit(
+        "      - key: ops.q02\n        type: text\n        text: Which AI tools are in use?\n",
+        '      - &free {key: ops.q02, type: text, text: "Which AI tools are in use?"}\n'
+        "      - <<: *free\n        key: ops.q03\n        text: Which vendors?\n",
+    )
+    definition = read_instrument(write(tmp_path, merged))
+    texts = {q.key: q.text for d in definition.domains for q in d.questions}
+    assert texts["ops.q03"] == "Which vendors?"
+    assert texts["ops.q02"] == "Which AI tools are in use?"
+
+
 def test_it_rejects_a_top_level_that_is_not_a_mapping(tmp_path: Path) -> None:
     message = problems(tmp_path, "- slug: tiny\n- version: '1.0'\n")
     assert "bad-1.0.yaml: the top level must be a mapping" in message
