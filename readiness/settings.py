@@ -125,6 +125,9 @@ if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "readiness",
+            # A Redis server that stops answering costs a request two seconds, not a hang;
+            # the app then works without the cache (assessments/caching.py).
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
             "TIMEOUT": envint("CACHE_TIMEOUT", 7 * 24 * 3600),
         }
     }

@@ -380,7 +380,7 @@ def clear_svg_cache() -> None:
 
 def figure_svg(fig: go.Figure, *, width: int = SVG_WIDTH, use_cache: bool = True) -> str | None:
     """The figure as an SVG document, or None when no Chromium is available or it fails."""
-    from django.core.cache import cache
+    from assessments.caching import cache_get, cache_set
 
     height = int(fig.layout.height or SVG_HEIGHT)
     key = figure_hash(fig, width, height)
@@ -391,7 +391,7 @@ def figure_svg(fig: go.Figure, *, width: int = SVG_WIDTH, use_cache: bool = True
             if svg is not None:
                 _svg_cache.move_to_end(key)
                 return svg
-        svg = cache.get(cache_key)
+        svg = cache_get(cache_key)
         if svg is not None:
             _remember(key, svg)
             return str(svg)
@@ -404,7 +404,7 @@ def figure_svg(fig: go.Figure, *, width: int = SVG_WIDTH, use_cache: bool = True
         logger.exception("Chart export to SVG failed; the PDF shows the chart's data instead")
         return None
     _remember(key, svg)
-    cache.set(cache_key, svg, timeout=None)
+    cache_set(cache_key, svg, timeout=None)
     return svg
 
 

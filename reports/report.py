@@ -21,10 +21,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.caching import cache_get, cache_set
 from assessments.content import InstrumentContent, instrument_content
 from assessments.models import Answer, Assessment, Domain, Organisation, Question
 from assessments.scoring import (
@@ -676,14 +676,14 @@ def report_pdf(
     charts_available = with_charts and charts.find_chromium() is not None
     key = pdf_cache_key(assessment, charts_available=charts_available)
     if use_cache:
-        cached = cache.get(key)
+        cached = cache_get(key)
         if isinstance(cached, bytes):
             return cached
     report = build_report(assessment, charts_mode="svg" if with_charts else "none")
     data = pdf.render_pdf("reports/pdf/gap_report.html", report_context(report, pdf=True))
     # A PDF whose charts failed to export this time is not kept: the next one may succeed.
     if use_cache and not (charts_available and report.charts_missing):
-        cache.set(key, data, timeout=7 * 24 * 3600)
+        cache_set(key, data, timeout=7 * 24 * 3600)
     return data
 
 
