@@ -1,4 +1,5 @@
-"""Who is asking: the client address and username that rate limits count."""
+"""Who is asking and how often: the client address and username that login limits count, and
+the limit on password-reset links."""
 
 from __future__ import annotations
 
