@@ -104,6 +104,10 @@ def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
     return html_to_pdf(html)
 
 
+def html_document(html: str) -> Any:
+    """The laid-out pages of an HTML report (a weasyprint Document), fetching only local files."""
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=LocalFilesFetcher()).render()
+
+
 def html_to_pdf(html: str) -> bytes:
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=LocalFilesFetcher())
-    return bytes(document.write_pdf())
+    return bytes(html_document(html).write_pdf())

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +71,23 @@ def world(db: None, small_instrument: Instrument) -> World:
         oscar=oscar,
         instrument=small_instrument,
     )
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def required(path: str | None, message: str) -> str:
+    """`path` of a tool the test needs: without it, skip on a developer machine, FAIL in CI.
+
+    CI (CI=true) installs Chromium and poppler; a test that cannot run there must never pass
+    unnoticed as a skip.
+    """
+    if path is None:
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
 
 
 @pytest.fixture(autouse=True)

@@ -1,42 +1,29 @@
 """Playwright driving Debian's Chromium against the live test server.
 
-Chromium is found on PATH. Without it these tests skip on a developer machine and FAIL in
+Chromium is found as the PDF charts find it (CHROMIUM_PATH, else PATH). Without it these tests skip on a developer machine and FAIL in
 CI (CI=true), where a missing browser must never pass unnoticed.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.conf import settings
+
+from reports import charts
+from tests.conftest import required
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
 
-def find_chromium() -> str | None:
-    for name in (
-        getattr(settings, "CHROMIUM_PATH", ""),
-        "chromium",
-        "chromium-browser",
-        "google-chrome",
-    ):
-        if name and (path := shutil.which(name)):
-            return path
-    return None
-
-
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    path = find_chromium()
-    if path is None:
-        message = "No Chromium found on PATH (apt-get install chromium): browser tests cannot run"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    path = required(
+        charts.find_chromium(),
+        "No Chromium found (apt-get install chromium, or set CHROMIUM_PATH): browser tests cannot run",
+    )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

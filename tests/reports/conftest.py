@@ -16,14 +16,12 @@ The answers below, scored by hand from PRODUCT.md ("Scoring"):
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from assessments.models import Answer, Assessment, Question
 from reports import charts
 from tests import factories
-from tests.conftest import World
+from tests.conftest import World, required
 
 HAND_ANSWERS = {
     "gov.q01": "yes",
@@ -57,10 +55,6 @@ def scored(world: World) -> Assessment:
 @pytest.fixture
 def chromium() -> str:
     """The browser kaleido drives. Skips on a developer machine without one; fails in CI."""
-    path = charts.find_chromium()
-    if path is None:
-        message = "No Chromium found (apt-get install chromium, or set CHROMIUM_PATH)"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+    return required(
+        charts.find_chromium(), "No Chromium found (apt-get install chromium, or set CHROMIUM_PATH)"
+    )

@@ -4,7 +4,6 @@ escaping of user text, and the fallback when no Chromium draws the charts."""
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,19 +16,14 @@ from assessments.models import Assessment, Organisation
 from reports import charts, pdf
 from reports.pdf import LocalFilesFetcher, RefusedURL, render_pdf
 from reports.report import build_report, report_context, report_pdf
+from tests.conftest import required
 from tests.reports.conftest import give_answers
 
 BASE = pdf.BASE_URL
 
 
 def _poppler(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        message = f"{tool} (poppler-utils) is needed to inspect PDFs"
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+    return required(shutil.which(tool), f"{tool} (poppler-utils) is needed to inspect PDFs")
 
 
 def pdf_pages(data: bytes, tmp_path: Path) -> int:
@@ -255,15 +249,12 @@ def test_the_demo_report_keeps_headings_with_their_content_and_the_summary_table
     its last row alone on a page.
     """
     from django.core.management import call_command
-    from weasyprint import HTML
 
     call_command("seed_demo", verbosity=0)
     richest = max(Assessment.objects.all(), key=lambda a: (a.answers.count(), a.pk))
     report = build_report(Assessment.objects.with_context().get(pk=richest.pk), charts_mode="none")
     html = render_to_string("reports/pdf/gap_report.html", report_context(report, pdf=True))
-    document = HTML(
-        string=html, base_url=pdf.BASE_URL, url_fetcher=pdf.LocalFilesFetcher()
-    ).render()
+    document = pdf.html_document(html)
     anchors = [set(page.anchors) for page in document.pages]
 
     assert len(report.sections) == 8
