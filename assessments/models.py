@@ -95,6 +95,9 @@ class Instrument(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     default_target = models.DecimalField(max_digits=5, decimal_places=1, default=Decimal(60))
+    # A counted critical item scoring below this fraction of its top option is a blocker
+    # (PRODUCT.md, "Critical items"): 0 < b <= 1, at most two decimals.
+    blocker_below = models.DecimalField(max_digits=3, decimal_places=2, default=Decimal("0.5"))
     content_hash = models.CharField(max_length=64)
     source_name = models.CharField(max_length=255, blank=True)
     # None for the instruments shipped with the app; set for an organisation's own upload.
