@@ -71,8 +71,10 @@ STRIP_LIMIT = 200
 MEDIAN_MIN_SITES_RESTRICTED = 5
 MEDIAN_MIN_SITES = 2
 # Spreadsheet programs run a cell that starts with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Control characters: openpyxl refuses them in a cell and spreadsheet programs skip them, so
+# "\x01=HYPERLINK(…)" is a formula once they are gone. They are removed before the check.
+_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 # --- filters and options ---------------------------------------------------------------------
@@ -759,10 +761,12 @@ def site_standing(*, site: Site, membership: Membership) -> SiteStanding | None:
 
 
 def neutralise(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula is prefixed with a single quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    """Text without control characters; if a spreadsheet would run it as a formula, it is
+    prefixed with a single quote. The characters go first: checked before, they hid the "="."""
+    if not isinstance(value, str):
+        return value
+    value = _ILLEGAL_XLSX.sub("", value)
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
 EXPORT_HEADERS = [
@@ -784,7 +788,7 @@ EXPORT_HEADERS = [
 
 def _neutralise_column(column: pd.Series) -> pd.Series:
     """`neutralise` for a whole text column at once."""
-    text = column.fillna("").astype(str)
+    text = column.fillna("").astype(str).str.replace(_ILLEGAL_XLSX, "", regex=True)
     return text.where(~text.str.startswith(FORMULA_PREFIXES), "'" + text)
 
 
