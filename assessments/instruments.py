@@ -67,6 +67,9 @@ _MAX_WEIGHT = Decimal("99999.999")
 _WEIGHT_STEP = Decimal("0.001")
 _TARGET_STEP = Decimal("0.1")
 DEFAULT_TARGET = Decimal(60)
+# PRODUCT.md, "Critical items": a counted critical item below this share of its top score blocks.
+DEFAULT_BLOCKER_BELOW = Decimal("0.5")
+_BLOCKER_STEP = Decimal("0.01")
 
 _TOP_FIELDS = (
     "slug",
@@ -76,6 +79,7 @@ _TOP_FIELDS = (
     "source",
     "licence",
     "default_target",
+    "blocker_below",
     "domains",
 )
 _DOMAIN_FIELDS = ("key", "title", "description", "weight", "target", "questions")
@@ -188,6 +192,7 @@ class InstrumentDef:
     source: str = ""
     licence: str = ""
     default_target: Decimal = DEFAULT_TARGET
+    blocker_below: Decimal = DEFAULT_BLOCKER_BELOW
     domains: tuple[DomainDef, ...] = ()
 
     @property
@@ -256,14 +261,34 @@ def _too_big(size: int) -> str:
     return f"the file is {size:,} bytes; instrument files are limited to {MAX_FILE_BYTES:,} bytes"
 
 
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+# No number an instrument needs (weights below 100000 with three decimals, targets, scores)
+# comes near this many characters; longer ones are refused before Python converts them, as
+# int() of a 5,000-digit text raises ValueError and 0x... with thousands of digits makes an
+# integer too big to print.
+_MAX_NUMBER_CHARS = 30
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """yaml.safe_load's loader, but a key given twice in one mapping is an error.
+    """yaml.safe_load's loader, but a key given twice in one mapping is an error, and so is a
+    number too long to be meant.
 
     PyYAML keeps the last value silently, so a question with two `text:` lines, or a second
     `domains:` further down the file, would load with half the file ignored.
     """
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        # Numbers first, naming the key, before any value of this mapping is converted.
+        for key_node, value_node in node.value:
+            if _too_long_number(value_node):
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"the number given for {str(key)[:80]!r} has {len(value_node.value):,} "
+                    f"characters; numbers in instrument files have at most {_MAX_NUMBER_CHARS}",
+                    value_node.start_mark,
+                )
         seen: set[Any] = set()
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
@@ -282,6 +307,39 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 )
             seen.add(key)
         return super().construct_mapping(node, deep)
+
+
+def _check_number(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> None:
+    if _too_long_number(node):
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"a number of {len(node.value):,} characters; numbers in instrument files have "
+            f"at most {_MAX_NUMBER_CHARS}",
+            node.start_mark,
+        )
+
+
+def _too_long_number(node: yaml.Node) -> bool:
+    return (
+        isinstance(node, yaml.ScalarNode)
+        and node.tag in _NUMBER_TAGS
+        and len(node.value) > _MAX_NUMBER_CHARS
+    )
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    _check_number(loader, node)  # a number in a list, where there is no key to name
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
+def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    _check_number(loader, node)
+    return yaml.SafeLoader.construct_yaml_float(loader, node)
+
+
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
 def parse_instrument(raw: bytes | str, *, name: str) -> InstrumentDef:
@@ -361,6 +419,9 @@ class _Validator:
         default_target = DEFAULT_TARGET
         if "default_target" in data:
             default_target = self.target(data["default_target"], "default_target", "default_target")
+        blocker_below = DEFAULT_BLOCKER_BELOW
+        if "blocker_below" in data:
+            blocker_below = self.blocker_below(data["blocker_below"])
 
         domains = self.domains(data.get("domains"))
         if self.problems:
@@ -373,6 +434,7 @@ class _Validator:
             source=source,
             licence=licence,
             default_target=default_target,
+            blocker_below=blocker_below,
             domains=domains,
         )
 
@@ -778,6 +840,19 @@ class _Validator:
             return number
         return DEFAULT_TARGET
 
+    def blocker_below(self, raw: Any) -> Decimal:
+        number = _number(raw)
+        if number is None or not (0 < number <= 1):
+            self.add(
+                "blocker_below",
+                f"must be a number greater than 0 and at most 1 (for example 0.75), not {_show(raw)}",
+            )
+        elif number != number.quantize(_BLOCKER_STEP):
+            self.add("blocker_below", f"may have at most two decimals, not {_show(raw)}")
+        else:
+            return number
+        return DEFAULT_BLOCKER_BELOW
+
     def score(self, raw: Any, where: str, at: str) -> Fraction | None:
         number = _number(raw)
         if number is None:
@@ -785,6 +860,9 @@ class _Validator:
             return None
         if number < 0:
             self.add(where, f"{at}: score must not be negative ({_show(raw)})")
+            return None
+        if number > _MAX_WEIGHT:
+            self.add(where, f"{at}: score must be below 100000, not {_show(raw)}")
             return None
         return Fraction(number)
 
@@ -909,6 +987,12 @@ def content_dict(defn: InstrumentDef) -> dict[str, Any]:
         "source": defn.source,
         "licence": defn.licence,
         "default_target": _canonical(defn.default_target),
+        # Only when set, so that files written before the key existed keep their hash.
+        **(
+            {}
+            if defn.blocker_below == DEFAULT_BLOCKER_BELOW
+            else {"blocker_below": _canonical(defn.blocker_below)}
+        ),
         "domains": [
             {
                 "key": domain.key,
@@ -1006,6 +1090,7 @@ def instrument_sync(
                     title=definition.title,
                     description=definition.description,
                     default_target=definition.default_target,
+                    blocker_below=definition.blocker_below,
                     content_hash=digest,
                     source_name=source_name[:_MAX_SOURCE_NAME],
                     organisation=organisation,
@@ -1224,4 +1309,9 @@ def _build_spec(instrument: Instrument) -> scoring.InstrumentSpec:
                 show_if=show_if,
             )
         )
-    return scoring.InstrumentSpec(domains=domains, questions=tuple(questions))
+    return scoring.InstrumentSpec(
+        domains=domains,
+        questions=tuple(questions),
+        # Decimal -> Fraction through str: 0.75 is exactly three quarters.
+        blocker_below=Fraction(str(instrument.blocker_below)),
+    )

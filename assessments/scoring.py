@@ -14,8 +14,9 @@ In short:
   It is left out of the overall score and the verdict. Any other domain without a score counts as
   level 1 for the verdict and makes the assessment provisional.
 - Overall score = mean of the rounded domain scores, weighted by the domain weights `D_d`.
-- A counted critical item with `s_i < 1/2` is a blocker: its domain is capped at level 2 and the
-  verdict is "Not ready".
+- A counted critical item with `s_i < b` is a blocker, where `b` is the instrument's `blocker_below`
+  (default 1/2; 3/4 from version 1.1 of the shipped instruments): its domain is capped at level 2
+  and the verdict is "Not ready".
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ VERDICT_NOT_READY = "Not ready"
 
 _TEXT = "text"
 _HALF = Fraction(1, 2)
+# PRODUCT.md, "Critical items": the threshold when an instrument sets none.
+DEFAULT_BLOCKER_BELOW = Fraction(1, 2)
 _BLOCKED_LEVEL = 2
 # Overall completeness below this makes the verdict provisional (compared exactly, not rounded).
 _PROVISIONAL_BELOW = Fraction(4, 5)
@@ -90,6 +93,8 @@ class InstrumentSpec:
     domains: tuple[DomainSpec, ...]
     # In file order (domain order, then question order); show_if refers only to earlier questions.
     questions: tuple[QuestionSpec, ...]
+    # A counted critical item with a normalised score below this is a blocker: 0 < b <= 1.
+    blocker_below: Fraction = DEFAULT_BLOCKER_BELOW
 
 
 # --- outputs --------------------------------------------------------------------------------
@@ -254,8 +259,17 @@ class _Item:
     value: str | None  # option value, NA, or None when unanswered
 
 
+def is_blocker(*, critical: bool, normalised: Fraction, blocker_below: Fraction) -> bool:
+    """The one rule for a blocker: a counted critical item scoring below the threshold."""
+    return critical and normalised < blocker_below
+
+
 def _score_domain(
-    domain: DomainSpec, domain_index: int, items: list[_Item], target: Decimal
+    domain: DomainSpec,
+    domain_index: int,
+    items: list[_Item],
+    target: Decimal,
+    blocker_below: Fraction,
 ) -> tuple[DomainResult, list[tuple[Fraction, int, int, ActionItem]]]:
     counted = [
         (item, _normalised(item.question, item.value))
@@ -266,7 +280,9 @@ def _score_domain(
     # An unanswered item keeps the domain applicable: it may still get a score.
     applicable = any(item.value != NA for item in items)
     blockers = tuple(
-        item.question.key for item, s in counted if item.question.critical and s < _HALF
+        item.question.key
+        for item, s in counted
+        if is_blocker(critical=item.question.critical, normalised=s, blocker_below=blocker_below)
     )
 
     score: Decimal | None = None
@@ -359,7 +375,9 @@ def score_assessment(
     plan: list[tuple[Fraction, int, int, ActionItem]] = []
     for domain_index, domain in enumerate(spec.domains):
         target = _to_decimal(targets.get(domain.key, domain.target))
-        result, domain_plan = _score_domain(domain, domain_index, items[domain.key], target)
+        result, domain_plan = _score_domain(
+            domain, domain_index, items[domain.key], target, spec.blocker_below
+        )
         results.append(result)
         plan.extend(domain_plan)
     # Highest priority first; ties by domain order, then question order.

@@ -11,33 +11,152 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
-# Reference prefixes used by the instruments, with the framework each one names.
-FRAMEWORKS: tuple[tuple[str, str, str], ...] = (
-    ("hipaa", "HIPAA ", "HIPAA Privacy and Security Rules (45 CFR Parts 160 and 164)"),
-    ("nist", "NIST AI RMF ", "NIST AI Risk Management Framework 1.0"),
-    ("who", "WHO AI ethics: ", "WHO guidance on ethics and governance of AI for health"),
-    ("chai", "CHAI assurance: ", "Coalition for Health AI (CHAI) assurance standards"),
+
+class Framework(NamedTuple):
+    """A published framework the instruments cite, and how its references are recognised.
+
+    A reference belongs to the first framework whose `prefix` it starts with; the rest of the
+    string (e.g. "164.308(a)(4)") is the reference within the framework.
+    """
+
+    key: str
+    prefix: str
+    name: str
+    issuer: str = ""
+    version: str = ""
+    # Show the whole reference ("45 CFR 92.210") where the prefix alone is no name for it.
+    keep_prefix: bool = False
+
+    def label(self, reference: str) -> str:
+        """The reference as listed under this framework's heading."""
+        if self.keep_prefix:
+            return reference
+        return reference[len(self.prefix) :].strip() or reference
+
+    @property
+    def title(self) -> str:
+        detail = ", ".join(part for part in (self.issuer, self.version) if part)
+        return f"{self.name} ({detail})" if detail else self.name
+
+
+# The one table of frameworks, in the order the crosswalk shows them. README of the
+# instruments (assessments/instruments/README.md) lists the documents and sections behind them.
+FRAMEWORKS: tuple[Framework, ...] = (
+    Framework(
+        "hipaa",
+        "HIPAA ",
+        "HIPAA Privacy, Security and Breach Notification Rules (45 CFR Parts 160 and 164)",
+        "HHS",
+        "as amended to date",
+    ),
+    Framework(
+        "part2",
+        "42 CFR ",
+        "Confidentiality of Substance Use Disorder Patient Records (42 CFR Part 2)",
+        "HHS / SAMHSA",
+        "2024 final rule",
+    ),
+    Framework(
+        "section1557",
+        "45 CFR 92.",
+        "Section 1557 nondiscrimination in health programs and activities (45 CFR Part 92)",
+        "HHS Office for Civil Rights",
+        "2024 final rule",
+        keep_prefix=True,
+    ),
+    Framework(
+        "onc",
+        "45 CFR 170.",
+        "ONC Health IT Certification Program criteria (45 CFR Part 170)",
+        "HHS ASTP/ONC",
+        keep_prefix=True,
+    ),
+    Framework("nist", "NIST AI RMF ", "AI Risk Management Framework and Playbook", "NIST", "1.0"),
+    Framework(
+        "who",
+        "WHO AI ethics: ",
+        "Ethics and governance of artificial intelligence for health",
+        "World Health Organization",
+        "2021",
+    ),
+    Framework(
+        "who_lmm",
+        "WHO LMM guidance: ",
+        "Ethics and governance of AI for health: guidance on large multi-modal models",
+        "World Health Organization",
+        "2024",
+    ),
+    Framework(
+        "jc_chai",
+        "Joint Commission + CHAI 2025: ",
+        "Guidance on the Responsible Use of AI in Healthcare",
+        "The Joint Commission and Coalition for Health AI",
+        "2025",
+    ),
+    Framework(
+        "chai_blueprint",
+        "CHAI Blueprint 2023: ",
+        "Blueprint for Trustworthy AI Implementation Guidance and Assurance for Healthcare",
+        "Coalition for Health AI",
+        "2023",
+    ),
+    Framework(
+        "chai_guide",
+        "CHAI Assurance Standards Guide 2024: ",
+        "Assurance Standards Guide",
+        "Coalition for Health AI",
+        "2024",
+    ),
+    # Instruments 1.0 cite CHAI principles without naming the document.
+    Framework("chai", "CHAI assurance: ", "CHAI assurance principles", "Coalition for Health AI"),
+    Framework(
+        "fda_cds",
+        "FDA CDS guidance 2022: ",
+        "Clinical Decision Support Software: guidance for industry and FDA staff",
+        "US Food and Drug Administration",
+        "2022",
+    ),
+    Framework(
+        "apa",
+        "APA 2025: ",
+        "Ethical guidance for AI in the professional practice of health service psychology",
+        "American Psychological Association",
+        "2025",
+    ),
+    Framework("state", "State law: ", "State laws on AI in health care"),
 )
-OTHER_FAMILY = ("other", "", "Other references")
+OTHER_FAMILY = Framework("other", "", "Other references")
 
 COVERED = "covered"
 GAP = "gap"
 NOT_ASSESSED = "not_assessed"
 STATUS_LABELS = {COVERED: "Covered", GAP: "Gap", NOT_ASSESSED: "Not assessed"}
 
-# A question answered at or above half of its top option covers the practice it cites; the
-# same threshold makes a critical item a blocker below it (PRODUCT.md, "Critical items").
-COVERAGE_THRESHOLD = Fraction(1, 2)
+# A question answered at or above the instrument's blocker threshold (PRODUCT.md, "Critical
+# items") covers the practice it cites: the same line that makes a critical item a blocker.
+DEFAULT_COVERAGE_THRESHOLD = Fraction(1, 2)
 
-COVERAGE_RULE = (
-    "A reference is covered when at least one question that cites it has been answered "
-    "(not N/A) and every answered question that cites it scores at least half of its top "
-    "option (for example \u201cPartially in place\u201d, 2 of 4, or \u201cYes\u201d). "
-    "It is a gap when any answered question that cites it scores below half. It is not "
-    "assessed when no question that cites it has an answer that counts: unanswered, "
-    "not applicable, free text, or a follow-up hidden by an earlier answer."
-)
+
+def coverage_rule(threshold: Fraction = DEFAULT_COVERAGE_THRESHOLD) -> str:
+    """The crosswalk's rule in words, for the report."""
+    share = threshold_words(threshold)
+    return (
+        "A reference is covered when at least one question that cites it has been answered "
+        f"(not N/A) and every answered question that cites it scores at least {share} of its "
+        "top option. It is a gap when any answered question that cites it scores below that. "
+        "It is not assessed when no question that cites it has an answer that counts: "
+        "unanswered, not applicable, free text, or a follow-up hidden by an earlier answer."
+    )
+
+
+def threshold_words(threshold: Fraction) -> str:
+    """0.5 -> "half", 0.75 -> "three quarters", 0.6 -> "0.6"."""
+    named = {Fraction(1, 2): "half", Fraction(3, 4): "three quarters", Fraction(1, 4): "a quarter"}
+    if threshold in named:
+        return named[threshold]
+    return format(Decimal(threshold.numerator) / Decimal(threshold.denominator), "f")
 
 
 @dataclass(frozen=True)
@@ -88,8 +207,8 @@ class FrameworkCoverage:
         return sum(1 for r in self.references if r.status == NOT_ASSESSED)
 
 
-def reference_family(reference: str) -> tuple[str, str, str]:
-    """(key, prefix, title) of the framework a reference belongs to."""
+def reference_family(reference: str) -> Framework:
+    """The framework a reference belongs to (OTHER_FAMILY when no prefix matches)."""
     for family in FRAMEWORKS:
         if reference.startswith(family[1]):
             return family
@@ -105,10 +224,13 @@ def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
     )
 
 
-def framework_crosswalk(questions: Iterable[QuestionCoverage]) -> list[FrameworkCoverage]:
+def framework_crosswalk(
+    questions: Iterable[QuestionCoverage], threshold: Fraction = DEFAULT_COVERAGE_THRESHOLD
+) -> list[FrameworkCoverage]:
     """For each framework the questions cite, which of its references are covered or gaps.
 
-    Frameworks come in the order of FRAMEWORKS (others last); references in natural order.
+    A counted question below `threshold` (the instrument's blocker_below) is a gap. Frameworks
+    come in the order of FRAMEWORKS (others last); references in natural order.
     """
     citing: dict[str, list[QuestionCoverage]] = {}
     for question in questions:
@@ -119,10 +241,10 @@ def framework_crosswalk(questions: Iterable[QuestionCoverage]) -> list[Framework
     for reference, cited_by in citing.items():
         if not reference:
             continue
-        key, prefix, _ = reference_family(reference)
+        framework = reference_family(reference)
         counted = [q for q in cited_by if q.normalised is not None]
         gaps = tuple(
-            q.key for q in counted if q.normalised is not None and q.normalised < COVERAGE_THRESHOLD
+            q.key for q in counted if q.normalised is not None and q.normalised < threshold
         )
         if gaps:
             status = GAP
@@ -130,10 +252,10 @@ def framework_crosswalk(questions: Iterable[QuestionCoverage]) -> list[Framework
             status = COVERED
         else:
             status = NOT_ASSESSED
-        families.setdefault(key, []).append(
+        families.setdefault(framework.key, []).append(
             ReferenceCoverage(
                 reference=reference,
-                label=reference[len(prefix) :].strip() or reference,
+                label=framework.label(reference),
                 status=status,
                 questions=tuple(q.key for q in cited_by),
                 gap_questions=gaps,
@@ -142,14 +264,14 @@ def framework_crosswalk(questions: Iterable[QuestionCoverage]) -> list[Framework
         )
 
     result = []
-    for key, prefix, title in (*FRAMEWORKS, OTHER_FAMILY):
-        references = families.get(key)
+    for framework in (*FRAMEWORKS, OTHER_FAMILY):
+        references = families.get(framework.key)
         if references:
             result.append(
                 FrameworkCoverage(
-                    key=key,
-                    prefix=prefix,
-                    title=title,
+                    key=framework.key,
+                    prefix=framework.prefix,
+                    title=framework.title,
                     references=tuple(sorted(references, key=lambda r: natural_key(r.label))),
                 )
             )

@@ -235,6 +235,8 @@ class Report:
     top_gaps: list[dict[str, Any]]
     crosswalk: list[CrosswalkFramework]
     coverage_rule: str
+    # The instrument's threshold: a counted critical item below it is a blocker.
+    blocker_below: Fraction = Fraction(1, 2)
     charts: list[Chart] = field(default_factory=list)
     chart_mode: str = "html"
     generated_at: Any = None
@@ -274,6 +276,16 @@ class Report:
     @property
     def charts_missing(self) -> bool:
         return self.chart_mode == "svg" and any(c.svg is None for c in self.charts)
+
+    @property
+    def blocker_below_display(self) -> str:
+        """The threshold as a decimal, as the instrument file writes it: "0.5", "0.75"."""
+        return str(Decimal(self.blocker_below.numerator) / Decimal(self.blocker_below.denominator))
+
+    @property
+    def blocker_words(self) -> str:
+        """ "half", "three quarters": for sentences such as "scoring below half of the top"."""
+        return gaps.threshold_words(self.blocker_below)
 
     @property
     def default_target(self) -> Decimal:
@@ -347,7 +359,9 @@ def _results(assessment: Assessment, values: dict[str, str]) -> tuple[dict[str, 
     return result_to_dict(assessment.compute_results(values)), "live"
 
 
-def _verdict_reason(verdict: str | None, sections: list[DomainSection], blockers: int) -> str:
+def _verdict_reason(
+    verdict: str | None, sections: list[DomainSection], blockers: int, blocker_below: Fraction
+) -> str:
     if verdict is None:
         return "No domain applies to this site, so there is no overall score and no verdict."
     levels = [s.level or 1 for s in sections if s.applicable]
@@ -356,7 +370,8 @@ def _verdict_reason(verdict: str | None, sections: list[DomainSection], blockers
     if blockers:
         return (
             f"{blockers} critical safeguard{'s' if blockers != 1 else ''} "
-            f"{'score' if blockers != 1 else 'scores'} below half, which rules out a "
+            f"{'score' if blockers != 1 else 'scores'} below "
+            f"{gaps.threshold_words(blocker_below)} of the top answer, which rules out a "
             "“Ready” or “Conditionally ready” verdict whatever the scores."
         )
     if verdict == VERDICT_READY:
@@ -492,14 +507,18 @@ def build_report(assessment: Assessment, *, charts_mode: ChartMode = "html") -> 
     top_gaps = [
         {"gap": g, "section": section_by_key[g.key], "action": first_action.get(g.key)} for g in top
     ]
+    blocker_below = Fraction(str(assessment.instrument.blocker_below))
     coverage = gaps.framework_crosswalk(
-        gaps.QuestionCoverage(
-            key=row.key,
-            references=tuple(str(r) for r in (row.question.references or [])),
-            normalised=row.normalised if row.visible else None,
-            pending=row.visible and row.question.scored and row.status == "unanswered",
-        )
-        for row in rows_by_key.values()
+        (
+            gaps.QuestionCoverage(
+                key=row.key,
+                references=tuple(str(r) for r in (row.question.references or [])),
+                normalised=row.normalised if row.visible else None,
+                pending=row.visible and row.question.scored and row.status == "unanswered",
+            )
+            for row in rows_by_key.values()
+        ),
+        threshold=blocker_below,
     )
     crosswalk = [
         CrosswalkFramework(
@@ -529,7 +548,7 @@ def build_report(assessment: Assessment, *, charts_mode: ChartMode = "html") -> 
         overall_score=_decimal(overall.get("score")),
         overall_level=overall.get("level"),
         verdict=verdict,
-        verdict_reason=_verdict_reason(verdict, sections, len(blockers)),
+        verdict_reason=_verdict_reason(verdict, sections, len(blockers), blocker_below),
         provisional=provisional,
         provisional_reason=_provisional_reason(provisional, completeness, sections),
         completeness=completeness,
@@ -539,11 +558,12 @@ def build_report(assessment: Assessment, *, charts_mode: ChartMode = "html") -> 
         blockers=blockers,
         top_gaps=top_gaps,
         crosswalk=crosswalk,
-        coverage_rule=gaps.COVERAGE_RULE,
+        coverage_rule=gaps.coverage_rule(blocker_below),
+        blocker_below=blocker_below,
         chart_mode=charts_mode,
         generated_at=timezone.now(),
     )
-    report.charts = _charts(sections, charts_mode)
+    report.charts = _charts(sections, charts_mode, blocker_below)
     return report
 
 
@@ -570,7 +590,7 @@ def _html_payloads(points: tuple[charts.DomainPoint, ...]) -> tuple[Any, Any]:
     return charts.figure_html_payload(radar), charts.figure_html_payload(gaps)
 
 
-def _charts(sections: list[DomainSection], mode: ChartMode) -> list[Chart]:
+def _charts(sections: list[DomainSection], mode: ChartMode, blocker_below: Fraction) -> list[Chart]:
     points = [
         charts.DomainPoint(
             label=s.title,
@@ -597,7 +617,8 @@ def _charts(sections: list[DomainSection], mode: ChartMode) -> list[Chart]:
         title="Gap to target per domain",
         caption=(
             "Points each scored domain is below its target, largest first. Red bars mark "
-            "domains with a blocker (a critical safeguard below half)."
+            "domains with a blocker (a critical safeguard below "
+            f"{gaps.threshold_words(blocker_below)} of its top answer)."
         ),
         columns=("Domain", "Gap", "Blockers"),
         table=[

@@ -594,6 +594,17 @@ def test_bad_yaml_is_an_error_next_to_the_upload_field(world):
     assert Instrument.objects.count() == 1
 
 
+def test_a_huge_number_in_an_upload_is_an_error_naming_key_and_line(world):
+    # int("9" * 5000) raises ValueError past Python's 4,300-digit limit: refused before that.
+    text = OWN_INSTRUMENT.replace('version: "1.0"', "version: 0x" + "f" * 4000)
+    response = _upload(_client(world.alice), world, text.encode())
+    assert response.status_code == 422
+    errors = response.context["form"].errors["file"]
+    assert any("the number given for 'version' has 4,002 characters" in e for e in errors)
+    assert any("line 3" in e for e in errors)
+    assert not Instrument.objects.filter(slug="northside-own").exists()
+
+
 def test_every_validation_problem_is_listed_and_nothing_is_loaded(world):
     text = (
         OWN_INSTRUMENT.replace("title: Small test instrument", "titel: Small test instrument")

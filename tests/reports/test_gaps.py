@@ -5,12 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
+
 from reports.gaps import (
     COVERED,
+    FRAMEWORKS,
     GAP,
     NOT_ASSESSED,
+    OTHER_FAMILY,
     DomainGap,
     QuestionCoverage,
+    coverage_rule,
     framework_crosswalk,
     natural_key,
     reference_family,
@@ -89,6 +94,49 @@ def test_reference_family_and_natural_key():
     assert reference_family("HIPAA 45 CFR 164.520")[0] == "hipaa"
     assert reference_family("Something else")[0] == "other"
     assert natural_key("164.308(a)(10)") > natural_key("164.308(a)(9)")
+
+
+@pytest.mark.parametrize(
+    ("reference", "family", "label"),
+    [
+        ("HIPAA 45 CFR 164.308(a)(1)(ii)(D)", "hipaa", "45 CFR 164.308(a)(1)(ii)(D)"),
+        ("42 CFR 2.31", "part2", "2.31"),
+        ("45 CFR 92.210", "section1557", "45 CFR 92.210"),
+        ("45 CFR 170.315(g)(10)", "onc", "45 CFR 170.315(g)(10)"),
+        ("NIST AI RMF MEASURE 2.3", "nist", "MEASURE 2.3"),
+        ("WHO AI ethics: Protect autonomy", "who", "Protect autonomy"),
+        ("WHO LMM guidance: Deployers", "who_lmm", "Deployers"),
+        ("Joint Commission + CHAI 2025: Local validation", "jc_chai", "Local validation"),
+        ("CHAI Blueprint 2023: Transparency", "chai_blueprint", "Transparency"),
+        ("CHAI Assurance Standards Guide 2024: Safety", "chai_guide", "Safety"),
+        ("CHAI assurance: Usefulness", "chai", "Usefulness"),
+        ("FDA CDS guidance 2022: Criterion 3", "fda_cds", "Criterion 3"),
+        ("APA 2025: Transparency", "apa", "Transparency"),
+        ("State law: Illinois Public Act 104-0054", "state", "Illinois Public Act 104-0054"),
+    ],
+)
+def test_each_framework_of_the_table_gets_its_own_section(reference, family, label):
+    assert reference_family(reference).key == family
+    (section,) = framework_crosswalk([_q("a.q1", [reference], Fraction(1))])
+    assert (section.key, section.references[0].label) == (family, label)
+    assert section.title != OTHER_FAMILY.title
+
+
+def test_a_framework_title_names_document_issuer_and_version():
+    joint = next(f for f in FRAMEWORKS if f.key == "jc_chai")
+    assert joint.title == (
+        "Guidance on the Responsible Use of AI in Healthcare "
+        "(The Joint Commission and Coalition for Health AI, 2025)"
+    )
+
+
+def test_the_crosswalk_threshold_is_the_instruments():
+    half = _q("a.q1", ["NIST AI RMF MAP 1.1"], Fraction(1, 2))
+    assert framework_crosswalk([half])[0].references[0].status == COVERED
+    at_075 = framework_crosswalk([half], threshold=Fraction(3, 4))
+    assert at_075[0].references[0].status == GAP
+    assert "at least three quarters of its top option" in coverage_rule(Fraction(3, 4))
+    assert "at least half of its top option" in coverage_rule()
 
 
 def _gap(key: str, order: int, gap: str | None) -> DomainGap:
