@@ -22,6 +22,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from assessments import access
+from assessments.forms import MAX_ID
 from assessments.http import AuthenticatedHttpRequest
 from assessments.models import Membership, Site
 from assessments.scoring import LEVEL_NAMES
@@ -54,7 +55,8 @@ class SiteIdsField(forms.Field):
             raise forms.ValidationError("Choose sites from the list.") from None
         if len(ids) > 500:
             raise forms.ValidationError("Choose at most 500 sites, or no site to see all.")
-        if any(i <= 0 for i in ids):
+        # Beyond a database id (2**63 - 1) SQLite raises OverflowError: refuse it here.
+        if any(not 0 < i <= MAX_ID for i in ids):
             raise forms.ValidationError("Choose sites from the list.")
         return ids
 

@@ -1026,7 +1026,16 @@ def test_fuzz_the_comparison_filters_and_exports(world, data):
                 str(
                     data.draw(
                         st.sampled_from(
-                            [world.clinic.pk, world.hospital.pk, world.other_site.pk, 0, -1, 2**40]
+                            [
+                                world.clinic.pk,
+                                world.hospital.pk,
+                                world.other_site.pk,
+                                0,
+                                -1,
+                                2**40,
+                                2**63,
+                                10**20,
+                            ]
                         )
                     )
                 ),

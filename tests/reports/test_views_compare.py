@@ -148,6 +148,10 @@ def test_another_organisations_sites_never_appear(golden):
         ({"round": "1999 never"}, "round", "Select a valid choice."),
         ({"site": "abc"}, "site", "Choose sites from the list."),
         ({"site": "999999"}, "site", "One of the chosen sites is not available."),
+        # Beyond a 64-bit id: an OverflowError in SQLite, never a 500.
+        ({"site": "99999999999999999999"}, "site", "Choose sites from the list."),
+        ({"site": ["1", "-99999999999999999999"]}, "site", "Choose sites from the list."),
+        ({"site": "9" * 4400}, "site", "Choose sites from the list."),
         ({"kind": "castle"}, "kind", "Select a valid choice."),
         ({"per_page": "7"}, "per_page", "Select a valid choice."),
         ({"name": "x" * 101}, "name", "Ensure this value has at most 100 characters"),
@@ -277,6 +281,16 @@ def test_an_export_with_bad_filters_goes_back_to_the_page(golden):
     assert response.status_code == 302
     assert response["Location"].startswith(_url(golden))
     assert "date_from=garbage" in response["Location"]
+
+
+@pytest.mark.parametrize("name", ["reports:compare-csv", "reports:compare-xlsx"])
+def test_an_export_with_an_out_of_range_site_id_shows_the_page_with_the_message(golden, name):
+    response = _client(golden.alice).get(
+        _url(golden, name), {"site": "99999999999999999999"}, follow=True
+    )
+    assert response.status_code == 422
+    assert 'id="site-error"' in response.content.decode()
+    assert "Choose sites from the list." in response.content.decode()
 
 
 def test_an_organisation_without_submitted_assessments_gets_an_explanation(world):
