@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from math import floor
+from math import ceil, floor
 from typing import Any
 
 NA = "na"  # answer value meaning "not applicable"
@@ -351,6 +351,28 @@ def _verdict(domains: Iterable[DomainResult], has_blocker: bool) -> str | None:
     return VERDICT_NOT_READY
 
 
+def provisional_reasons(
+    *, answered: int, visible_scored: int, unscored_domains: Iterable[str] = ()
+) -> tuple[str, ...]:
+    """Why a verdict is provisional, in words; empty when it is not (PRODUCT.md, "Readiness verdict").
+
+    The one home of the rule: overall completeness below 80 %, compared on the exact fraction
+    (399 of 499 is 79.96 %, provisional, though it rounds to 80.0), or an applicable domain
+    without a score yet. `unscored_domains` names those domains.
+    """
+    reasons = []
+    if visible_scored > 0 and Fraction(answered, visible_scored) < _PROVISIONAL_BELOW:
+        needed = ceil(_PROVISIONAL_BELOW * visible_scored)
+        reasons.append(
+            f"only {answered} of the {visible_scored} questions shown have been answered; "
+            f"{needed} ({_PROVISIONAL_BELOW * 100}%) are needed"
+        )
+    unscored = list(unscored_domains)
+    if unscored:
+        reasons.append("no score yet in " + ", ".join(unscored))
+    return tuple(reasons)
+
+
 def score_assessment(
     spec: InstrumentSpec,
     answers: Mapping[str, str],
@@ -396,8 +418,12 @@ def score_assessment(
     )
     answered = sum(result.answered for result in results)
     total = sum(result.visible_scored for result in results)
-    provisional = (total > 0 and Fraction(answered, total) < _PROVISIONAL_BELOW) or any(
-        result.applicable and result.score is None for result in results
+    provisional = bool(
+        provisional_reasons(
+            answered=answered,
+            visible_scored=total,
+            unscored_domains=[r.key for r in results if r.applicable and r.score is None],
+        )
     )
     blocker_keys = {key for result in results for key in result.blockers}
     blockers = tuple(item.question.key for item in ordered if item.question.key in blocker_keys)

@@ -33,15 +33,15 @@ from assessments.scoring import (
     VERDICT_CONDITIONAL,
     VERDICT_READY,
     level_for,
+    provisional_reasons,
     result_to_dict,
     visible_keys,
 )
 from reports import charts, gaps
 
 # Bump when the report's templates or content change, so cached PDFs are rendered again.
-REPORT_TEMPLATE_VERSION = "1"
+REPORT_TEMPLATE_VERSION = "2"
 DEFAULT_TITLE = "AI readiness gap report"
-PROVISIONAL_BELOW = 80  # percent of visible questions answered, as in PRODUCT.md
 TOP_GAPS = 3
 
 ChartMode = Literal["html", "svg", "none"]
@@ -390,20 +390,14 @@ def _verdict_reason(
     return text[:1].upper() + text[1:] + "." if text else ""
 
 
-def _provisional_reason(
-    provisional: bool, completeness: Decimal | None, sections: list[DomainSection]
-) -> str:
+def _provisional_reason(provisional: bool, sections: list[DomainSection]) -> str:
     if not provisional:
         return ""
-    reasons = []
-    if completeness is not None and completeness < PROVISIONAL_BELOW:
-        reasons.append(
-            f"only {completeness}% of the questions shown have been answered "
-            f"(below {PROVISIONAL_BELOW}%)"
-        )
-    unscored = [s.title for s in sections if s.applicable and s.score is None]
-    if unscored:
-        reasons.append("no score yet in " + ", ".join(unscored))
+    reasons = provisional_reasons(
+        answered=sum(s.answered for s in sections),
+        visible_scored=sum(s.visible_scored for s in sections),
+        unscored_domains=[s.title for s in sections if s.applicable and s.score is None],
+    )
     return "Provisional: " + "; ".join(reasons) + "." if reasons else "Provisional."
 
 
@@ -550,7 +544,7 @@ def build_report(assessment: Assessment, *, charts_mode: ChartMode = "html") -> 
         verdict=verdict,
         verdict_reason=_verdict_reason(verdict, sections, len(blockers), blocker_below),
         provisional=provisional,
-        provisional_reason=_provisional_reason(provisional, completeness, sections),
+        provisional_reason=_provisional_reason(provisional, sections),
         completeness=completeness,
         sections=sections,
         action_plan=action_plan,

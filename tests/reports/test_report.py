@@ -151,3 +151,31 @@ def test_the_crosswalk_lists_each_framework_with_covered_gap_and_unassessed_refe
     cited = next(row for row in hipaa.rows if row.label == "45 CFR 164.504(e)").cited
     assert cited[0]["gap"] is True
     assert cited[0]["number"].startswith("4.")
+
+
+def test_a_verdict_provisional_at_79_96_percent_says_why(db):
+    # 399 of 499 answered is 79.96 %: provisional on the exact fraction, though it shows as
+    # 80.0 %. The explanation once compared the rounded figure and gave no reason at all.
+    questions = "".join(
+        f"      - key: big.q{n:03}\n"
+        f"        type: yes_no\n"
+        f"        text: Question {n}?\n"
+        f"        recommendation: Do {n}.\n"
+        for n in range(499)
+    )
+    instrument = factories.load_instrument_text(
+        "slug: big-test\nversion: '1.0'\ntitle: Big\ndomains:\n"
+        "  - key: big\n    title: Big domain\n    questions:\n" + questions,
+        name="big-test-1.0.yaml",
+    )
+    site = factories.make_site(factories.make_organisation("Big Org"), "Big Site")
+    assessment = factories.make_assessment(site, instrument)
+    give_answers(assessment, {f"big.q{n:03}": "yes" for n in range(399)})
+    report = build_report(
+        Assessment.objects.with_context().get(pk=assessment.pk), charts_mode="none"
+    )
+    assert report.completeness == Decimal("80.0")
+    assert report.provisional is True
+    assert report.provisional_reason == (
+        "Provisional: only 399 of the 499 questions shown have been answered; 400 (80%) are needed."
+    )
