@@ -118,5 +118,6 @@ def branding_logo(request: HttpRequest, slug: str) -> HttpResponseBase:
     except FileNotFoundError:
         raise Http404 from None
     response = FileResponse(handle, content_type="image/png")
-    patch_cache_control(response, private=True, max_age=300)
+    # The organisation's own file: no cache keeps it (PrivateNoStoreMiddleware says so too).
+    patch_cache_control(response, private=True, no_store=True)
     return response

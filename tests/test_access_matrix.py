@@ -218,3 +218,25 @@ def test_an_object_of_another_organisation_is_always_a_404(objects, name):
         if persona == "other_org_consultant":
             continue  # that organisation is theirs
         assert status == NOT_FOUND, (name, persona, status)
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_no_cache_may_store_what_a_signed_in_user_is_shown(objects, name):
+    """ASVS 14.3.2: assessment data and people's names stay out of shared and browser caches.
+
+    Every response to a signed-in user carries `Cache-Control: private, no-store`, refusals
+    and redirects included (static files are served before the session is read).
+    """
+    entry = MATRIX[name]
+    url = reverse(name, kwargs=_kwargs(entry.target, objects["own"]))
+    for persona in PERSONAS[1:]:
+        client = Client()
+        client.force_login(objects["users"][persona])
+        response = getattr(client, entry.method)(url)
+        directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+        assert {"private", "no-store"} <= directives, (name, persona, response.status_code)
+        assert not any(d.startswith("max-age=") and d != "max-age=0" for d in directives), (
+            name,
+            persona,
+            directives,
+        )
