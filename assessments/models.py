@@ -188,6 +188,16 @@ class Question(models.Model):
         return value
 
 
+def round_key(label: str) -> str:
+    """The form of a round name that decides whether two names are the same round.
+
+    Case and runs of spaces do not make another round: "2026 Spring" is "2026  spring".
+    Computed in Python (not the database's LOWER, which SQLite applies to ASCII only), so
+    SQLite and PostgreSQL enforce the same rule.
+    """
+    return " ".join(label.split()).casefold()
+
+
 class AssessmentQuerySet(models.QuerySet["Assessment"]):
     def with_context(self) -> AssessmentQuerySet:
         return self.select_related("site__organisation", "instrument")
@@ -202,6 +212,12 @@ class Assessment(models.Model):
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="assessments")
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="assessments")
     round_label = models.CharField(max_length=100)
+    # Copies kept in step by save(), so that a constraint can hold one assessment per site,
+    # instrument (any version) and round: the slug lives on the instrument version, and a
+    # database constraint cannot follow a foreign key. See round_key() for the round's form.
+    instrument_slug = models.SlugField(max_length=80, editable=False, default="")
+    # casefold() can lengthen a name ("ß" -> "ss"): room for three times the label.
+    round_key = models.CharField(max_length=300, editable=False, default="")
     round_date = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     # {domain key: target score}; a domain missing here uses the instrument's target.
@@ -233,9 +249,28 @@ class Assessment(models.Model):
     class Meta:
         ordering = ["-round_date", "-created_at"]
         indexes = [models.Index(fields=["site", "status", "round_date"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "instrument_slug", "round_key"],
+                name="one_assessment_per_site_instrument_round",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.site} — {self.round_label}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        derived = []
+        if update_fields is None or "instrument" in update_fields:
+            self.instrument_slug = self.instrument.slug
+            derived.append("instrument_slug")
+        if update_fields is None or "round_label" in update_fields:
+            self.round_key = round_key(self.round_label)
+            derived.append("round_key")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, *derived}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("assessments:detail", args=[self.pk])
@@ -327,6 +362,7 @@ class AuditEntry(models.Model):
         STATUS = "status", "Status changed"
         TARGET = "target", "Target changed"
         IMPORTED = "imported", "Imported"
+        RENAMED = "renamed", "Round renamed"
         VIEWED = "viewed", "Report viewed"
         EXPORTED = "exported", "Exported"
 

@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -31,6 +31,7 @@ from assessments.models import (
     Question,
 )
 from assessments.scoring import LEVEL_NAMES, NA
+from assessments.services import RoundTaken, assessment_round_taken
 
 
 class RoundError(Exception):
@@ -169,16 +170,25 @@ def assessment_start_next_round(
         pending = previous.next_rounds.exclude(status=Assessment.Status.SUBMITTED).first()
         if pending is not None:
             raise RoundAlreadyStarted(pending)
-        assessment = Assessment.objects.create(
-            site=previous.site,
-            instrument=instrument,
-            round_label=label,
-            round_date=date,
-            previous=previous,
-            created_by=user,
-            targets={k: v for k, v in (previous.targets or {}).items() if k in domain_keys},
-            revision=1,
-        )
+        try:
+            # A savepoint: the same round started another way a moment ago breaks the
+            # one-round-per-site constraint; say so instead of failing.
+            with transaction.atomic():
+                assessment = Assessment.objects.create(
+                    site=previous.site,
+                    instrument=instrument,
+                    round_label=label,
+                    round_date=date,
+                    previous=previous,
+                    created_by=user,
+                    targets={k: v for k, v in (previous.targets or {}).items() if k in domain_keys},
+                    revision=1,
+                )
+        except IntegrityError as exc:
+            taken = assessment_round_taken(
+                site=previous.site, instrument_slug=instrument.slug, round_label=label
+            )
+            raise RoundTaken(taken, label) from exc
         answers = [
             Answer(
                 assessment=assessment,

@@ -25,6 +25,7 @@ from assessments.rounds import (
     round_diff,
     suggest_round_label,
 )
+from assessments.services import RoundTaken, assessment_round_taken, round_taken_message
 
 
 class NextRoundForm(forms.Form):
@@ -51,13 +52,11 @@ class NextRoundForm(forms.Form):
         *args: Any,
         previous: Assessment,
         instruments: list[Instrument],
-        used_labels: set[str],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.previous = previous
         self.instruments = {i.pk: i for i in instruments}
-        self.used_labels = used_labels
         instrument_field = self.fields["instrument"]
         assert isinstance(instrument_field, forms.ChoiceField)
         instrument_field.choices = [
@@ -77,10 +76,14 @@ class NextRoundForm(forms.Form):
         label = str(self.cleaned_data["round_label"]).strip()
         if not label:
             raise forms.ValidationError("Give the round a name.")
-        if label.casefold() in self.used_labels:
-            raise forms.ValidationError(
-                "This site already has a round with this name: choose another one."
-            )
+        # The rule of every form that starts an assessment (and of the database constraint).
+        taken = assessment_round_taken(
+            site=self.previous.site,
+            instrument_slug=self.previous.instrument.slug,
+            round_label=label,
+        )
+        if taken is not None:
+            raise forms.ValidationError(round_taken_message(taken, label))
         return label
 
     def clean_round_date(self) -> datetime.date:
@@ -115,15 +118,7 @@ def next_round(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # A draft already started from this round: go on with it rather than start a second.
     pending = previous.next_rounds.exclude(status=Assessment.Status.SUBMITTED).first()
     instruments = next_round_instruments(previous)
-    used = {
-        label.casefold()
-        for label in Assessment.objects.filter(
-            site=previous.site, instrument__slug=previous.instrument.slug
-        ).values_list("round_label", flat=True)
-    }
-    form = NextRoundForm(
-        request.POST or None, previous=previous, instruments=instruments, used_labels=used
-    )
+    form = NextRoundForm(request.POST or None, previous=previous, instruments=instruments)
     if request.method == "POST":
         if pending is not None:
             messages.info(request, "The next round was already started: here it is.")
@@ -145,16 +140,20 @@ def next_round(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             except RoundError as error:
                 messages.error(request, str(error))
                 return redirect(previous)
-            text = (
-                f"Round “{assessment.round_label}” started with {plan.carried_count} answer(s) "
-                f"carried over from “{previous.round_label}”. Confirm or change each one."
-            )
-            if plan.dropped:
-                text += f" {len(plan.dropped)} answer(s) could not be carried over."
-            if plan.new_questions and instrument.pk != previous.instrument_id:
-                text += f" {len(plan.new_questions)} new question(s) to answer."
-            messages.success(request, text)
-            return redirect("assessments:take", assessment.pk)
+            except RoundTaken as taken:  # the same round started elsewhere a moment ago
+                form.add_error("round_label", str(taken))
+            else:
+                text = (
+                    f"Round “{assessment.round_label}” started with {plan.carried_count} "
+                    f"answer(s) carried over from “{previous.round_label}”. Confirm or change "
+                    "each one."
+                )
+                if plan.dropped:
+                    text += f" {len(plan.dropped)} answer(s) could not be carried over."
+                if plan.new_questions and instrument.pk != previous.instrument_id:
+                    text += f" {len(plan.new_questions)} new question(s) to answer."
+                messages.success(request, text)
+                return redirect("assessments:take", assessment.pk)
     plans = {i.pk: carry_over_plan(previous=previous, instrument=i) for i in instruments}
     return render(
         request,

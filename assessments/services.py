@@ -25,6 +25,7 @@ from assessments.models import (
     Membership,
     Organisation,
     Site,
+    round_key,
 )
 from assessments.scoring import AssessmentResult, result_to_dict
 
@@ -77,6 +78,46 @@ def _display_name(user: Any) -> str:
     return user.get_full_name() or user.get_username()
 
 
+class RoundTaken(Exception):
+    """The site already has an assessment of this instrument (any version) for this round."""
+
+    def __init__(self, existing: Assessment | None, round_label: str) -> None:
+        self.existing = existing
+        self.round_label = round_label
+        super().__init__(round_taken_message(existing, round_label))
+
+
+def round_taken_message(
+    existing: Assessment | None,
+    round_label: str,
+    advice: str = "open that one or choose another round name",
+) -> str:
+    """One line naming the assessment that already holds the round (none: lost in a race)."""
+    if existing is None:
+        return f"This site already has a round with this name (“{round_label}”); {advice}."
+    instrument = existing.instrument
+    return (
+        f"This site already has a round with this name: “{existing.round_label}” of "
+        f"{instrument.title} at {existing.site.name} (version {instrument.version}, "
+        f"{existing.get_status_display().lower()}, assessment {existing.pk}); {advice}."
+    )
+
+
+def assessment_round_taken(
+    *, site: Site, instrument_slug: str, round_label: str
+) -> Assessment | None:
+    """The site's assessment of this instrument (any version) whose round has this name.
+
+    The one rule for "the same round" (see models.round_key), used by every form that
+    starts an assessment; the database constraint holds it against races.
+    """
+    return (
+        Assessment.objects.with_context()
+        .filter(site=site, instrument_slug=instrument_slug, round_key=round_key(round_label))
+        .first()
+    )
+
+
 def assessment_create(
     *,
     site: Site,
@@ -85,14 +126,29 @@ def assessment_create(
     round_date: datetime.date,
     user: User | None,
 ) -> Assessment:
+    """A new draft; raises RoundTaken when the site already has this instrument and round."""
+    existing = assessment_round_taken(
+        site=site, instrument_slug=instrument.slug, round_label=round_label
+    )
+    if existing is not None:
+        raise RoundTaken(existing, round_label)
     with transaction.atomic():
-        assessment = Assessment.objects.create(
-            site=site,
-            instrument=instrument,
-            round_label=round_label,
-            round_date=round_date,
-            created_by=user,
-        )
+        try:
+            # A savepoint: losing the race to another request leaves the transaction usable,
+            # so the message can name the winner.
+            with transaction.atomic():
+                assessment = Assessment.objects.create(
+                    site=site,
+                    instrument=instrument,
+                    round_label=round_label,
+                    round_date=round_date,
+                    created_by=user,
+                )
+        except IntegrityError as exc:
+            existing = assessment_round_taken(
+                site=site, instrument_slug=instrument.slug, round_label=round_label
+            )
+            raise RoundTaken(existing, round_label) from exc
         AuditEntry.objects.create(
             assessment=assessment,
             user=user,

@@ -49,9 +49,12 @@ from assessments.models import (
 from assessments.scoring import NA, result_to_dict
 from assessments.services import (
     MAX_TEXT,
+    RoundTaken,
     assessment_create,
     assessment_reopen,
+    assessment_round_taken,
     assessment_submit,
+    round_taken_message,
 )
 
 FORMAT = "readiness-assessment/1"
@@ -59,6 +62,7 @@ FORMAT = "readiness-assessment/1"
 # Limits follow the model columns, so a file that validates is never truncated on write.
 _MAX_NAME = 200  # Organisation.name, Site.name
 _MAX_ROUND = 100  # Assessment.round_label
+_ROUND_ADVICE = 'it was imported before; to keep both, change "round" in the file'
 _MAX_SLUG = 80
 # Reported problems are capped: a badly broken file should not produce a page of thousands.
 _MAX_PROBLEMS = 20
@@ -535,6 +539,13 @@ def validate_import(
         elif site is not None and site.archived:
             check.add("site", f"{_show(site.name)} is archived: restore it before importing")
     instrument = check.instrument(data.get("instrument"), owner)
+    if site is not None and instrument is not None and round_label is not None:
+        # The same file twice, or a round the site already has for this instrument.
+        taken = assessment_round_taken(
+            site=site, instrument_slug=instrument.slug, round_label=round_label.strip()
+        )
+        if taken is not None:
+            check.add("round", round_taken_message(taken, round_label.strip(), _ROUND_ADVICE))
     targets = check.targets(data.get("targets"), instrument, present="targets" in data)
     answers = check.answers(data.get("answers"), instrument, present="answers" in data)
 
@@ -600,13 +611,17 @@ def assessment_import(
     """
     valid = validate_import(data, organisation=organisation, allow_new_site=allow_new_site)
     with transaction.atomic():
-        assessment = assessment_create(
-            site=_site_for(valid),
-            instrument=valid.instrument,
-            round_label=valid.round_label,
-            round_date=valid.round_date,
-            user=user,
-        )
+        try:
+            assessment = assessment_create(
+                site=_site_for(valid),
+                instrument=valid.instrument,
+                round_label=valid.round_label,
+                round_date=valid.round_date,
+                user=user,
+            )
+        except RoundTaken as taken:  # imported by someone else since validation
+            message = round_taken_message(taken.existing, valid.round_label, _ROUND_ADVICE)
+            raise _error("round", message) from taken
         now = timezone.now()
         Answer.objects.bulk_create(
             Answer(

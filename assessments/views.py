@@ -26,6 +26,7 @@ from assessments.scoring import LEVEL_NAMES, NA, AssessmentResult
 from assessments.services import (
     AssessmentLocked,
     Conflict,
+    RoundTaken,
     answers_confirm_carried_over,
     answers_save,
     assessment_create,
@@ -160,15 +161,19 @@ def site(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             return redirect(site)
         form = AssessmentCreateForm(request.POST, instruments=_instruments_for(membership))
         if form.is_valid():
-            assessment = assessment_create(
-                site=site,
-                instrument=form.cleaned_data["instrument"],
-                round_label=form.cleaned_data["round_label"],
-                round_date=form.cleaned_data["round_date"],
-                user=request.user,
-            )
-            messages.success(request, "Assessment created. Start with the first domain.")
-            return redirect("assessments:take", assessment.pk)
+            try:
+                assessment = assessment_create(
+                    site=site,
+                    instrument=form.cleaned_data["instrument"],
+                    round_label=form.cleaned_data["round_label"],
+                    round_date=form.cleaned_data["round_date"],
+                    user=request.user,
+                )
+            except RoundTaken as taken:
+                form.add_error("round_label", str(taken))
+            else:
+                messages.success(request, "Assessment created. Start with the first domain.")
+                return redirect("assessments:take", assessment.pk)
     assessments = list(site.assessments.select_related("instrument"))
     progress = _progress_by_assessment(assessments)
     return render(
@@ -182,6 +187,7 @@ def site(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "can_create": can_create,
             "show_form": request.method == "POST",
         },
+        status=422 if form.errors else 200,
     )
 
 

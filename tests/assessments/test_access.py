@@ -100,7 +100,7 @@ def test_creating_an_assessment_checks_the_role_and_input(world):
     assert client.post(url, {}).status_code == 403
     client.force_login(world.sam)
     response = client.post(url, {"instrument": "999", "round_label": "", "round_date": "soon"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     form = response.context["form"]
     assert set(form.errors) == {"instrument", "round_label", "round_date"}
     assert not Assessment.objects.exists()

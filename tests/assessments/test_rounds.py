@@ -333,7 +333,7 @@ def test_a_viewer_may_not_start_a_round_and_strangers_get_a_404(world, submitted
 
 
 def test_a_draft_or_an_archived_site_sends_back_with_a_message(world, submitted):
-    draft = factories.make_assessment(world.clinic, world.instrument)
+    draft = factories.make_assessment(world.clinic, world.instrument, round_label="2026 autumn")
     response = _client(world.alice).post(_next_url(draft), {}, follow=True)
     assert "Submit this assessment before starting the next round." in response.content.decode()
     world.clinic.archived = True

@@ -398,7 +398,8 @@ def test_versions_are_offered_separately_when_there_are_several(golden):
     make_submitted(
         golden.hospital,
         newer,
-        "2026 autumn",
+        # Not "2026 autumn": the hospital has that round of this instrument as a draft.
+        "2026 summer",
         datetime.date(2026, 9, 1),
         score="70.0",
         level=4,
