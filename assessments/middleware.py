@@ -2,18 +2,32 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
 # Slide the session expiry at most this often: a write per request would cost a query
 # on every page for no gain in safety.
 TOUCH_EVERY_SECONDS = 60
+# When the session's user signed in (seconds since the epoch), for the absolute limit.
+STARTED_KEY = "_started"
+
+
+def session_started(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """On `user_logged_in`: the absolute lifetime counts from the sign-in itself."""
+    request.session[STARTED_KEY] = int(time.time())
 
 
 class InactivityTimeoutMiddleware:
-    """Keep a session alive while it is used; it expires SESSION_COOKIE_AGE after the last use."""
+    """Keep a session alive while it is used; it expires SESSION_COOKIE_AGE after the last use,
+    and SESSION_MAX_HOURS after sign-in however much it is used (ASVS 7.3.2).
+
+    Nothing typed is lost when either ends: the questionnaire autosaves every change, and a
+    save refused after the end sends the user to sign in again.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -21,10 +35,21 @@ class InactivityTimeoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             now = int(time.time())
+            lifetime = settings.SESSION_MAX_HOURS * 3600
+            started = request.session.get(STARTED_KEY)
+            if started is not None and now - started >= lifetime:
+                # The views then see an anonymous user: login_required sends them to sign in.
+                logout(request)
+                return self.get_response(request)
             last = request.session.get("_touched", 0)
             if now - last >= TOUCH_EVERY_SECONDS:
+                # Set on the first request after sign-in, with the write that happens anyway.
+                # Sessions from before this limit existed get their lifetime from now.
+                started = request.session.setdefault(STARTED_KEY, now)
                 request.session["_touched"] = now
-                request.session.set_expiry(settings.SESSION_COOKIE_AGE)
+                # Never slid past the absolute end, so the stored session dies then too.
+                remaining = max(1, started + lifetime - now)
+                request.session.set_expiry(min(settings.SESSION_COOKIE_AGE, remaining))
         return self.get_response(request)
 
 

@@ -164,6 +164,8 @@ LOGOUT_REDIRECT_URL = "login"
 # slides the expiry forward at most once a minute, to spare a write per request).
 SESSION_TIMEOUT_MINUTES = envint("SESSION_TIMEOUT_MINUTES", 30)
 SESSION_COOKIE_AGE = SESSION_TIMEOUT_MINUTES * 60
+# However active, a session ends SESSION_MAX_HOURS after sign-in (ASVS 7.3.2).
+SESSION_MAX_HOURS = envint("SESSION_MAX_HOURS", 12)
 SESSION_COOKIE_HTTPONLY = True
 
 # Login rate limit (django-axes): lock a username, and separately an address, after

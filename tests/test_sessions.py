@@ -144,3 +144,79 @@ def test_an_autosave_after_the_timeout_is_refused_and_saves_nothing(world, clock
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
     assert not assessment.answers.exists()
+
+
+# --- the absolute limit (ASVS 7.3.2): SESSION_MAX_HOURS after sign-in, however active --------
+
+
+def test_a_session_in_constant_use_ends_after_the_absolute_limit(world, clock, settings):
+    assert settings.SESSION_MAX_HOURS == 12  # the default
+    client = _signed_in(world)
+    url = _page(world)
+    for _ in range(12 * 3 - 1):  # a request every 20 minutes: never idle
+        clock.advance(minutes=20)
+        assert client.get(url).status_code == 200
+    clock.advance(minutes=20)  # 12 hours after signing in
+    assert _is_login_redirect(client.get(url), url)
+    # Signed out for good: the old session cookie opens nothing any more.
+    assert _is_login_redirect(client.get(url), url)
+    client.post(reverse("login"), {"username": "sam", "password": "pw-Secret-123"})
+    assert client.get(url).status_code == 200  # a new sign-in starts a new lifetime
+
+
+def test_a_session_whose_start_is_older_than_the_limit_is_signed_out(world, clock, settings):
+    client = _signed_in(world)
+    url = _page(world)
+    assert client.get(url).status_code == 200
+    session = client.session
+    session[middleware.STARTED_KEY] = int(clock.time()) - settings.SESSION_MAX_HOURS * 3600 - 1
+    session.save()
+    assert _is_login_redirect(client.get(url), url)
+
+
+def test_the_absolute_limit_is_configurable(world, clock, settings):
+    settings.SESSION_MAX_HOURS = 1
+    client = _signed_in(world)
+    url = _page(world)
+    clock.advance(minutes=29)
+    assert client.get(url).status_code == 200
+    clock.advance(minutes=29)
+    assert client.get(url).status_code == 200
+    clock.advance(minutes=2)
+    assert _is_login_redirect(client.get(url), url)
+
+
+def test_the_session_cookie_never_outlives_the_absolute_limit(world, clock, settings):
+    settings.SESSION_MAX_HOURS = 1
+    client = _signed_in(world)
+    url = _page(world)
+    start = clock.now()
+    clock.advance(minutes=25)
+    assert client.get(url).status_code == 200
+    clock.advance(minutes=25)
+    assert client.get(url).status_code == 200
+    # 10 minutes left of the hour: the expiry is not slid 30 minutes past it.
+    assert _expiry(client) <= start + datetime.timedelta(hours=1, seconds=1)
+
+
+def test_no_saved_answer_is_lost_when_the_absolute_limit_ends_a_session(world, clock, settings):
+    from tests import factories
+
+    settings.SESSION_MAX_HOURS = 1
+    assessment = factories.make_assessment(world.clinic, world.instrument)
+    client = _signed_in(world)
+    url = reverse("assessments:domain", args=[assessment.pk, "gov"])
+    clock.advance(minutes=29)
+    assert client.get(url).status_code == 200
+    clock.advance(minutes=29)
+    saved = client.post(url, {"gov.q01": "yes", "gov.q01--rev": "0"}, headers={"X-Autosave": "1"})
+    assert saved.status_code == 200
+    clock.advance(minutes=3)  # within the idle timeout, past the absolute limit
+    late = client.post(url, {"gov.q03": "2", "gov.q03--rev": "0"}, headers={"X-Autosave": "1"})
+    assert late.status_code == 302
+    assert late.url.startswith(reverse("login"))
+    assert dict(assessment.answers.values_list("question__key", "value")) == {"gov.q01": "yes"}
+    client.post(reverse("login"), {"username": "sam", "password": "pw-Secret-123"})
+    page = client.get(url)
+    assert page.status_code == 200
+    assert page.context["form"]["gov.q01"].value() == "yes"
