@@ -113,17 +113,18 @@ FRAMEWORKS: tuple[Framework, ...] = (
     Framework("chai", "CHAI assurance: ", "CHAI assurance principles", "Coalition for Health AI"),
     Framework(
         "fda_cds",
-        "FDA CDS guidance 2022: ",
+        "FDA CDS guidance 2026: ",
         "Clinical Decision Support Software: guidance for industry and FDA staff",
         "US Food and Drug Administration",
-        "2022",
+        "January 2026",
     ),
     Framework(
         "apa",
         "APA 2025: ",
-        "Ethical guidance for AI in the professional practice of health service psychology",
+        "Health advisory on the use of generative AI chatbots and wellness applications for "
+        "mental health",
         "American Psychological Association",
-        "2025",
+        "November 2025",
     ),
     Framework("state", "State law: ", "State laws on AI in health care"),
 )

@@ -26,7 +26,12 @@ from assessments.instruments import (
 from assessments.models import Domain, Instrument, Question
 from tests import factories
 
-SHIPPED = ("clinical-ai-1.0.yaml", "mental-health-ai-1.0.yaml")
+SHIPPED = (
+    "clinical-ai-1.0.yaml",
+    "clinical-ai-1.1.yaml",
+    "mental-health-ai-1.0.yaml",
+    "mental-health-ai-1.1.yaml",
+)
 
 # A small valid file; each validation test breaks one thing in it.
 VALID = """\
@@ -704,11 +709,12 @@ def test_the_command_loads_the_shipped_files_and_prints_one_line() -> None:
     out = io.StringIO()
     call_command("load_instruments", stdout=out)
     assert out.getvalue() == (
-        "Instruments: 2 loaded, 0 unchanged (clinical-ai 1.0, mental-health-ai 1.0)\n"
+        "Instruments: 4 loaded, 0 unchanged "
+        "(clinical-ai 1.0, clinical-ai 1.1, mental-health-ai 1.0, mental-health-ai 1.1)\n"
     )
     out = io.StringIO()
     call_command("load_instruments", stdout=out)
-    assert out.getvalue().startswith("Instruments: 0 loaded, 2 unchanged")
+    assert out.getvalue().startswith("Instruments: 0 loaded, 4 unchanged")
 
 
 @pytest.mark.django_db

@@ -110,7 +110,7 @@ def test_reference_family_and_natural_key():
         ("CHAI Blueprint 2023: Transparency", "chai_blueprint", "Transparency"),
         ("CHAI Assurance Standards Guide 2024: Safety", "chai_guide", "Safety"),
         ("CHAI assurance: Usefulness", "chai", "Usefulness"),
-        ("FDA CDS guidance 2022: Criterion 3", "fda_cds", "Criterion 3"),
+        ("FDA CDS guidance 2026: Criterion 3", "fda_cds", "Criterion 3"),
         ("APA 2025: Transparency", "apa", "Transparency"),
         ("State law: Illinois Public Act 104-0054", "state", "Illinois Public Act 104-0054"),
     ],
