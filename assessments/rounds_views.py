@@ -17,6 +17,7 @@ from assessments import access
 from assessments.http import AuthenticatedHttpRequest
 from assessments.models import Assessment, Instrument
 from assessments.rounds import (
+    CarryPlan,
     RoundAlreadyStarted,
     RoundError,
     assessment_start_next_round,
@@ -26,6 +27,7 @@ from assessments.rounds import (
     suggest_round_label,
 )
 from assessments.services import RoundTaken, assessment_round_taken, round_taken_message
+from assessments.versions import MoveError, MoveStale, assessment_move_to_version, newer_versions
 
 
 class NextRoundForm(forms.Form):
@@ -185,3 +187,101 @@ def changes(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "assessments/round_diff.html",
         {"current_membership": membership, "assessment": assessment, "diff": diff},
     )
+
+
+# --- moving an open draft to a newer version -----------------------------------------------------
+
+
+class MoveVersionForm(forms.Form):
+    instrument = forms.TypedChoiceField(
+        label="Move to version", coerce=int, widget=forms.RadioSelect
+    )
+    # The assessment's revision when the plan was shown: a later change makes the move stale.
+    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
+
+    def __init__(self, *args: Any, instruments: list[Instrument], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instruments = {i.pk: i for i in instruments}
+        field = self.fields["instrument"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(i.pk, f"{i.title} {i.version}") for i in instruments]
+
+    def clean_instrument(self) -> Instrument:
+        pk = self.cleaned_data["instrument"]
+        if pk not in self.instruments:
+            raise forms.ValidationError("Choose one of the versions listed.")
+        return self.instruments[pk]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def move_version(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """What moving the draft to a newer version would carry over; POST moves it."""
+    assessment, membership = access.get_assessment_for_user(request.user.pk, pk)
+    # Only those who may edit the assessment learn that the page exists.
+    if not access.allows(membership, "edit"):
+        raise Http404
+    if not assessment.is_editable:
+        messages.error(
+            request,
+            "This assessment is submitted, so it keeps its questionnaire version. Start the "
+            "next round to answer a newer version.",
+        )
+        return redirect(assessment)
+    instruments = newer_versions(assessment)
+    if not instruments:
+        messages.info(request, "This assessment already uses the newest questionnaire version.")
+        return redirect(assessment)
+    newest = instruments[-1]
+    form = MoveVersionForm(
+        request.POST or None,
+        instruments=instruments,
+        initial={"instrument": newest.pk, "revision": assessment.revision},
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                plan = assessment_move_to_version(
+                    assessment=assessment,
+                    instrument=form.cleaned_data["instrument"],
+                    user=request.user,
+                    revision=form.cleaned_data["revision"],
+                )
+            except MoveStale as error:
+                messages.error(request, str(error))
+                return redirect("assessments:move-version", assessment.pk)
+            except MoveError as error:
+                messages.error(request, str(error))
+                return redirect(assessment)
+            text = (
+                f"Moved to version {plan.instrument.version}: {plan.carried_count} answer(s) "
+                f"carried over, {len(plan.left_behind)} not carried over, "
+                f"{len(plan.new_items)} new question(s). Questions to answer again are marked."
+            )
+            messages.success(request, text)
+            return redirect("assessments:take", assessment.pk)
+        status = 422
+    chosen = newest
+    if form.is_bound and form.is_valid():
+        chosen = form.cleaned_data["instrument"]
+    plan = carry_over_plan(previous=assessment, instrument=chosen)
+    return render(
+        request,
+        "assessments/move_version.html",
+        {
+            "current_membership": membership,
+            "assessment": assessment,
+            "form": form,
+            "plan": plan,
+            "carried_by_domain": _carried_by_domain(plan),
+        },
+        status=status,
+    )
+
+
+def _carried_by_domain(plan: CarryPlan) -> list[tuple[str, list[str]]]:
+    rows: dict[str, list[str]] = {}
+    for question, _ in plan.carried:
+        rows.setdefault(question.domain.title, []).append(question.key)
+    return list(rows.items())

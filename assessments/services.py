@@ -36,6 +36,16 @@ class AssessmentLocked(Exception):
     """The assessment is submitted: answers and targets are read-only until it is reopened."""
 
 
+class AssessmentVersionChanged(AssessmentLocked):
+    """The draft moved to another version of its instrument after the page was loaded."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This assessment was moved to a newer version of the questionnaire while you "
+            "were working. Nothing was changed: reload the page to answer the new version."
+        )
+
+
 def snapshot_hash(value: str, comment: str, evidence: str) -> str:
     """A short fingerprint of an answer as a page showed it, to tell edited from untouched."""
     raw = json.dumps([value, comment, evidence], ensure_ascii=False)
@@ -175,9 +185,16 @@ def answers_save(
     outcome = SaveOutcome()
     with transaction.atomic():
         # Lock the assessment row: concurrent saves of one assessment run one after the other.
-        locked = Assessment.objects.select_for_update().only("status").get(pk=assessment.pk)
+        locked = (
+            Assessment.objects.select_for_update()
+            .only("status", "instrument_id")
+            .get(pk=assessment.pk)
+        )
         if locked.status == Assessment.Status.SUBMITTED:
             raise AssessmentLocked
+        if locked.instrument_id != assessment.instrument_id:
+            # Moved to a newer version meanwhile: these keys and values were of the old one.
+            raise AssessmentVersionChanged
         questions = instrument_content(assessment.instrument).by_key
         current = {
             a.question_id: a
@@ -334,7 +351,8 @@ def assessment_submit(*, assessment: Assessment, user: User | None) -> Assessmen
     """Freeze the answers and store the results that comparisons and reports read."""
     with transaction.atomic():
         Assessment.objects.select_for_update().filter(pk=assessment.pk).first()
-        assessment.refresh_from_db(fields=["status", "revision", "targets"])
+        # The instrument too: a draft moved to a newer version is scored by that version.
+        assessment.refresh_from_db(fields=["status", "revision", "targets", "instrument"])
         if assessment.status == Assessment.Status.SUBMITTED:
             raise AssessmentLocked
         result = assessment.compute_results()

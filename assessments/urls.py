@@ -29,6 +29,7 @@ assessment_urls = [
     path("a/<id:pk>/export.json", transfer_views.export_json, name="export-json"),
     path("a/<id:pk>/next-round/", rounds_views.next_round, name="next-round"),
     path("a/<id:pk>/changes/", rounds_views.changes, name="round-diff"),
+    path("a/<id:pk>/move-version/", rounds_views.move_version, name="move-version"),
 ]
 
 urlpatterns = [

@@ -25,6 +25,7 @@ from assessments.models import Answer, Assessment, AuditEntry, Instrument, Membe
 from assessments.scoring import LEVEL_NAMES, NA, AssessmentResult
 from assessments.services import (
     AssessmentLocked,
+    AssessmentVersionChanged,
     Conflict,
     RoundTaken,
     answers_confirm_carried_over,
@@ -34,6 +35,7 @@ from assessments.services import (
     assessment_set_targets,
     assessment_submit,
 )
+from assessments.versions import newer_versions, questions_of_entries, version_marks
 
 HISTORY_PAGE_SIZE = 100
 # Bounds the OFFSET: a huge ?page= must not overflow the database's integer.
@@ -213,6 +215,9 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             and assessment.status == Assessment.Status.SUBMITTED,
             "can_targets": access.allows(membership, "targets"),
             "level_names": LEVEL_NAMES,
+            "newer_version": next(reversed(newer_versions(assessment)), None)
+            if access.allows(membership, "edit") and assessment.is_editable
+            else None,
         },
     )
 
@@ -348,6 +353,12 @@ def _question_rows(
     return rows
 
 
+def _posted_for_another_version(request: HttpRequest, assessment: Assessment) -> bool:
+    """Whether a question posted says (`<key>--version`) it was shown for another version."""
+    shown = {v for name, v in request.POST.items() if name.endswith("--version")}
+    return any(v != str(assessment.instrument_id) for v in shown)
+
+
 @login_required
 def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse:
     """One domain of the questionnaire. POST saves it (autosave posts one question as JSON)."""
@@ -364,14 +375,24 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
 
     if request.method == "POST":
         access.require(membership, "edit")
+        if _posted_for_another_version(request, assessment):
+            # The page showed the version the draft had before it moved: its answers were
+            # given to other questions, so none is saved.
+            message = str(AssessmentVersionChanged())
+            if autosave:
+                return JsonResponse({"locked": True, "message": message}, status=409)
+            messages.error(request, message)
+            return redirect("assessments:domain", assessment.pk, key)
         posted = QuestionnaireForm(request.POST, questions=questions, answers=answers)
         posted.is_valid()
         try:
             outcome = answers_save(
                 assessment=assessment, user=request.user, changes=posted.changes(), domain_key=key
             )
-        except AssessmentLocked:
-            message = "This assessment has been submitted and is read-only. Nothing was changed."
+        except AssessmentLocked as locked:
+            message = str(locked) or (
+                "This assessment has been submitted and is read-only. Nothing was changed."
+            )
             if autosave:
                 return JsonResponse({"locked": True, "message": message}, status=409)
             messages.error(request, message)
@@ -408,6 +429,12 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
 
     index = next(i for i, d in enumerate(content.domains) if d.key == key)
     status = 200 if request.method == "GET" or not (form.errors or conflicts) else 422
+    rows = _question_rows(form, questions, answers, result.visible)
+    # Questions of a newer version that did not carry over: marked until answered.
+    marks = version_marks(assessment)
+    for row in rows:
+        answered = row["answer"] is not None and bool(row["answer"].value)
+        row["version_mark"] = None if answered else marks.get(row["question"].key)
     return render(
         request,
         "assessments/assessment_take.html",
@@ -416,7 +443,8 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
             "assessment": assessment,
             "domain": current,
             "domain_result": result.domain(key),
-            "rows": _question_rows(form, questions, answers, result.visible),
+            "rows": rows,
+            "version_marks_in_domain": sum(1 for row in rows if row["version_mark"]),
             "form": form,
             "progress": _progress(content, result),
             "overall_progress": _overall_progress(result),
@@ -557,7 +585,6 @@ def targets(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment, membership = access.get_assessment_for_user(request.user.pk, pk)
-    content = instrument_content(assessment.instrument)
     try:
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
@@ -570,11 +597,12 @@ def history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         ]
     )
     has_next = len(entries) > HISTORY_PAGE_SIZE
-    by_key = content.by_key
+    # Each entry with the question as it was then: answers given before a move to a newer
+    # version keep that version's options and labels.
+    questions = questions_of_entries(assessment, entries[:HISTORY_PAGE_SIZE])
     rows = []
     for entry in entries[:HISTORY_PAGE_SIZE]:
-        question = by_key.get(entry.subject)
-        rows.append({"entry": entry, "question": question})
+        rows.append({"entry": entry, "question": questions[entry.pk]})
     return render(
         request,
         "assessments/assessment_history.html",

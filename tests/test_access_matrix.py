@@ -81,6 +81,9 @@ MATRIX: dict[str, Entry] = {
     "assessments:export-json": _view(target="submitted"),
     "assessments:next-round": _edit(target="submitted"),
     "assessments:round-diff": _view(target="next"),
+    # Moving a draft to a newer version: only those who may edit it learn that the page
+    # exists (a viewer gets a 404 too). The draft here has no newer version: sent back.
+    "assessments:move-version": Entry("draft", (NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT)),
     "reports:compare": _org_view(),
     "reports:compare-csv": _org_view(),
     "reports:compare-xlsx": _org_view(),
