@@ -36,7 +36,7 @@ from assessments.models import (
     Question,
     Site,
 )
-from assessments.scoring import NA
+from assessments.scoring import NA, visible_keys
 from assessments.services import (
     AnswerChange,
     answers_save,
@@ -47,7 +47,6 @@ from assessments.services import (
 )
 
 SEED = 2026
-INSTRUMENT_VERSION = "1.0"
 Role = Membership.Role
 Status = Assessment.Status
 
@@ -114,6 +113,9 @@ class Round:
 AUTUMN = Round("2025 autumn", datetime.date(2025, 10, 15))
 SPRING = Round("2026 spring", datetime.date(2026, 4, 15))
 ROUNDS = (AUTUMN, SPRING)
+# The autumn round was answered on the instruments' 1.0, spring on 1.1, so the round-to-round
+# view shows what a version change carries and what it asks anew.
+ROUND_VERSIONS = ("1.0", "1.1")
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,7 @@ SITES = (
                 ),
             },
             {
-                "ethics.q02": ("chosen_vendors", "", ""),
+                "ethics.q02": ("approved_checked", "", ""),
                 "ethics.q02a": (
                     "yes",
                     "Third vendor (sepsis model) added in January; BAA signed before go-live.",
@@ -200,7 +202,7 @@ SITES = (
                 ),
             },
             {
-                "ethics.q02": ("chosen_vendors", "", ""),
+                "ethics.q02": ("approved_checked", "", ""),
                 "ethics.q02a": ("yes", "", "BAA with Suki signed 2025-05, renewed 2026-02"),
             },
         ),
@@ -228,7 +230,7 @@ SITES = (
             {"ethics.q02": ("unknown", "Nobody has checked which tools staff use at home.", "")},
             {
                 "ethics.q02": (
-                    "none_verified",
+                    "no_patient_data",
                     "After the October review: no AI tool receives patient data yet.",
                     "IT network scan 2026-01 and staff attestation forms",
                 )
@@ -260,7 +262,7 @@ SITES = (
         fixed=(
             {"ethics.q02": ("uncontrolled", "Staff used free chatbots for referral letters.", "")},
             {
-                "ethics.q02": ("chosen_vendors", "", ""),
+                "ethics.q02": ("approved_checked", "", ""),
                 "ethics.q02a": (
                     "yes",
                     "",
@@ -298,7 +300,8 @@ SITES = (
                 ),
             },
             {
-                "privacy.q02": ("chosen_vendors", "", ""),
+                "access.q08": ("listed", "Wysa between sessions, adult outpatient only.", ""),
+                "privacy.q02": ("approved_only", "", ""),
                 "privacy.q02a": (
                     "yes",
                     "",
@@ -340,7 +343,7 @@ SITES = (
                 ),
             },
             {
-                "ethics.q02": ("chosen_vendors", "", ""),
+                "ethics.q02": ("approved_unchecked", "", ""),
                 "ethics.q02a": (
                     "no",
                     "New ambient scribe vendor (pilot since February) was onboarded before the "
@@ -371,7 +374,8 @@ SITES = (
         fixed=(
             {"privacy.q02": ("unknown", "", "")},
             {
-                "privacy.q02": ("chosen_vendors", "", ""),
+                "access.q08": ("listed", "The booking and reminder chatbot.", ""),
+                "privacy.q02": ("approved_only", "", ""),
                 "privacy.q02a": ("yes", "", "BAA with the booking chatbot vendor, 2026-03"),
             },
         ),
@@ -544,10 +548,10 @@ def seed_demo() -> SeedSummary:
 
         created = 0
         for plan in SITES:
-            instrument = Instrument.objects.get(
-                slug=plan.instrument, version=INSTRUMENT_VERSION, organisation=None
-            )
             for index, round_ in enumerate(ROUNDS):
+                instrument = Instrument.objects.get(
+                    slug=plan.instrument, version=ROUND_VERSIONS[index], organisation=None
+                )
                 site = sites[plan.name]
                 if Assessment.objects.filter(site=site, round_label=round_.label).exists():
                     continue
@@ -728,7 +732,7 @@ def _assessment(
     last_change = created_at
     comments = _Cycler(rng)
     values: dict[str, str] = {}
-    visible: set[str] = set()
+    spec = instrument.spec()
     for number, domain in enumerate(content.domains):
         if number >= domains_done:
             break
@@ -739,9 +743,9 @@ def _assessment(
         answer_count = round(min(1.0, domains_done - number) * len(questions))
         changes = []
         for question in questions[:answer_count]:
-            if not _is_visible(question, values, visible):
+            # Visibility depends only on earlier answers, all given by now (scoring's rule).
+            if question.key not in visible_keys(spec, values):
                 continue
-            visible.add(question.key)
             change = _answer(plan, index, question, strength + offsets[question.key], rng, comments)
             if change is not None:
                 values[question.key] = change.value
@@ -787,16 +791,6 @@ def _reopen_and_correct(
     changed_at = _stamp(round_.date, 14, 10, 5)
     backdate(changed_at, assessment, ["training.q01"])
     return changed_at
-
-
-def _is_visible(question: Question, values: dict[str, str], visible: set[str]) -> bool:
-    """PRODUCT.md's show_if rule; the referred question always comes earlier in the file."""
-    if not question.show_if_question:
-        return True
-    return (
-        question.show_if_question in visible
-        and values.get(question.show_if_question) in question.show_if_values
-    )
 
 
 class _Cycler:
