@@ -563,6 +563,37 @@ def test_fuzz_starting_the_next_round(world, data, urlencoded):
 
 
 @FUZZ
+@given(data=st.data(), urlencoded=ENCODING)
+def test_fuzz_moving_a_draft_to_a_newer_version(world, data, urlencoded):
+    posted = data.draw(form_data(["instrument", "revision"]))
+    with rolled_back():
+        newer = factories.load_instrument_text(
+            factories.SMALL_INSTRUMENT.replace('version: "1.0"', 'version: "1.1"'), "v11.yaml"
+        )
+        assessment = _assessment(world)
+        if data.draw(st.booleans()):
+            posted["instrument"] = str(newer.pk)
+        if data.draw(st.booleans()):
+            posted["revision"] = str(data.draw(st.sampled_from([assessment.revision, 0, -1])))
+        before = _db()
+        old_answers = _answer_state(assessment)
+        response = _post(
+            _client(world.sam),
+            reverse("assessments:move-version", args=[assessment.pk]),
+            posted,
+            urlencoded,
+        )
+        if _assert_only_on_success(response, before):
+            moved = Assessment.objects.get(pk=assessment.pk)
+            if moved.instrument_id == newer.pk:
+                # Every question of this 1.1 is unchanged: every answer carries, as it was.
+                assert posted["instrument"].strip() == str(newer.pk)
+                assert _answer_state(moved) == old_answers
+            else:
+                assert _db() == before
+
+
+@FUZZ
 @given(
     data=st.data(),
     name=st.sampled_from(["assessments:reopen", "assessments:confirm-carried"]),
