@@ -58,8 +58,14 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "csp",
+    # Two-factor sign-in (TOTP apps and one-time recovery codes): accounts/.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "assessments",
     "reports",
+    "accounts",
+    "offboarding",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +79,10 @@ MIDDLEWARE = [
     "assessments.middleware.PrivateNoStoreMiddleware",
     "assessments.middleware.InactivityTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.user.is_verified(), then the second factor: sign-in is not complete until a
+    # user with a device has given a code, or one whose role requires it has set one up.
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # django-axes wants to be last: it turns a lockout into the response.
@@ -168,12 +178,16 @@ SESSION_COOKIE_AGE = SESSION_TIMEOUT_MINUTES * 60
 SESSION_MAX_HOURS = envint("SESSION_MAX_HOURS", 12)
 SESSION_COOKIE_HTTPONLY = True
 
-# Login rate limit (django-axes): lock a username, and separately an address, after
-# AXES_FAILURE_LIMIT failures for AXES_COOLOFF_MINUTES.
+# Login rate limit (django-axes): lock a username at one address after AXES_FAILURE_LIMIT
+# failures, and an address after LOGIN_ADDRESS_FAILURE_LIMIT failures whatever the usernames
+# (password spraying), for AXES_COOLOFF_MINUTES. Colleagues behind one clinic's NAT address
+# are not locked out by one person's typos.
 AXES_ENABLED = envbool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("AXES_COOLOFF_MINUTES", 15) / 60
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOGIN_ADDRESS_FAILURE_LIMIT = envint("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
+AXES_HANDLER = "assessments.security.AddressLimitAxesHandler"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 # The address a lockout counts: REMOTE_ADDR, or behind PROXY_COUNT trusted proxies the address
@@ -222,6 +236,13 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Two-factor sign-in (accounts/): required for members holding one of these roles in any
+# organisation, optional for everyone else. MFA_EXEMPT_USERS names accounts (by email) that are
+# never forced, e.g. the demo logins of `make run`; a user with a device is still asked for it.
+MFA_REQUIRED_ROLES = envlist("MFA_REQUIRED_ROLES", "org_admin,consultant")
+MFA_EXEMPT_USERS = [email.casefold() for email in envlist("MFA_EXEMPT_USERS", "")]
+OTP_TOTP_ISSUER = SITE_NAME
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
@@ -259,6 +280,8 @@ CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "readiness@localhost")
+# An invitation to join an organisation can be accepted for this many days (resending renews it).
+INVITATION_DAYS = envint("INVITATION_DAYS", 7)
 
 LOGGING = {
     "version": 1,

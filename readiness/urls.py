@@ -37,6 +37,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico whatever the page links; answer with the real icon.
     path("favicon.ico", favicon),
+    path("", include("accounts.urls")),
     path("", include("reports.urls")),
     path("", include("assessments.urls")),
 ]

@@ -10,6 +10,9 @@ from readiness.settings import *  # noqa: F403
 from readiness.settings import BASE_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests sign the personas in with force_login; the two-factor tests (tests/accounts/) turn the
+# requirement on for themselves.
+MFA_REQUIRED_ROLES = []
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from assessments.invitations import invitation_create
 from assessments.models import Membership
 from assessments.rounds import assessment_start_next_round
 from assessments.services import AnswerChange, answers_save, assessment_submit
@@ -67,6 +68,14 @@ MATRIX: dict[str, Entry] = {
     "assessments:members": _org_admin(),
     "assessments:edit-member": _org_admin(target="org-member"),
     "assessments:remove-member": _org_admin(target="org-member"),
+    # Invitations (issue 12): revoke and resend are org admins' POSTs; the accept page is
+    # public (the emailed link is the credential) and a bad link is a page saying so.
+    "assessments:resend-member-invitation": _org_admin(
+        REDIRECT, target="org-member", method="post"
+    ),
+    "assessments:resend-invitation": _org_admin(REDIRECT, target="org-invitation", method="post"),
+    "assessments:revoke-invitation": _org_admin(REDIRECT, target="org-invitation", method="post"),
+    "assessments:accept-invitation": Entry("invitation-link", (OK, OK, OK, OK), public=True),
     "assessments:instruments": _org_admin(),
     "assessments:import-json": _org_admin(),
     "assessments:site": _view(target="site"),
@@ -92,6 +101,14 @@ MATRIX: dict[str, Entry] = {
     "reports:results": _view(target="submitted"),
     "reports:gap-report": _view(target="submitted"),
     "reports:gap-report-pdf": _view(target="submitted"),
+    # The signed-in user's own two-factor sign-in: no organisation's data. Without a device,
+    # the code page has nothing to ask and turning it off has nothing to turn off.
+    "accounts:two-factor": Entry("none", (OK, OK, OK, OK)),
+    "accounts:two-factor-setup": Entry("none", (OK, OK, OK, OK)),
+    "accounts:two-factor-verify": Entry("none", (REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
+    "accounts:two-factor-disable": Entry(
+        "none", (REDIRECT, REDIRECT, REDIRECT, REDIRECT), method="post"
+    ),
 }
 
 
@@ -138,6 +155,17 @@ def objects(world) -> dict[str, Any]:
 
     own_draft, own_submitted, own_next = assessments_at(world.clinic, world.alice)
     other_draft, other_submitted, other_next = assessments_at(world.other_site, world.oscar)
+
+    def invitation_of(org, user):
+        return invitation_create(
+            organisation=org,
+            email=f"invited@{org.slug}.example",
+            role=Role.VIEWER,
+            sites=[],
+            invited_by=user,
+            accept_url=str,
+        ).invitation
+
     return {
         "users": {
             "viewer": world.victor,
@@ -149,6 +177,7 @@ def objects(world) -> dict[str, Any]:
             "org": world.org,
             "site": world.clinic,
             "member": world.victor.memberships.get(),
+            "invitation": invitation_of(world.org, world.alice),
             "draft": own_draft,
             "submitted": own_submitted,
             "next": own_next,
@@ -157,6 +186,7 @@ def objects(world) -> dict[str, Any]:
             "org": world.other_org,
             "site": world.other_site,
             "member": world.oscar.memberships.get(),
+            "invitation": invitation_of(world.other_org, world.oscar),
             "draft": other_draft,
             "submitted": other_submitted,
             "next": other_next,
@@ -171,6 +201,8 @@ def _kwargs(target: str, objs: dict[str, Any]) -> dict[str, Any]:
         "org": {"slug": objs["org"].slug},
         "org-site": {"slug": objs["org"].slug, "pk": objs["site"].pk},
         "org-member": {"slug": objs["org"].slug, "pk": objs["member"].pk},
+        "org-invitation": {"slug": objs["org"].slug, "pk": objs["invitation"].pk},
+        "invitation-link": {"token": "bad-token"},  # an invalid link: a page, no data
         "site": {"pk": objs["site"].pk},
         "draft": {"pk": objs["draft"].pk},
         "draft-domain": {"pk": objs["draft"].pk, "key": "gov"},
@@ -211,7 +243,8 @@ def test_each_role_gets_what_it_should(objects, name, settings, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name", sorted(n for n, e in MATRIX.items() if e.target not in {"none", "reset"})
+    "name",
+    sorted(n for n, e in MATRIX.items() if e.target not in {"none", "reset", "invitation-link"}),
 )
 def test_an_object_of_another_organisation_is_always_a_404(objects, name):
     entry = MATRIX[name]

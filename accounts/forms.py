@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+
+class CodeForm(forms.Form):
+    """A six-digit code from the authenticator app, or (where allowed) a recovery code."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=40,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "text",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+                "autofocus": True,
+            }
+        ),
+    )
+
+    def __init__(self, *args: Any, recovery: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].help_text = (
+            "The six digits your authenticator app shows now, or one of your recovery codes."
+            if recovery
+            else "The six digits your authenticator app shows now."
+        )
+        if not recovery:
+            self.fields["code"].widget.attrs["inputmode"] = "numeric"
+
+    def clean_code(self) -> str:
+        code: str = self.cleaned_data["code"]
+        if "\x00" in code:
+            raise forms.ValidationError("Enter the code as it is shown, digits and letters only.")
+        return code
+
+
+class DisableForm(CodeForm):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    field_order = ["password", "code"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.pop("autofocus", None)
