@@ -6,11 +6,17 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.views import PasswordResetView
+from django.db.models import Sum
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from assessments.caching import cache_count
 
@@ -42,6 +48,54 @@ def axes_username(request: Any, credentials: dict[str, Any] | None = None) -> st
     source = credentials if credentials else getattr(request, "POST", {})
     username = source.get("username")
     return None if username is None else str(username)[:255]
+
+
+def address_failures(ip_address: str) -> int:
+    """Failed sign-ins from this address within the cool-off, whatever the usernames."""
+    attempts = AccessAttempt.objects.filter(ip_address=ip_address)
+    cool_off = get_cool_off()
+    if cool_off is not None:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
+    return int(attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0)
+
+
+class AddressLimitAxesHandler(AxesDatabaseHandler):  # type: ignore[misc]
+    """axes' database handler, locking by username together with address (AXES_FAILURE_LIMIT)
+    and, with a higher limit, by address alone (LOGIN_ADDRESS_FAILURE_LIMIT).
+
+    One limit per address alone locked a whole clinic behind one NAT address after five typos
+    by one person; none at all would let one address try a password on every username
+    (spraying). axes has one limit for all its lockout parameters, so the second is counted
+    here from the attempts axes keeps.
+    """
+
+    def _address_locked(self, request: Any) -> bool:
+        address = getattr(request, "axes_ip_address", None)
+        if not address:
+            return False
+        return address_failures(address) >= settings.LOGIN_ADDRESS_FAILURE_LIMIT
+
+    def is_locked(self, request: Any, credentials: dict[str, Any] | None = None) -> bool:
+        return bool(super().is_locked(request, credentials)) or self._address_locked(request)
+
+    def user_login_failed(
+        self, sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+    ) -> None:
+        super().user_login_failed(sender, credentials, request, **kwargs)
+        if request is None or getattr(request, "axes_locked_out", False):
+            return
+        if self.is_whitelisted(request, credentials):
+            return
+        if self._address_locked(request):
+            # The failure that reaches the limit already answers with the lockout page.
+            request.axes_locked_out = True
+            request.axes_credentials = credentials
+            user_locked_out.send(
+                "axes",
+                request=request,
+                username=axes_username(request, credentials),
+                ip_address=request.axes_ip_address,
+            )
 
 
 def _over_limit(key: str) -> bool:

@@ -548,7 +548,6 @@ def _is_lockout(response: Any) -> bool:
 
 def _fail(attempts: list[tuple[str, str]], **headers: str) -> None:
     """Failed logins (username, address): each is refused with the form, the last one locks."""
-    assert len(attempts) == settings.AXES_FAILURE_LIMIT
     for number, (username, address) in enumerate(attempts, start=1):
         response = _login(username, "wrong", address, **headers)
         if number < len(attempts):
@@ -558,21 +557,38 @@ def _fail(attempts: list[tuple[str, str]], **headers: str) -> None:
             assert _is_lockout(response), number
 
 
-def test_a_username_is_locked_after_the_failure_limit_even_from_new_addresses(world):
-    _fail([("alice", f"10.0.1.{n}") for n in range(settings.AXES_FAILURE_LIMIT)])
-    response = _login("alice", PASSWORD, "10.0.1.200")
+def test_the_address_limit_is_higher_than_the_limit_for_one_user():
+    assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
+    assert settings.LOGIN_ADDRESS_FAILURE_LIMIT > settings.AXES_FAILURE_LIMIT
+
+
+def test_failures_for_one_user_behind_an_address_do_not_lock_a_colleague_there(world):
+    # A clinic behind one NAT address: one person mistypes their password five times.
+    clinic = "10.0.1.1"
+    _fail([("alice", clinic)] * settings.AXES_FAILURE_LIMIT)
+    response = _login("alice", PASSWORD, clinic)
     assert _is_lockout(response)
     assert "_auth_user_id" not in response.wsgi_request.session
-    # Someone else, from elsewhere, is not affected.
-    assert _login("victor", PASSWORD, "10.0.1.201").status_code == 302
+    # A colleague behind the same address signs in.
+    assert _login("victor", PASSWORD, clinic).status_code == 302
 
 
-def test_an_address_is_locked_after_the_failure_limit_even_for_new_usernames(world):
-    _fail([(f"guess{n}", "10.0.2.7") for n in range(settings.AXES_FAILURE_LIMIT)])
+def test_many_failures_across_usernames_lock_the_address(world, settings):
+    # Password spraying: one guess for each of many usernames from one address.
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 12
+    limit = settings.LOGIN_ADDRESS_FAILURE_LIMIT
+    _fail([(f"guess{n}", "10.0.2.7") for n in range(limit)])
     response = _login("alice", PASSWORD, "10.0.2.7")
     assert _is_lockout(response)
+    assert "_auth_user_id" not in response.wsgi_request.session
     # The same person from another address signs in.
     assert _login("alice", PASSWORD, "10.0.2.8").status_code == 302
+
+
+def test_the_default_address_limit_locks_a_spraying_address(world):
+    limit = settings.LOGIN_ADDRESS_FAILURE_LIMIT
+    _fail([(f"spray{n}", "10.0.2.9") for n in range(limit)])
+    assert _is_lockout(_login("victor", PASSWORD, "10.0.2.9"))
 
 
 def test_a_success_before_the_limit_resets_the_count(world):
@@ -588,31 +604,37 @@ def test_a_very_long_username_is_refused_like_a_wrong_password_and_still_counted
     # Django's login form does not enforce the username's length; axes stores at most 255
     # characters, and PostgreSQL refused the longer one with a 500 before AXES_USERNAME_CALLABLE.
     long_name = "a" * 4000
-    for attempt in range(settings.AXES_FAILURE_LIMIT - 1):
-        response = _login(long_name, "wrong", f"10.0.6.{attempt}")
+    for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = _login(long_name, "wrong", "10.0.6.1")
         assert response.status_code == 200
         assert b"Please enter a correct username and password" in response.content
-    assert _is_lockout(_login(long_name, "wrong", "10.0.6.100"))
-    assert _is_lockout(_login(long_name[:255] + "b", "wrong", "10.0.6.101"))
+    assert _is_lockout(_login(long_name, "wrong", "10.0.6.1"))
+    assert _is_lockout(_login(long_name[:255] + "b", "wrong", "10.0.6.1"))
 
 
-def test_a_forged_forwarded_for_header_does_not_dodge_the_address_lock(world):
-    limit = settings.AXES_FAILURE_LIMIT
-    for attempt in range(limit - 1):
-        response = _login(
-            f"guess{attempt}", "wrong", "10.0.4.1", HTTP_X_FORWARDED_FOR=f"192.0.2.{attempt}"
-        )
+def test_a_forged_forwarded_for_header_does_not_dodge_the_locks(world, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 8
+    for attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = _login("alice", "wrong", "10.0.4.1", HTTP_X_FORWARDED_FOR=f"192.0.2.{attempt}")
         assert response.status_code == 200
     response = _login("alice", "wrong", "10.0.4.1", HTTP_X_FORWARDED_FOR="192.0.2.98")
     assert _is_lockout(response)
     response = _login("alice", PASSWORD, "10.0.4.1", HTTP_X_FORWARDED_FOR="192.0.2.99")
     assert _is_lockout(response)
+    # Spraying with a fresh forged address each time is counted against the real one.
+    _fail(
+        [(f"guess{n}", "10.0.4.2") for n in range(8)],
+        HTTP_X_FORWARDED_FOR="192.0.2.1",
+    )
+    response = _login("victor", PASSWORD, "10.0.4.2", HTTP_X_FORWARDED_FOR="192.0.2.77")
+    assert _is_lockout(response)
 
 
 def test_behind_a_proxy_each_client_address_is_counted_apart(world, settings):
     settings.PROXY_COUNT = 1
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 8
     proxy = "10.0.5.1"
-    for attempt in range(settings.AXES_FAILURE_LIMIT):
+    for attempt in range(8):
         response = _login(
             f"guess{attempt}",
             "wrong",
@@ -623,7 +645,7 @@ def test_behind_a_proxy_each_client_address_is_counted_apart(world, settings):
     # The attacker alternated two addresses: neither reached the limit, nor did the proxy.
     assert _login("alice", PASSWORD, proxy, HTTP_X_FORWARDED_FOR="203.0.113.50").status_code == 302
     _fail(
-        [(f"more{n}", proxy) for n in range(settings.AXES_FAILURE_LIMIT)],
+        [(f"more{n}", proxy) for n in range(8)],
         HTTP_X_FORWARDED_FOR="203.0.113.9",
     )
     # A forged left-most hop does not help: the proxy's own (right-most) entry counts.
