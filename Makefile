@@ -5,15 +5,23 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
-# Written after a successful install: pip runs again only when pyproject.toml is newer.
+# Written after a successful install: pip runs again when requirements.lock or pyproject.toml
+# is newer.
 STAMP := $(VENV)/.installed
+# Exact versions, with hashes, of everything the project and its dev extras install: what
+# the tests ran with is what runs. `make lock` regenerates it after pyproject.toml changes.
+LOCK := requirements.lock
+PIP := $(BIN)/python -m pip --disable-pip-version-check
 
 # `make run` serves the way production does (DEBUG off, WhiteNoise serving the collected static
 # files), but over plain HTTP on the loopback address, so cookies must not require HTTPS.
-RUN_ENV := DEBUG=false SECURE=false
+# The demo logins are exempt from two-factor sign-in here (never in a deployment): without
+# it, the admin and the consultant would first have to set up an authenticator app.
+DEMO_LOGINS := admin@riverbend.example,consultant@riverbend.example,clinic@riverbend.example,viewer@riverbend.example
+RUN_ENV := DEBUG=false SECURE=false MFA_EXEMPT_USERS=$(DEMO_LOGINS)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint typecheck migrations-check ci
+.PHONY: help install run test lint typecheck migrations-check ci lock audit
 
 help:
 	@echo "make run               venv, install, migrate, load instruments, seed the demo, serve on 127.0.0.1:8000"
@@ -22,6 +30,8 @@ help:
 	@echo "make typecheck         mypy"
 	@echo "make migrations-check  fail when a model change has no migration"
 	@echo "make ci                lint, typecheck, migrations-check and test"
+	@echo "make lock              regenerate requirements.lock (hashes) after a pyproject.toml change"
+	@echo "make audit             pip-audit the locked versions against a vulnerability database"
 
 install: $(STAMP)
 
@@ -29,9 +39,31 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # Playwright's pip package brings no browser: the browser tests drive Debian's chromium.
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+# Every dependency comes from the lock, checked against its hashes; the project itself is
+# installed without dependencies. `pip check` then fails when pyproject.toml asks for a
+# package the lock does not hold (run `make lock`).
+$(STAMP): $(LOCK) pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet --require-hashes -r $(LOCK)
+	$(PIP) install --quiet --no-deps -e .
+	@$(PIP) check >/dev/null || { $(PIP) check; \
+		echo "$(LOCK) does not match pyproject.toml: run 'make lock'" >&2; exit 1; }
 	touch $(STAMP)
+
+# pip-tools resolves pyproject.toml (with the dev extra) for this Python and platform and
+# records every file's hash. Unsafe packages (pip, setuptools) are pinned too, so that an
+# install with --require-hashes never needs an unpinned one.
+lock: | $(BIN)/python
+	$(BIN)/python -c "import piptools" 2>/dev/null || $(PIP) install --quiet pip-tools
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/python -m piptools compile --quiet \
+		--generate-hashes --extra dev --strip-extras --allow-unsafe --no-emit-index-url \
+		--no-emit-find-links --output-file $(LOCK) pyproject.toml
+
+# pip-audit asks PyPI's vulnerability data about each locked version (no install, no venv).
+# Without network access to it, say so plainly rather than pass in silence.
+audit: install
+	@$(BIN)/python -c "import urllib.request; urllib.request.urlopen('https://pypi.org/pypi/pip/json', timeout=10)" 2>/dev/null \
+		|| { echo "make audit: PyPI's vulnerability data (https://pypi.org) cannot be reached from here; nothing was audited." >&2; exit 2; }
+	$(BIN)/pip-audit --strict --progress-spinner off --disable-pip --require-hashes -r $(LOCK)
 
 run: install
 	$(MANAGE) migrate --noinput

@@ -1173,3 +1173,73 @@ def test_a_huge_site_id_in_the_member_forms_is_a_form_error(world, url_name):
     assert response.status_code == 422
     assert "Choose sites of this organisation only." in response.content.decode()
     assert _db() == before
+
+
+# --- two-factor sign-in and offboarding (issue 12, findings 11 and 12) -------------------------
+
+
+def _otp_state() -> list[Any]:
+    from django_otp.plugins.otp_static.models import StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return [
+        list(TOTPDevice.objects.order_by("pk").values_list("pk", "user_id", "confirmed", "key")),
+        list(StaticToken.objects.order_by("pk").values_list("pk", "device_id", "token")),
+    ]
+
+
+@FUZZ
+@given(
+    data=st.data(),
+    urlencoded=ENCODING,
+    name=st.sampled_from(["two-factor-setup", "two-factor-verify", "two-factor-disable"]),
+)
+def test_fuzz_the_two_factor_forms(world, data, urlencoded, name):
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    posted = data.draw(form_data(["code", "password", "next"]))
+    if data.draw(st.booleans()):
+        posted["password"] = "pw-Secret-123"
+    with rolled_back():
+        client = Client(REMOTE_ADDR="10.9.9.7")
+        client.force_login(world.victor)
+        if name != "two-factor-setup":
+            device = TOTPDevice.objects.create(user=world.victor, name="Authenticator app")
+            static = StaticDevice.objects.create(user=world.victor, name="Recovery codes")
+            StaticToken.objects.create(device=static, token="abcd2345")
+            if name == "two-factor-disable":
+                session = client.session
+                session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+                session.save()
+        else:
+            client.get(reverse("accounts:two-factor-setup"))  # makes the unconfirmed device
+        before, otp_before = _db(), _otp_state()
+        response = _post(client, reverse(f"accounts:{name}"), posted, urlencoded)
+        assert response.status_code in {302, 405, 422, 429}, response.status_code
+        assert _db() == before
+        if response.status_code != 302:
+            assert _otp_state() == otp_before  # a refused code changes no device
+        if response.status_code == 302 and name != "two-factor-verify":
+            # Only the right code does it: a fuzzed one would have to be the current code.
+            event(f"{name} accepted a fuzzed code")
+
+
+@FUZZ
+@given(typed=st.one_of(values(), st.sampled_from(["Northside Health", " Northside Health "])))
+def test_fuzz_the_offboarding_confirmation(world, typed):
+    with rolled_back():
+        root = factories.make_user("root", is_staff=True, is_superuser=True)
+        client = Client()
+        client.force_login(root)
+        url = reverse("admin:offboarding_organisation", args=[world.org.pk])
+        response = client.post(url, {"name": typed})
+        exists = Organisation.objects.filter(pk=world.org.pk).exists()
+        if typed.strip() == "Northside Health":
+            assert response.status_code == 302
+            assert not exists
+        else:
+            assert response.status_code == 422
+            assert exists
+            assert Site.objects.filter(organisation=world.org).count() == 2
