@@ -232,7 +232,9 @@ def move_version(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not instruments:
         messages.info(request, "This assessment already uses the newest questionnaire version.")
         return redirect(assessment)
-    newest = instruments[-1]
+    # The version whose plan is shown: the newest, or another one asked for with ?to=<id>.
+    by_pk = {str(i.pk): i for i in instruments}
+    newest = by_pk.get(request.GET.get("to", ""), instruments[-1])
     form = MoveVersionForm(
         request.POST or None,
         instruments=instruments,
@@ -274,6 +276,7 @@ def move_version(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "assessment": assessment,
             "form": form,
             "plan": plan,
+            "others": [i for i in instruments if i.pk != plan.instrument.pk],
             "carried_by_domain": _carried_by_domain(plan),
         },
         status=status,

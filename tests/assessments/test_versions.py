@@ -715,3 +715,20 @@ def test_an_unanswered_draft_moves_with_nothing_to_carry(world, versions):
     )
     assert plan.carried_count == 0
     assert Assessment.objects.get(pk=draft.pk).instrument == versions[1]
+
+
+def test_with_two_newer_versions_each_plan_can_be_seen_and_chosen(world, draft, versions):
+    later = factories.load_instrument_text(
+        V1_1.replace('version: "1.1"', 'version: "1.2"').replace("gov.q06", "gov.q07")
+    )
+    client = _client(world.sam)
+    html = client.get(_move_url(draft)).content.decode()
+    assert "Move to version 1.2" in html  # the newest by default
+    assert f"?to={versions[1].pk}" in html
+    other = client.get(_move_url(draft), {"to": versions[1].pk}).content.decode()
+    assert "Version 1.0 → 1.1" in other
+    assert client.get(_move_url(draft), {"to": "nonsense"}).status_code == 200
+    response = _post_move(client, draft, versions[1])
+    assert response.status_code == 302
+    assert Assessment.objects.get(pk=draft.pk).instrument == versions[1]
+    assert newer_versions(Assessment.objects.with_context().get(pk=draft.pk)) == [later]
