@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils.cache import patch_cache_control
 
 # Slide the session expiry at most this often: a write per request would cost a query
@@ -73,3 +73,32 @@ class PrivateNoStoreMiddleware:
                 del response["Cache-Control"]
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class AdminNumberOverflowMiddleware:
+    """A number past 64 bits in a Django admin address is a 400, not a 500.
+
+    The admin applies any `?field__lookup=value` to its changelists; `?id__in=<huge>` builds a
+    query that SQLite refuses with OverflowError when it runs (PostgreSQL finds nothing).
+    The app's own views bound their numbers in forms and URL converters; the admin (Django's
+    and the installed apps') is answered here, whatever model it lists.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OverflowError) and request.path.startswith(_admin_prefix()):
+            return HttpResponseBadRequest(
+                "A number in the address is too large.", content_type="text/plain"
+            )
+        return None
+
+
+def _admin_prefix() -> str:
+    from django.urls import reverse
+
+    return reverse("admin:index")

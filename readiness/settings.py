@@ -78,6 +78,8 @@ MIDDLEWARE = [
     # Cache-Control: private, no-store on every response to a signed-in user (ASVS 14.3.2).
     "assessments.middleware.PrivateNoStoreMiddleware",
     "assessments.middleware.InactivityTimeoutMiddleware",
+    # ?id__in=<past 64 bits> in an admin changelist: a 400 instead of SQLite's OverflowError.
+    "assessments.middleware.AdminNumberOverflowMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # request.user.is_verified(), then the second factor: sign-in is not complete until a
     # user with a device has given a code, or one whose role requires it has set one up.
