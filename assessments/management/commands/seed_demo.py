@@ -6,7 +6,17 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from assessments.demo import format_logins, seed_demo
+from assessments.demo import LOGINS, format_logins, seed_demo
+
+
+def mfa_required_roles_apply() -> bool:
+    """Whether some demo login would be forced to set up a second factor."""
+    from django.conf import settings
+
+    exempt = set(settings.MFA_EXEMPT_USERS)
+    return bool(settings.MFA_REQUIRED_ROLES) and not all(
+        login.username.casefold() in exempt for login in LOGINS
+    )
 
 
 class Command(BaseCommand):
@@ -21,3 +31,9 @@ class Command(BaseCommand):
         self.stdout.write(str(summary.instruments))
         self.stdout.write(str(summary))
         self.stdout.write(format_logins())
+        # Org admins and consultants must otherwise set up two-factor sign-in first.
+        if mfa_required_roles_apply():
+            self.stdout.write(
+                "Two-factor sign-in: the demo admin and consultant are asked to set it up "
+                "unless MFA_EXEMPT_USERS names them (make run does)."
+            )
