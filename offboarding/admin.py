@@ -137,7 +137,10 @@ class OffboardingLogAdmin(admin.ModelAdmin):
             request,
             f"Offboard {organisation.name}",
             organisation=organisation,
-            counts=organisation_counts(organisation),
+            counts=[
+                (key.replace("_", " ").capitalize(), value)
+                for key, value in organisation_counts(organisation).items()
+            ],
             form=form,
             exports=OffboardingLog.objects.filter(
                 organisation_id=organisation.pk, action=OffboardingLog.Action.EXPORTED
