@@ -6,6 +6,7 @@ PostgreSQL and gunicorn" block, and the variables `.ci/run` hands to `check --de
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import shlex
@@ -59,8 +60,10 @@ def test_check_deploy_is_clean_with_the_readme_recipe(tmp_path):
     secret = tmp_path / "secret_key"
     secret.write_text(secrets.token_urlsafe(64))
     env = {
-        # Nothing from this machine's environment but what runs Python.
-        "PATH": "/usr/bin:/bin",
+        # Nothing from this machine's environment but where programs are (the recipe
+        # installs Chromium for the PDF charts; check --deploy warns without one).
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        **{k: os.environ[k] for k in ("CHROMIUM_PATH",) if k in os.environ},
         "HOME": str(tmp_path),
         "LANG": "C.UTF-8",
         **readme_env(),
