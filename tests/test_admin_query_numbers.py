@@ -7,6 +7,8 @@ a 500 is still a 500: the answer is a 400 or an empty list.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.contrib import admin
 from django.test import Client
@@ -42,19 +44,24 @@ def _changelists() -> list[str]:
 def test_a_huge_id_in_any_changelist_filter_is_a_400_or_an_empty_list(world, query):
     client = _superuser_client()
     for name in _changelists():
-        response = client.get(reverse(name) + "?" + query)
-        assert response.status_code in {200, 400}, (name, query, response.status_code)
-        if response.status_code == 200:
-            assert response.context["cl"].result_count == 0, (name, query)
-        else:
-            assert b"too large" in response.content
+        _assert_refused_or_empty(client.get(reverse(name) + "?" + query), (name, query))
 
 
 @pytest.mark.django_db
-def test_a_huge_id_in_a_related_filter_is_a_400(world):
+def test_a_huge_id_in_a_related_filter_is_a_400_or_an_empty_list(world):
+    factories.make_assessment(world.clinic, world.instrument)
     client = _superuser_client()
     url = reverse("admin:assessments_assessment_changelist") + f"?site__id__in={HUGE}"
-    assert client.get(url).status_code == 400
+    _assert_refused_or_empty(client.get(url), url)
+
+
+def _assert_refused_or_empty(response: Any, where: Any) -> None:
+    # SQLite: OverflowError, answered with a 400. PostgreSQL: the query runs and finds nothing.
+    assert response.status_code in {200, 400}, (where, response.status_code)
+    if response.status_code == 200:
+        assert response.context["cl"].result_count == 0, where
+    else:
+        assert b"too large" in response.content, where
 
 
 @pytest.mark.django_db
