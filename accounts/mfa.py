@@ -17,6 +17,7 @@ import segno
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
+from django.http import HttpRequest
 from django_otp import devices_for_user, user_has_device
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -62,6 +63,34 @@ def mfa_required(user: AnyUser) -> bool:
 
 def mfa_enabled(user: AnyUser) -> bool:
     return bool(user_has_device(user, confirmed=True))
+
+
+# Set in the session once a sign-in needs no second factor (no device, role not requiring
+# one), so that ordinary pages pay no device or membership query on every request. A role
+# that starts to require a second factor is enforced from the user's next sign-in.
+SESSION_CLEAR_KEY = "mfa_clear"
+
+
+def mfa_pending_step_for_session(request: HttpRequest) -> Step | None:
+    """mfa_pending_step, remembered for the session once it is None."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    session = request.session
+    if session.get(SESSION_CLEAR_KEY) == user.pk:
+        return None
+    if getattr(user, "is_verified", lambda: False)():
+        return None  # gave a code; not remembered, so turning the device off is noticed
+    step = mfa_pending_step(user)
+    if step is None:
+        session[SESSION_CLEAR_KEY] = user.pk
+    return step
+
+
+def mfa_clear_at_sign_in(*, request: HttpRequest, user: User) -> None:
+    """At password sign-in: remember when no second factor is needed (no query afterwards)."""
+    if request is not None and hasattr(request, "session") and mfa_pending_step(user) is None:
+        request.session[SESSION_CLEAR_KEY] = user.pk
 
 
 def mfa_pending_step(user: AnyUser) -> Step | None:

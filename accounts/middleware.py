@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
 
-from accounts.mfa import Step, mfa_pending_step
+from accounts.mfa import Step, mfa_pending_step_for_session
 
 # What a half-signed-in user (password given, second factor not) may still reach.
 _ALLOWED = {
@@ -33,7 +33,7 @@ class TwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        step = mfa_pending_step(request.user)
+        step = mfa_pending_step_for_session(request)
         if step is not None:
             name = _url_name(request.path_info)
             if name not in _ALLOWED[step] and request.path_info not in _ALWAYS_PATHS:
