@@ -20,13 +20,19 @@ from django.views.decorators.http import require_http_methods
 from assessments import access
 from assessments.forms import (
     InstrumentUploadForm,
-    MemberAddForm,
+    InvitationForm,
     MemberEditForm,
     SiteForm,
     problem_lines,
 )
 from assessments.http import AuthenticatedHttpRequest
 from assessments.instruments import InstrumentError, instrument_sync
+from assessments.invitation_views import (
+    accept_url_for,
+    invitation_sent_message,
+    pending_invitations,
+)
+from assessments.invitations import invitation_create
 from assessments.models import (
     Assessment,
     Domain,
@@ -37,10 +43,8 @@ from assessments.models import (
     Site,
 )
 from assessments.services import (
-    AlreadyMember,
     LastOrgAdmin,
     SiteNameTaken,
-    membership_add,
     membership_remove,
     membership_update,
     site_archive,
@@ -187,33 +191,24 @@ def edit_site(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResp
 def members(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     membership = _organisation_admin(request, slug)
     organisation = membership.organisation
-    form = MemberAddForm(organisation=organisation)
+    form = InvitationForm(organisation=organisation)
     if request.method == "POST":
-        form = MemberAddForm(request.POST, organisation=organisation)
+        form = InvitationForm(request.POST, organisation=organisation)
         if form.is_valid():
-            data = form.cleaned_data
-            try:
-                added = membership_add(
-                    organisation=organisation,
-                    email=data["email"],
-                    role=data["role"],
-                    sites=form.chosen_sites(),
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                )
-            except AlreadyMember:
-                form.add_error("email", f"{data['email']} already belongs to this organisation.")
+            email = form.cleaned_data["email"]
+            sent = invitation_create(
+                organisation=organisation,
+                email=email,
+                role=form.cleaned_data["role"],
+                sites=form.chosen_sites(),
+                invited_by=request.user,
+                accept_url=accept_url_for(request),
+            )
+            if sent.delivered:
+                messages.success(request, invitation_sent_message(email, True))
             else:
-                new = added.membership
-                text = f"{_display(new.user)} ({new.user.email}) added as {new.get_role_display()}."
-                if added.user_created:
-                    text += (
-                        " A new account was created without a password: they must set one "
-                        "through the password reset, or an administrator sets it in the "
-                        "Django admin, before they can sign in."
-                    )
-                messages.success(request, text)
-                return redirect("assessments:members", organisation.slug)
+                messages.error(request, invitation_sent_message(email, False))
+            return redirect("assessments:members", organisation.slug)
     rows = sorted(
         Membership.objects.filter(organisation=organisation)
         .select_related("user")
@@ -228,6 +223,7 @@ def members(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "organisation": organisation,
             "members": rows,
             "admin_count": sum(m.role == Membership.Role.ORG_ADMIN for m in rows),
+            "invitations": pending_invitations(organisation),
             "form": form,
         },
         status=422 if form.errors else 200,

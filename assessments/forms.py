@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.forms import PasswordResetForm
 from django.utils import timezone
@@ -327,25 +327,22 @@ class _MemberRoleForm(forms.Form):
         return list(self.cleaned_data["sites"])
 
 
-class MemberAddForm(_MemberRoleForm):
+class InvitationForm(_MemberRoleForm):
+    """Invite an email address; what happens next never depends on whether it has an account."""
+
     email = forms.EmailField(
         label="Email",
         max_length=254,
-        help_text="An existing account with this email is added; otherwise one is created.",
+        help_text="They get a link to join; they choose their name and password when accepting.",
         error_messages={"required": "Give the person's email address."},
     )
-    first_name = forms.CharField(
-        label="First name",
-        max_length=150,
-        required=False,
-        help_text="Used only when a new account is created.",
-    )
-    last_name = forms.CharField(label="Last name", max_length=150, required=False)
 
-    field_order = ["email", "first_name", "last_name", "role", "sites"]
+    field_order = ["email", "role", "sites"]
 
     def clean_email(self) -> str:
         email = BaseUserManager.normalize_email(self.cleaned_data["email"].strip())
+        # Members are listed on this page already: saying so tells nothing new. Whether the
+        # address has an account elsewhere is never said.
         existing = (
             Membership.objects.filter(organisation=self.organisation, user__email__iexact=email)
             .select_related("user")
@@ -358,11 +355,63 @@ class MemberAddForm(_MemberRoleForm):
             )
         return email
 
+
+class AcceptInvitationForm(forms.Form):
+    """A name and password for someone who accepts an invitation without an account."""
+
+    first_name = forms.CharField(
+        label="First name", max_length=150, error_messages={"required": "Give your first name."}
+    )
+    last_name = forms.CharField(
+        label="Last name", max_length=150, error_messages={"required": "Give your last name."}
+    )
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Choose a password."},
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Type the password again."},
+    )
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
     def clean_first_name(self) -> str:
-        return str(self.cleaned_data["first_name"]).strip()
+        name = " ".join(str(self.cleaned_data["first_name"]).split())
+        if not name:
+            raise forms.ValidationError("Give your first name.")
+        return name
 
     def clean_last_name(self) -> str:
-        return str(self.cleaned_data["last_name"]).strip()
+        name = " ".join(str(self.cleaned_data["last_name"]).split())
+        if not name:
+            raise forms.ValidationError("Give your last name.")
+        return name
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords differ.")
+        elif first:
+            # The password validators judge it against the person it is for.
+            user = get_user_model()(
+                email=self.email,
+                username=self.email,
+                first_name=cleaned.get("first_name", ""),
+                last_name=cleaned.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(first, user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
 
 
 class MemberEditForm(_MemberRoleForm):

@@ -421,10 +421,6 @@ class SiteNameTaken(Exception):
     """Another site of the organisation already has this name."""
 
 
-class AlreadyMember(Exception):
-    """The person already has a membership of the organisation."""
-
-
 class LastOrgAdmin(Exception):
     """The change would leave the organisation without an organisation admin."""
 
@@ -457,13 +453,6 @@ def site_archive(*, site: Site, archived: bool = True) -> Site:
     return site
 
 
-@dataclass(frozen=True)
-class MemberAdded:
-    membership: Membership
-    # True when no account had this email: the new one has no usable password yet.
-    user_created: bool
-
-
 def _username_for(email: str) -> str:
     """A free username derived from the email (usernames allow letters, digits and @.+-_)."""
     User = get_user_model()
@@ -484,46 +473,6 @@ def _check_sites(organisation: Organisation, role: str, sites: list[Site]) -> li
     if not sites:
         raise ValueError("a site admin needs at least one site")
     return sites
-
-
-def membership_add(
-    *,
-    organisation: Organisation,
-    email: str,
-    role: str,
-    sites: list[Site],
-    first_name: str = "",
-    last_name: str = "",
-) -> MemberAdded:
-    """Give the person with this email a role in the organisation, creating their account if new.
-
-    A new account gets an unusable password: it cannot sign in until a password is set
-    (password reset, or an administrator in the Django admin).
-    """
-    sites = _check_sites(organisation, role, sites)
-    User = get_user_model()
-    with transaction.atomic():
-        user = User.objects.filter(email__iexact=email).order_by("pk").first()
-        created = user is None
-        if user is None:
-            user = User.objects.create_user(
-                username=_username_for(email),
-                email=email,
-                password=None,
-                first_name=first_name,
-                last_name=last_name,
-            )
-        elif Membership.objects.filter(user=user, organisation=organisation).exists():
-            raise AlreadyMember(email)
-        try:
-            with transaction.atomic():
-                membership = Membership.objects.create(
-                    user=user, organisation=organisation, role=role
-                )
-        except IntegrityError as exc:  # added by someone else a moment ago
-            raise AlreadyMember(email) from exc
-        membership.sites.set(sites)
-    return MemberAdded(membership=membership, user_created=created)
 
 
 def _lock_org_admins(organisation_id: int) -> list[int]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from assessments import admin_views, rounds_views, transfer_views, views
+from assessments import admin_views, invitation_views, rounds_views, transfer_views, views
 
 app_name = "assessments"
 
@@ -13,6 +13,21 @@ organisation_urls = [
     path("o/<slug:slug>/members/", admin_views.members, name="members"),
     path("o/<slug:slug>/members/<id:pk>/", admin_views.edit_member, name="edit-member"),
     path("o/<slug:slug>/members/<id:pk>/remove/", admin_views.remove_member, name="remove-member"),
+    path(
+        "o/<slug:slug>/members/<id:pk>/resend/",
+        invitation_views.resend_member_invitation,
+        name="resend-member-invitation",
+    ),
+    path(
+        "o/<slug:slug>/invitations/<id:pk>/resend/",
+        invitation_views.resend_invitation,
+        name="resend-invitation",
+    ),
+    path(
+        "o/<slug:slug>/invitations/<id:pk>/revoke/",
+        invitation_views.revoke_invitation,
+        name="revoke-invitation",
+    ),
     path("o/<slug:slug>/instruments/", admin_views.instruments, name="instruments"),
     path("o/<slug:slug>/import/", transfer_views.import_json, name="import-json"),
 ]
@@ -36,5 +51,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     *organisation_urls,
     path("sites/<id:pk>/", views.site, name="site"),
+    path("invitations/<str:token>/", invitation_views.accept_invitation, name="accept-invitation"),
     *assessment_urls,
 ]

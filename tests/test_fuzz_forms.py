@@ -35,6 +35,7 @@ from assessments.models import (
     Assessment,
     AuditEntry,
     Instrument,
+    Invitation,
     Membership,
     Organisation,
     Site,
@@ -217,6 +218,11 @@ def _db() -> dict[str, list[Any]]:
         "organisations": list(
             Organisation.objects.order_by("pk").values_list(
                 "pk", "name", "slug", "report_title", "report_logo", "report_signoff"
+            )
+        ),
+        "invitations": list(
+            Invitation.objects.order_by("pk").values_list(
+                "pk", "organisation_id", "email", "role", "token_hash", "accepted_at", "revoked_at"
             )
         ),
         # Reads and exports are recorded on purpose; every other entry is a change.
@@ -741,7 +747,8 @@ def test_fuzz_editing_a_site(world, data, urlencoded):
 @FUZZ
 @given(data=st.data(), urlencoded=ENCODING)
 def test_fuzz_adding_a_member(world, data, urlencoded):
-    posted = data.draw(form_data(["email", "first_name", "last_name", "role", "sites"]))
+    # Adding is inviting: a refused POST sends and stores nothing, and nobody joins directly.
+    posted = data.draw(form_data(["email", "role", "sites"]))
     if data.draw(st.booleans()):
         posted["sites"] = data.draw(
             st.sampled_from(
@@ -757,6 +764,49 @@ def test_fuzz_adding_a_member(world, data, urlencoded):
             .exclude(organisation=world.other_org)
             .exists()
         )
+        assert _db()["memberships"] == before["memberships"]
+        assert not Invitation.objects.filter(sites=world.other_site).exists()
+
+
+def _invitation_link(world: World, email: str) -> str:
+    from assessments.invitations import invitation_create
+
+    links: list[str] = []
+    invitation_create(
+        organisation=world.org,
+        email=email,
+        role=Membership.Role.VIEWER,
+        sites=[],
+        invited_by=world.alice,
+        accept_url=lambda token: links.append(token) or "",
+    )
+    return reverse("assessments:accept-invitation", args=[links[0]])
+
+
+@FUZZ
+@given(data=st.data(), urlencoded=ENCODING)
+def test_fuzz_accepting_an_invitation_as_someone_new(world, data, urlencoded):
+    posted = data.draw(form_data(["first_name", "last_name", "password1", "password2"]))
+    with rolled_back():
+        link = _invitation_link(world, "newcomer@example.org")
+        before = _db()
+        response = _post(Client(), link, posted, urlencoded)
+        if _assert_only_on_success(response, before):
+            user = User.objects.get(email="newcomer@example.org")
+            assert user.check_password(posted["password1"])
+            assert Membership.objects.filter(user=user, organisation=world.org).exists()
+
+
+@FUZZ
+@given(data=st.data(), urlencoded=ENCODING)
+def test_fuzz_accepting_an_invitation_with_another_account(world, data, urlencoded):
+    posted = data.draw(form_data(["first_name", "last_name", "password1", "password2"]))
+    with rolled_back():
+        link = _invitation_link(world, "someone-else@example.org")
+        before = _db()
+        response = _post(_client(world.victor), link, posted, urlencoded)
+        assert response.status_code == 403
+        assert _db() == before
 
 
 @FUZZ

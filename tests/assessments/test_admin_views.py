@@ -13,11 +13,11 @@ from django.urls import reverse
 
 from assessments.forms import MAX_PROBLEMS_SHOWN, problem_lines
 from assessments.instruments import InstrumentError, Problem
-from assessments.models import Assessment, Instrument, Membership, Question, Site
+from assessments.invitations import invitation_create
+from assessments.models import Assessment, Instrument, Invitation, Membership, Question, Site
 from assessments.services import (
     LastOrgAdmin,
     SiteNameTaken,
-    membership_add,
     membership_remove,
     membership_update,
     site_create,
@@ -58,7 +58,8 @@ def _urls(world: World) -> dict[str, str]:
 
 
 # Session, user, membership, the page's own queries, the nav's memberships: the same for 2 or 20 rows.
-QUERIES = {"sites": 6, "members": 7, "instruments": 8}
+# Members: +1 for the pending invitations (their sites are prefetched only when there are some).
+QUERIES = {"sites": 6, "members": 8, "instruments": 8}
 
 VIEWS = ["manage-sites", "edit-site", "members", "edit-member", "remove-member", "instruments"]
 
@@ -282,39 +283,16 @@ def test_the_members_page_lists_roles_and_a_site_admins_sites(world):
     assert "Northside Clinic" in text  # sam's site
 
 
-def test_adding_an_unknown_email_creates_an_account_without_a_password(world):
-    client = _client(world.alice)
-    response = client.post(
-        _urls(world)["members"],
-        {"email": "Nina@Example.ORG", "first_name": "Nina", "last_name": "New", "role": "viewer"},
-    )
-    assert response.status_code == 302
-    user = User.objects.get(email="Nina@example.org")
-    assert not user.has_usable_password()
-    assert user.get_full_name() == "Nina New"
-    assert _membership(user, world).role == Role.VIEWER
-    page = _text(client.get(response.url))
-    assert "without a password" in page
-    assert "password reset" in page
-    assert "No password set yet" in page  # in the list, until they set one
-
-
-def test_adding_an_existing_account_by_email_reuses_it(world):
+def test_adding_a_person_invites_them_instead_of_joining_them(world):
+    # Invitations (tests/assessments/test_invitations.py): nobody joins, no account is made.
     users = User.objects.count()
-    client = _client(world.alice)
-    response = client.post(
+    response = _client(world.alice).post(
         _urls(world)["members"], {"email": "OSCAR@example.org", "role": "consultant"}
     )
     assert response.status_code == 302
     assert User.objects.count() == users
-    assert _membership(world.oscar, world).role == Role.CONSULTANT
-    page = _text(client.get(response.url))
-    assert "Oscar Other (oscar@example.org) added as Consultant." in page
-    assert "without a password" not in page
-    # Oscar's own organisation is untouched.
-    assert Membership.objects.get(user=world.oscar, organisation=world.other_org).role == (
-        Role.ORG_ADMIN
-    )
+    assert not Membership.objects.filter(user=world.oscar, organisation=world.org).exists()
+    assert Invitation.objects.get().email == "OSCAR@example.org"
 
 
 def test_adding_someone_who_already_belongs_says_so_next_to_the_email(world):
@@ -337,17 +315,7 @@ def test_a_site_admin_needs_at_least_one_site(world):
     assert response.context["form"].errors["sites"] == [
         "Choose at least one site for a site admin."
     ]
-    assert not User.objects.filter(email="new@example.org").exists()
-
-
-def test_a_new_site_admin_gets_the_chosen_sites(world):
-    response = _client(world.alice).post(
-        _urls(world)["members"],
-        {"email": "sia@example.org", "role": "site_admin", "sites": [world.hospital.pk]},
-    )
-    assert response.status_code == 302
-    member = Membership.objects.get(user__email="sia@example.org")
-    assert list(member.sites.all()) == [world.hospital]
+    assert not Invitation.objects.exists()
 
 
 def test_a_site_of_another_organisation_is_rejected(world):
@@ -361,18 +329,8 @@ def test_a_site_of_another_organisation_is_rejected(world):
     )
     assert response.status_code == 422
     assert response.context["form"].errors["sites"] == ["Choose sites of this organisation only."]
-    assert not Membership.objects.filter(user__email="sia@example.org").exists()
+    assert not Invitation.objects.exists()
     assert "Other Clinic" not in _text(response)  # never offered either
-
-
-def test_sites_are_dropped_for_roles_other_than_site_admin(world):
-    _client(world.alice).post(
-        _urls(world)["members"],
-        {"email": "cy@example.org", "role": "consultant", "sites": [world.clinic.pk]},
-    )
-    member = Membership.objects.get(user__email="cy@example.org")
-    assert member.role == Role.CONSULTANT
-    assert not member.sites.exists()
 
 
 @pytest.mark.parametrize(
@@ -502,15 +460,18 @@ def test_membership_services_guard_the_last_org_admin(world):
 
 def test_membership_services_refuse_another_organisations_site(world):
     with pytest.raises(ValueError, match="another organisation"):
-        membership_add(
+        invitation_create(
             organisation=world.org,
             email="x@example.org",
             role=Role.SITE_ADMIN,
             sites=[world.other_site],
+            invited_by=world.alice,
+            accept_url=str,
         )
     with pytest.raises(ValueError, match="at least one site"):
         membership_update(membership=_membership(world.sam, world), role=Role.SITE_ADMIN, sites=[])
     assert not User.objects.filter(email="x@example.org").exists()
+    assert not Invitation.objects.exists()
 
 
 def test_the_members_page_queries_do_not_grow_with_the_members(
@@ -524,9 +485,18 @@ def test_the_members_page_queries_do_not_grow_with_the_members(
     for n in range(15):
         site = factories.make_site(world.org, f"Extra {n}")
         factories.make_membership(factories.make_user(), world.org, Role.SITE_ADMIN, [site])
-    with django_assert_max_num_queries(QUERIES["members"]):
+        invitation_create(
+            organisation=world.org,
+            email=f"invited{n}@example.org",
+            role=Role.SITE_ADMIN,
+            sites=[site],
+            invited_by=world.alice,
+            accept_url=str,
+        )
+    with django_assert_max_num_queries(QUERIES["members"] + 1):  # + the invitations' sites
         response = client.get(url)
     assert "Extra 14" in _text(response)
+    assert "invited14@example.org" in _text(response)
 
 
 # --- instruments -----------------------------------------------------------------------------
