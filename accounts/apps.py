@@ -17,4 +17,4 @@ class AccountsConfig(AppConfig):
         def _clear(sender: object, request: object, user: object, **kwargs: object) -> None:
             mfa_clear_at_sign_in(request=request, user=user)  # type: ignore[arg-type]
 
-        user_logged_in.connect(_clear, dispatch_uid="accounts.mfa_clear_at_sign_in")
+        user_logged_in.connect(_clear, weak=False, dispatch_uid="accounts.mfa_clear_at_sign_in")

@@ -26,6 +26,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from PIL import Image
 
+from assessments.invitations import invitation_create
 from assessments.models import Assessment, Membership
 from assessments.rounds import assessment_start_next_round
 from assessments.services import (
@@ -390,6 +391,15 @@ def _kwargs(
             values[param] = world.clinic.pk
         elif param == "pk" and "members/<pk>" in route:
             values[param] = Membership.objects.get(user=world.victor, organisation=world.org).pk
+        elif param == "pk" and "invitations/<pk>" in route:
+            values[param] = invitation_create(
+                organisation=world.org,
+                email="invited@example.org",
+                role=Membership.Role.VIEWER,
+                sites=[],
+                invited_by=world.alice,
+                accept_url=str,
+            ).invitation.pk
         elif param == "uidb64":
             values[param] = urlsafe_base64_encode(force_bytes(world.victor.pk))
         elif param == "token":
