@@ -772,13 +772,18 @@ def _invitation_link(world: World, email: str) -> str:
     from assessments.invitations import invitation_create
 
     links: list[str] = []
+
+    def remember(token: str) -> str:
+        links.append(token)
+        return ""
+
     invitation_create(
         organisation=world.org,
         email=email,
         role=Membership.Role.VIEWER,
         sites=[],
         invited_by=world.alice,
-        accept_url=lambda token: links.append(token) or "",
+        accept_url=remember,
     )
     return reverse("assessments:accept-invitation", args=[links[0]])
 

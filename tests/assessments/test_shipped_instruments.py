@@ -7,6 +7,7 @@ does not, at the instrument's threshold of 0.75.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from fractions import Fraction
 
 import pytest
@@ -37,7 +38,7 @@ CRITICAL = [(slug, q.key) for slug in SLUGS for q in _critical(slug)]
 
 
 @pytest.fixture(scope="module")
-def specs(django_db_setup, django_db_blocker) -> dict[str, InstrumentSpec]:
+def specs(django_db_setup, django_db_blocker) -> Iterator[dict[str, InstrumentSpec]]:
     with django_db_blocker.unblock():
         specs = {slug: factories.load_instrument(slug, "1.1").spec() for slug in SLUGS}
         yield specs

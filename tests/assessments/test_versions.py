@@ -39,7 +39,7 @@ from tests.conftest import World
 # --- the rule, on plain (unsaved) questions ---------------------------------------------------
 
 SCALE = [{"value": str(i), "label": f"Level {i}", "score": i} for i in range(5)]
-CHOICE = [
+CHOICE: list[dict[str, Any]] = [
     {"value": "none", "label": "None", "score": 0},
     {"value": "some", "label": "Some", "score": 1},
     {"value": "all", "label": "All", "score": 3},
