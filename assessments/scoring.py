@@ -101,7 +101,8 @@ class InstrumentSpec:
 
 
 @dataclass(frozen=True)
-class DomainResult:
+class DomainScore:
+    # Not DomainResult: that name belongs to the model that stores this result per assessment.
     key: str
     score: Decimal | None  # rounded to one decimal; None when no item is counted
     level: int | None  # already capped at 2 by a blocker; None when there is no score
@@ -139,7 +140,7 @@ class ActionItem:
 
 @dataclass(frozen=True)
 class AssessmentResult:
-    domains: tuple[DomainResult, ...]  # in instrument order
+    domains: tuple[DomainScore, ...]  # in instrument order
     overall_score: Decimal | None
     overall_level: int | None
     verdict: str | None
@@ -150,7 +151,7 @@ class AssessmentResult:
     blockers: tuple[str, ...]
     visible: frozenset[str]
 
-    def domain(self, key: str) -> DomainResult:
+    def domain(self, key: str) -> DomainScore:
         for result in self.domains:
             if result.key == key:
                 return result
@@ -270,7 +271,7 @@ def _score_domain(
     items: list[_Item],
     target: Decimal,
     blocker_below: Fraction,
-) -> tuple[DomainResult, list[tuple[Fraction, int, int, ActionItem]]]:
+) -> tuple[DomainScore, list[tuple[Fraction, int, int, ActionItem]]]:
     counted = [
         (item, _normalised(item.question, item.value))
         for item in items
@@ -321,7 +322,7 @@ def _score_domain(
             )
             plan.append((priority, domain_index, item.index, action))
 
-    result = DomainResult(
+    result = DomainScore(
         key=domain.key,
         score=score,
         level=level,
@@ -337,7 +338,7 @@ def _score_domain(
     return result, plan
 
 
-def _verdict(domains: Iterable[DomainResult], has_blocker: bool) -> str | None:
+def _verdict(domains: Iterable[DomainScore], has_blocker: bool) -> str | None:
     # An applicable domain without a score (nothing answered yet) counts as level 1.
     levels = [d.level or 1 for d in domains if d.applicable]
     if not levels:
@@ -393,7 +394,7 @@ def score_assessment(
             value = _answer_value(question, answers.get(question.key))
             items[question.domain].append(_Item(index, question, value))
 
-    results: list[DomainResult] = []
+    results: list[DomainScore] = []
     plan: list[tuple[Fraction, int, int, ActionItem]] = []
     for domain_index, domain in enumerate(spec.domains):
         target = _to_decimal(targets.get(domain.key, domain.target))
