@@ -15,7 +15,8 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assessments import access
-from assessments.models import Assessment, AuditEntry
+from assessments.models import Assessment
+from reports import services
 from reports.forms import BrandingForm
 from reports.report import build_report, report_context, report_pdf
 
@@ -23,13 +24,6 @@ from reports.report import build_report, report_context, report_pdf
 def _user_id(request: HttpRequest) -> int:
     # Every view here is behind login_required, so there is a user with a primary key.
     return cast(int, request.user.pk)
-
-
-def _record(request: HttpRequest, assessment: Assessment, action: str, subject: str) -> None:
-    """Reads of results and reports are audited too (one insert)."""
-    AuditEntry.objects.create(
-        assessment=assessment, user_id=_user_id(request), action=action, subject=subject
-    )
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -43,7 +37,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     assessment, membership = access.get_assessment_for_user(_user_id(request), pk, "report")
     report = build_report(assessment, charts_mode="html")
-    _record(request, assessment, AuditEntry.Action.VIEWED, "results")
+    services.report_view_log(assessment=assessment, user_id=_user_id(request), subject="results")
     context = {"current_membership": membership, **report_context(report, pdf=False)}
     return _private(render(request, "reports/results.html", context))
 
@@ -53,7 +47,9 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 def gap_report(request: HttpRequest, pk: int) -> HttpResponse:
     assessment, membership = access.get_assessment_for_user(_user_id(request), pk, "report")
     report = build_report(assessment, charts_mode="html")
-    _record(request, assessment, AuditEntry.Action.VIEWED, "report-html")
+    services.report_view_log(
+        assessment=assessment, user_id=_user_id(request), subject="report-html"
+    )
     context = {"current_membership": membership, **report_context(report, pdf=False)}
     return _private(render(request, "reports/gap_report.html", context))
 
@@ -68,7 +64,9 @@ def pdf_filename(assessment: Assessment) -> str:
 def gap_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     assessment, _ = access.get_assessment_for_user(_user_id(request), pk, "report")
     data = report_pdf(assessment)
-    _record(request, assessment, AuditEntry.Action.EXPORTED, "report-pdf")
+    services.report_export_log(
+        assessment=assessment, user_id=_user_id(request), subject="report-pdf"
+    )
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pdf_filename(assessment)}"'
     return _private(response)
@@ -79,18 +77,18 @@ def gap_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def branding(request: HttpRequest, slug: str) -> HttpResponse:
     membership = access.get_organisation_for_user(_user_id(request), slug, "brand")
     organisation = membership.organisation
-    old_logo = organisation.report_logo.name if organisation.report_logo else ""
     logo_url = reverse("reports:branding-logo", args=[organisation.slug])
     form = BrandingForm(instance=organisation, logo_url=logo_url)
     status = 200
     if request.method == "POST":
         form = BrandingForm(request.POST, request.FILES, instance=organisation, logo_url=logo_url)
         if form.is_valid():
-            organisation = form.save()
-            new_logo = organisation.report_logo.name if organisation.report_logo else ""
-            if old_logo and old_logo != new_logo:
-                # Replaced or cleared: the old file is no longer referenced anywhere.
-                organisation.report_logo.storage.delete(old_logo)
+            services.organisation_branding_update(
+                organisation=organisation,
+                report_title=form.cleaned_data["report_title"],
+                report_logo=form.cleaned_data["report_logo"],
+                report_signoff=form.cleaned_data["report_signoff"],
+            )
             messages.success(request, "Report branding saved. New reports show it.")
             return redirect("reports:branding", organisation.slug)
         status = 422

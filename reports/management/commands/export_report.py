@@ -9,8 +9,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments.models import Assessment, AuditEntry
+from assessments.models import Assessment
 from reports.report import report_html, report_pdf
+from reports.services import report_export_log
 
 
 class Command(BaseCommand):
@@ -29,10 +30,8 @@ class Command(BaseCommand):
             data = report_pdf(assessment)
         else:
             data = report_html(assessment).encode("utf-8")
-        AuditEntry.objects.create(
-            assessment=assessment,
-            action=AuditEntry.Action.EXPORTED,
-            subject=f"report-{options['format']}",
+        report_export_log(
+            assessment=assessment, user_id=None, subject=f"report-{options['format']}"
         )
         output = options.get("output")
         if output:

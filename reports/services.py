@@ -1,0 +1,67 @@
+"""Writes of the reports app: the read log of results and reports, and report branding.
+
+Services are named `<entity>_<action>`, take keyword arguments only and run in a transaction,
+as in assessments/services.py; views and commands call them and write nothing themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.db import models, transaction
+
+from assessments.models import Assessment, AuditEntry, Organisation
+
+BRANDING_FIELDS = ("report_title", "report_logo", "report_signoff")
+
+
+@transaction.atomic
+def report_view_log(*, assessment: Assessment, user_id: int | None, subject: str) -> AuditEntry:
+    """Record that someone opened the results or the report (`subject`, e.g. "results").
+
+    Reads are audited on purpose: a report holds patient-safety findings, and who saw them
+    matters as much as who changed them.
+    """
+    return AuditEntry.objects.create(
+        assessment=assessment, user_id=user_id, action=AuditEntry.Action.VIEWED, subject=subject
+    )
+
+
+@transaction.atomic
+def report_export_log(*, assessment: Assessment, user_id: int | None, subject: str) -> AuditEntry:
+    """Record that the report left the app as a file (`subject`, e.g. "report-pdf").
+
+    `user_id` is None for `manage.py export_report`, which runs without a signed-in person.
+    """
+    return AuditEntry.objects.create(
+        assessment=assessment, user_id=user_id, action=AuditEntry.Action.EXPORTED, subject=subject
+    )
+
+
+def organisation_branding_update(
+    *, organisation: Organisation, report_title: str, report_logo: Any, report_signoff: str
+) -> Organisation:
+    """Save the report branding of an organisation and delete a logo file it no longer uses.
+
+    `report_logo` is what the branding form cleaned: a new file, the current one (kept), or
+    False to clear it. The replaced file is deleted only after the new row is saved, so a
+    failed save never leaves the organisation pointing at a file that is gone.
+    """
+    field = cast(models.FileField, Organisation._meta.get_field("report_logo"))
+    with transaction.atomic():
+        # The stored name, not the instance's: a bound ModelForm has already changed that.
+        old_logo = (
+            Organisation.objects.select_for_update()
+            .filter(pk=organisation.pk)
+            .values_list("report_logo", flat=True)
+            .first()
+        ) or ""
+        organisation.report_title = report_title
+        organisation.report_signoff = report_signoff
+        field.save_form_data(organisation, report_logo)  # as a ModelForm does
+        organisation.save(update_fields=list(BRANDING_FIELDS))
+    new_logo = organisation.report_logo.name if organisation.report_logo else ""
+    if old_logo and old_logo != new_logo:
+        # Replaced or cleared: no row refers to the old file any more.
+        organisation.report_logo.storage.delete(old_logo)
+    return organisation
