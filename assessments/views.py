@@ -423,9 +423,8 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
     else:
         answers = _answers_by_question(assessment)
         form = QuestionnaireForm(questions=questions, answers=answers)
+        # Nothing is written here: answers_save remembers the domain for resuming.
         result = assessment.compute_results(_values(content, answers))
-        if can_edit and assessment.last_domain_key != key:
-            Assessment.objects.filter(pk=assessment.pk).update(last_domain_key=key)
 
     index = next(i for i, d in enumerate(content.domains) if d.key == key)
     status = 200 if request.method == "GET" or not (form.errors or conflicts) else 422
