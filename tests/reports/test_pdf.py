@@ -263,6 +263,13 @@ def test_the_demo_report_keeps_headings_with_their_content_and_the_summary_table
         page = next(i for i, ids in enumerate(anchors) if f"domain-{section.key}-heading" in ids)
         assert f"ans-{section.rows[0].key}" in anchors[page], section.title
 
+    # A framework's heading and count never sit alone at a page foot (the 1.1 crosswalk did).
+    assert report.crosswalk
+    for framework in report.crosswalk:
+        key = framework.framework.key
+        page = next(i for i, ids in enumerate(anchors) if f"crosswalk-{key}" in ids)
+        assert f"crosswalk-{key}-first" in anchors[page], framework.title
+
     contents = next(i for i, ids in enumerate(anchors) if "contents-heading" in ids)
     pages_linking_domains = {
         number: {target for kind, target, *_ in page.links if kind == "internal"}
