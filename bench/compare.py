@@ -43,6 +43,8 @@ def _configure(tmp: Path) -> bool:
     os.environ["CACHE_DIR"] = str(tmp / "cache")
     os.environ["MEDIA_ROOT"] = str(tmp / "media")
     os.environ.setdefault("LOG_LEVEL", "ERROR")
+    # The bench user is an org admin, whom a second factor would stop at its prompt.
+    os.environ["MFA_REQUIRED_ROLES"] = ""
     return postgres
 
 
@@ -97,7 +99,7 @@ def _populate(sites: int, rounds: int) -> tuple[Any, Any]:
     from django.contrib.auth import get_user_model
 
     from assessments.content import instrument_content
-    from assessments.instruments import load_all
+    from assessments.instrument_loading import load_all
     from assessments.models import (
         Assessment,
         DomainResult,
@@ -105,6 +107,7 @@ def _populate(sites: int, rounds: int) -> tuple[Any, Any]:
         Membership,
         Organisation,
         Site,
+        round_key,
     )
     from assessments.scoring import level_for
 
@@ -140,7 +143,10 @@ def _populate(sites: int, rounds: int) -> tuple[Any, Any]:
                 Assessment(
                     site=site,
                     instrument=instrument,
+                    # bulk_create skips save(), which derives these for the unique round.
+                    instrument_slug=instrument.slug,
                     round_label=label,
+                    round_key=round_key(label),
                     round_date=date,
                     status=Assessment.Status.SUBMITTED,
                     result_score=overall,
