@@ -36,6 +36,7 @@ from assessments.services import (
     assessment_submit,
 )
 from assessments.versions import newer_versions, questions_of_entries, version_marks
+from reports.comparison import site_standing
 
 HISTORY_PAGE_SIZE = 100
 # Bounds the OFFSET: a huge ?page= must not overflow the database's integer.
@@ -185,6 +186,8 @@ def site(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "current_membership": membership,
             "site": site,
             "assessments": [(a, progress[a.pk]) for a in assessments],
+            # Against the organisation's median: computed here, not while the page renders.
+            "standing": site_standing(site=site, membership=membership),
             "form": form,
             "can_create": can_create,
             "show_form": request.method == "POST",

@@ -40,6 +40,7 @@ from assessments.models import (
 from assessments.transfer import dumps, export_assessment, export_filename
 from offboarding.models import OffboardingLog
 from reports import comparison
+from reports.services import export_record_create
 
 SUBMITTED = Assessment.Status.SUBMITTED
 
@@ -190,9 +191,15 @@ def organisation_export(
         saved_user = user if getattr(user, "pk", None) else None
         for slug in slugs:
             filters = comparison.CompareFilters(slug=slug, include_archived=True)
-            add(
-                f"comparison/comparison-{slug}.csv",
-                comparison.export_csv(whole, filters, user=saved_user),
+            table = comparison.export_csv(whole, filters)
+            add(f"comparison/comparison-{slug}.csv", table.content)
+            # Recorded like any comparison export, so the exports list below includes it.
+            export_record_create(
+                organisation=organisation,
+                user=saved_user,
+                kind="comparison-csv",
+                rows=table.rows,
+                filters=filters.describe(),
             )
 
         audit, audit_rows = _audit_csv(organisation)

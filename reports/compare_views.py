@@ -1,18 +1,18 @@
 """The comparison page across an organisation's sites and its CSV and Excel exports.
 
-The views validate the filters and build the charts; reports/comparison.py reads the stored
-results and reshapes them (with pandas), so no DataFrame reaches a template.
+The views validate the filters (reports/forms.py) and build the charts; the
+reports/comparison package reads the stored results and reshapes them (with pandas) into
+typed rows, so no DataFrame reaches a template. Who exported what is recorded through
+reports/services.py.
 """
 
 from __future__ import annotations
 
-import datetime
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -22,14 +22,14 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from assessments import access
-from assessments.forms import MAX_ID
 from assessments.http import AuthenticatedHttpRequest
-from assessments.models import Membership, Site
+from assessments.models import Membership
 from assessments.scoring import LEVEL_NAMES
 from reports import charts, comparison
 from reports.comparison import CompareFilters, CompareOptions
+from reports.forms import CompareFilterForm
+from reports.services import export_record_create
 
-NAME_MAX = 100
 SORT_LABELS = {
     "score": "Overall score",
     "name": "Site",
@@ -38,127 +38,6 @@ SORT_LABELS = {
 }
 # What a short column heading means, for screen readers.
 SORT_HINTS = {"change": " since the previous round"}
-
-
-class SiteIdsField(forms.Field):
-    """Site ids, repeated (?site=1&site=2); which of them are visible is checked by the form."""
-
-    widget = forms.SelectMultiple
-
-    def to_python(self, value: Any) -> list[int]:
-        if not value:
-            return []
-        values = value if isinstance(value, list | tuple) else [value]
-        try:
-            ids = [int(v) for v in values]
-        except (TypeError, ValueError):
-            raise forms.ValidationError("Choose sites from the list.") from None
-        if len(ids) > 500:
-            raise forms.ValidationError("Choose at most 500 sites, or no site to see all.")
-        # Beyond a database id (2**63 - 1) SQLite raises OverflowError: refuse it here.
-        if any(not 0 < i <= MAX_ID for i in ids):
-            raise forms.ValidationError("Choose sites from the list.")
-        return ids
-
-
-class CompareFilterForm(forms.Form):
-    """The filters of the comparison page (GET). A bad value is reported next to its field
-    and ignored; the page still shows the comparison with the other filters."""
-
-    instrument = forms.ChoiceField(label="Instrument", required=False)
-    round = forms.ChoiceField(label="Round", required=False)
-    date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    site = SiteIdsField(label="Sites", required=False)
-    name = forms.CharField(label="Site name contains", required=False, max_length=NAME_MAX)
-    kind = forms.ChoiceField(
-        label="Kind of site",
-        required=False,
-        choices=[("", "All kinds"), *Site.Kind.choices],
-    )
-    per_page = forms.TypedChoiceField(
-        label="Sites per page",
-        required=False,
-        coerce=int,
-        empty_value=None,
-        choices=[(str(n), str(n)) for n in comparison.PER_PAGE_CHOICES],
-    )
-    archived = forms.BooleanField(label="Include archived sites", required=False)
-
-    def __init__(
-        self,
-        *args: Any,
-        membership: Membership,
-        options: CompareOptions,
-        rounds: list[str],
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.membership = membership
-        self.options = options
-        instrument, round_ = self.fields["instrument"], self.fields["round"]
-        assert isinstance(instrument, forms.ChoiceField)
-        assert isinstance(round_, forms.ChoiceField)
-        instrument.choices = [(c.value, c.label) for c in options.instruments]
-        round_.choices = [("", "Latest round of each site")] + [(r, r) for r in rounds]
-        if options.sites is not None:
-            self.fields["site"].widget = forms.SelectMultiple(
-                choices=[(str(pk), name) for pk, name in options.sites],
-                attrs={"size": min(6, max(2, len(options.sites)))},
-            )
-            self.fields["site"].help_text = "None chosen: every site. Ctrl/⌘-click for several."
-        else:
-            self.fields["site"].widget = forms.MultipleHiddenInput()
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                widget.attrs.setdefault("class", "form-check-input")
-            elif isinstance(widget, forms.Select | forms.SelectMultiple):
-                widget.attrs.setdefault("class", "form-select form-select-sm")
-            elif not isinstance(widget, forms.MultipleHiddenInput):
-                widget.attrs.setdefault("class", "form-control form-control-sm")
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        # Mark the fields that failed after cleaning, for the "is-invalid" styling.
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                classes = widget.attrs.get("class", "")
-                if "is-invalid" not in classes:
-                    widget.attrs["class"] = (classes + " is-invalid").strip()
-                widget.attrs["aria-describedby"] = f"{name}-error"
-
-    def clean_instrument(self) -> str:
-        value: str = self.cleaned_data.get("instrument") or ""
-        return value
-
-    def clean_site(self) -> list[int]:
-        ids: list[int] = self.cleaned_data.get("site") or []
-        if ids:
-            visible = comparison.visible_site_ids(self.membership, ids)
-            # Unknown and invisible sites get the same message: nothing leaks.
-            if set(ids) - visible:
-                raise forms.ValidationError("One of the chosen sites is not available.")
-        return ids
-
-    def clean_name(self) -> str:
-        return str(self.cleaned_data.get("name") or "").strip()
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
-        if date_from and date_to and date_from > date_to:
-            self.add_error("date_to", "The end date is before the start date.")
-        for name in ("date_from", "date_to"):
-            value = cleaned.get(name)
-            if value and not (datetime.date(1990, 1, 1) <= value <= datetime.date(2999, 12, 31)):
-                self.add_error(name, "Choose a date between 1990 and 2999.")
-        return cleaned
 
 
 @dataclass
@@ -246,19 +125,19 @@ def _chart(chart_id: str, title: str, caption: str, figure: Any) -> dict[str, An
 def _charts(result: comparison.Comparison) -> dict[str, dict[str, Any]]:
     rows = result.rows
     heatmap = charts.comparison_heatmap(
-        sites=[r["site"] for r in rows],
+        sites=[r.site for r in rows],
         domains=[d.title for d in result.domains],
-        scores=[[_f(c["score"]) for c in r["domains"]] for r in rows],
-        levels=[[c["level"] for c in r["domains"]] for r in rows],
-        links=[reverse("assessments:detail", args=[r["assessment_id"]]) for r in rows],
+        scores=[[_f(c.score) for c in r.domains] for r in rows],
+        levels=[[c.level for c in r.domains] for r in rows],
+        links=[reverse("assessments:detail", args=[r.assessment_id]) for r in rows],
     )
     trend = charts.trend_lines(
         result.rounds,
         [
             charts.TrendSeries(
-                label=s["site"],
-                scores=tuple(_f(v) for v in s["scores"]),
-                highlight=any(r["focus"] and r["site_id"] == s["site_id"] for r in rows),
+                label=s.site,
+                scores=tuple(_f(v) for v in s.scores),
+                highlight=any(r.focus and r.site_id == s.site_id for r in rows),
             )
             for s in result.trend
         ],
@@ -267,14 +146,14 @@ def _charts(result: comparison.Comparison) -> dict[str, dict[str, Any]]:
     distribution = charts.domain_distribution(
         [
             charts.DistributionBox(
-                label=d["title"],
-                count=d["count"],
-                minimum=_f(d.get("min")),
-                q1=_f(d.get("q1")),
-                median=_f(d.get("median")),
-                q3=_f(d.get("q3")),
-                maximum=_f(d.get("max")),
-                points=tuple((name, float(v)) for name, v in d["points"] if v is not None),
+                label=d.title,
+                count=d.count,
+                minimum=_f(d.minimum),
+                q1=_f(d.q1),
+                median=_f(d.median),
+                q3=_f(d.q3),
+                maximum=_f(d.maximum),
+                points=tuple((name, float(v)) for name, v in d.points if v is not None),
             )
             for d in result.distribution
         ]
@@ -301,7 +180,7 @@ def _charts(result: comparison.Comparison) -> dict[str, dict[str, Any]]:
             "Spread of domain scores across sites",
             "Per domain, the box spans the middle half of the sites' latest scores with the "
             "median inside; the whiskers reach the lowest and the highest site."
-            + (" Dots are single sites." if any(d["points"] for d in result.distribution) else ""),
+            + (" Dots are single sites." if any(d.points for d in result.distribution) else ""),
             distribution,
         ),
     }
@@ -390,12 +269,17 @@ def _export(request: AuthenticatedHttpRequest, slug: str, kind: str) -> HttpResp
     # match nothing, so that a script reading it needs no special case.
     filters = setup.filters or CompareFilters(slug="")
     if kind == "csv":
-        body = comparison.export_csv(setup.membership, filters, user=request.user)
-        content_type = "text/csv; charset=utf-8"
+        export = comparison.export_csv(setup.membership, filters)
     else:
-        body = comparison.export_xlsx(setup.membership, filters, user=request.user)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = HttpResponse(body, content_type=content_type)
+        export = comparison.export_xlsx(setup.membership, filters, user=request.user)
+    export_record_create(
+        organisation=setup.membership.organisation,
+        user=request.user,
+        kind=f"comparison-{kind}",
+        rows=export.rows,
+        filters=filters.describe(),
+    )
+    response = HttpResponse(export.content, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{_export_name(filters, kind)}"'
     return _private(response)
 

@@ -1,7 +1,9 @@
-"""The report branding form: title, logo and sign-off of an organisation's reports."""
+"""The forms of the reports app: report branding (title, logo and sign-off of an
+organisation's reports) and the comparison page's filters."""
 
 from __future__ import annotations
 
+import datetime
 import io
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +12,9 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, UnidentifiedImageError
 
-from assessments.models import Organisation
+from assessments.forms import MAX_ID
+from assessments.models import Membership, Organisation, Site
+from reports.comparison import PER_PAGE_CHOICES, CompareOptions, visible_site_ids
 
 LOGO_MAX_BYTES = 1024 * 1024
 LOGO_MAX_PIXELS = 2000
@@ -131,3 +135,129 @@ def _reencode_logo(upload: Any) -> bytes:
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         raise forms.ValidationError(NOT_AN_IMAGE) from None
     return out.getvalue()
+
+
+# --- the comparison page's filters ---------------------------------------------------------------
+
+SITE_NAME_MAX = 100
+
+
+class SiteIdsField(forms.Field):
+    """Site ids, repeated (?site=1&site=2); which of them are visible is checked by the form."""
+
+    widget = forms.SelectMultiple
+
+    def to_python(self, value: Any) -> list[int]:
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        try:
+            ids = [int(v) for v in values]
+        except (TypeError, ValueError):
+            raise forms.ValidationError("Choose sites from the list.") from None
+        if len(ids) > 500:
+            raise forms.ValidationError("Choose at most 500 sites, or no site to see all.")
+        # Beyond a database id (2**63 - 1) SQLite raises OverflowError: refuse it here.
+        if any(not 0 < i <= MAX_ID for i in ids):
+            raise forms.ValidationError("Choose sites from the list.")
+        return ids
+
+
+class CompareFilterForm(forms.Form):
+    """The filters of the comparison page (GET). A bad value is reported next to its field
+    and ignored; the page still shows the comparison with the other filters."""
+
+    instrument = forms.ChoiceField(label="Instrument", required=False)
+    round = forms.ChoiceField(label="Round", required=False)
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    site = SiteIdsField(label="Sites", required=False)
+    name = forms.CharField(label="Site name contains", required=False, max_length=SITE_NAME_MAX)
+    kind = forms.ChoiceField(
+        label="Kind of site",
+        required=False,
+        choices=[("", "All kinds"), *Site.Kind.choices],
+    )
+    per_page = forms.TypedChoiceField(
+        label="Sites per page",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[(str(n), str(n)) for n in PER_PAGE_CHOICES],
+    )
+    archived = forms.BooleanField(label="Include archived sites", required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        membership: Membership,
+        options: CompareOptions,
+        rounds: list[str],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.membership = membership
+        self.options = options
+        instrument, round_ = self.fields["instrument"], self.fields["round"]
+        assert isinstance(instrument, forms.ChoiceField)
+        assert isinstance(round_, forms.ChoiceField)
+        instrument.choices = [(c.value, c.label) for c in options.instruments]
+        round_.choices = [("", "Latest round of each site")] + [(r, r) for r in rounds]
+        if options.sites is not None:
+            self.fields["site"].widget = forms.SelectMultiple(
+                choices=[(str(pk), name) for pk, name in options.sites],
+                attrs={"size": min(6, max(2, len(options.sites)))},
+            )
+            self.fields["site"].help_text = "None chosen: every site. Ctrl/⌘-click for several."
+        else:
+            self.fields["site"].widget = forms.MultipleHiddenInput()
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                widget.attrs.setdefault("class", "form-select form-select-sm")
+            elif not isinstance(widget, forms.MultipleHiddenInput):
+                widget.attrs.setdefault("class", "form-control form-control-sm")
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        # Mark the fields that failed after cleaning, for the "is-invalid" styling.
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                classes = widget.attrs.get("class", "")
+                if "is-invalid" not in classes:
+                    widget.attrs["class"] = (classes + " is-invalid").strip()
+                widget.attrs["aria-describedby"] = f"{name}-error"
+
+    def clean_instrument(self) -> str:
+        value: str = self.cleaned_data.get("instrument") or ""
+        return value
+
+    def clean_site(self) -> list[int]:
+        ids: list[int] = self.cleaned_data.get("site") or []
+        if ids:
+            visible = visible_site_ids(self.membership, ids)
+            # Unknown and invisible sites get the same message: nothing leaks.
+            if set(ids) - visible:
+                raise forms.ValidationError("One of the chosen sites is not available.")
+        return ids
+
+    def clean_name(self) -> str:
+        return str(self.cleaned_data.get("name") or "").strip()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            self.add_error("date_to", "The end date is before the start date.")
+        for name in ("date_from", "date_to"):
+            value = cleaned.get(name)
+            if value and not (datetime.date(1990, 1, 1) <= value <= datetime.date(2999, 12, 31)):
+                self.add_error(name, "Choose a date between 1990 and 2999.")
+        return cleaned

@@ -1,4 +1,5 @@
-"""Writes of the reports app: the read log of results and reports, and report branding.
+"""Writes of the reports app: the read log of results and reports, report branding, and the
+record of comparison exports.
 
 Services are named `<entity>_<action>`, take keyword arguments only and run in a transaction,
 as in assessments/services.py; views and commands call them and write nothing themselves.
@@ -6,11 +7,16 @@ as in assessments/services.py; views and commands call them and write nothing th
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from typing import Any, cast
 
+from django.contrib.auth.models import User
 from django.db import models, transaction
 
-from assessments.models import Assessment, AuditEntry, Organisation
+from assessments.models import Assessment, AuditEntry, ExportRecord, Organisation
+
+logger = logging.getLogger(__name__)
 
 BRANDING_FIELDS = ("report_title", "report_logo", "report_signoff")
 
@@ -65,3 +71,37 @@ def organisation_branding_update(
         # Replaced or cleared: no row refers to the old file any more.
         organisation.report_logo.storage.delete(old_logo)
     return organisation
+
+
+@transaction.atomic
+def export_record_create(
+    *,
+    organisation: Organisation,
+    user: User | None,
+    kind: str,
+    rows: int,
+    filters: Iterable[tuple[str, str]],
+) -> ExportRecord:
+    """Record that a table spanning many assessments left the app (`kind`, e.g.
+    "comparison-csv"), who took it and with which filters (name, value).
+
+    An AuditEntry belongs to one assessment; an export spans many, so the organisation keeps
+    its own record of it. `user` is None when nobody is signed in (an offboarding command).
+    """
+    described = {str(name): str(value) for name, value in filters}
+    record = ExportRecord.objects.create(
+        organisation=organisation,
+        user=user if user is not None and user.pk else None,
+        kind=kind,
+        rows=rows,
+        filters=described,
+    )
+    logger.info(
+        "%s export: organisation=%s user=%s rows=%d filters=%s",
+        kind,
+        organisation.slug,
+        record.user_id,
+        rows,
+        described,
+    )
+    return record

@@ -129,8 +129,8 @@ def test_the_zip_holds_what_it_says(held, tmp_path, capsys):
     # The comparison CSV of the instrument: both sites, the archived hospital too.
     whole = Membership(organisation=world.org, role=Membership.Role.ORG_ADMIN)
     expected_csv = comparison.export_csv(
-        whole, comparison.CompareFilters(slug="small-test", include_archived=True), user=None
-    )
+        whole, comparison.CompareFilters(slug="small-test", include_archived=True)
+    ).content
     assert archive.read("comparison/comparison-small-test.csv") == expected_csv
     csv_text = expected_csv.decode()
     assert "Northside Clinic" in csv_text

@@ -69,11 +69,11 @@ def test_all_versions_compare_by_domain_key_with_the_version_on_each_row(two_ver
     world, _ = two_versions
     membership = world.alice.memberships.get()
     result = comparison.compare_sites(membership, comparison.CompareFilters(slug="small-test"))
-    by_site = {row["site"]: row for row in result.rows}
-    assert by_site["Northside Clinic"]["version"] == "1.1"  # its latest round
-    assert by_site["Northside Hospital"]["version"] == "1.0"
-    clinic_cells = {c["key"]: c["score"] for c in by_site["Northside Clinic"]["domains"]}
-    hospital_cells = {c["key"]: c["score"] for c in by_site["Northside Hospital"]["domains"]}
+    by_site = {row.site: row for row in result.rows}
+    assert by_site["Northside Clinic"].version == "1.1"  # its latest round
+    assert by_site["Northside Hospital"].version == "1.0"
+    clinic_cells = {c.key: c.score for c in by_site["Northside Clinic"].domains}
+    hospital_cells = {c.key: c.score for c in by_site["Northside Hospital"].domains}
     assert (str(clinic_cells["ops"]), str(hospital_cells["ops"])) == ("55.0", "57.5")
     # One column per domain key, titled from the newest version.
     assert [(d.key, d.title) for d in result.domains] == [
@@ -81,7 +81,7 @@ def test_all_versions_compare_by_domain_key_with_the_version_on_each_row(two_ver
         ("ops", "Operations and monitoring"),
     ]
     # The clinic's change since its previous round spans the two versions.
-    assert str(by_site["Northside Clinic"]["change"]) == "21.7"
+    assert str(by_site["Northside Clinic"].change) == "21.7"
 
 
 def test_the_page_and_the_exports_show_the_version(two_versions):
@@ -122,9 +122,9 @@ def test_one_version_can_be_chosen(two_versions):
     only_new = comparison.compare_sites(
         membership, comparison.CompareFilters(slug="small-test", version="1.1")
     )
-    assert [(r["site"], r["version"]) for r in only_new.rows] == [("Northside Clinic", "1.1")]
+    assert [(r.site, r.version) for r in only_new.rows] == [("Northside Clinic", "1.1")]
     response = _client(world.alice).get(
         reverse("reports:compare", args=[world.org.slug]), {"instrument": "small-test@1.0"}
     )
     assert response.status_code == 200
-    assert {r["version"] for r in response.context["result"].rows} == {"1.0"}
+    assert {r.version for r in response.context["result"].rows} == {"1.0"}

@@ -37,47 +37,47 @@ def _filters(**kwargs: Any) -> CompareFilters:
 
 def test_the_ranking_reads_the_stored_results_of_each_sites_latest_round(golden):
     result = comparison.compare_sites(_membership(golden, golden.alice), _filters())
-    assert [r["site"] for r in result.rows] == ["Northside Clinic", "Northside Hospital"]
+    assert [r.site for r in result.rows] == ["Northside Clinic", "Northside Hospital"]
     clinic, hospital = result.rows
-    assert clinic["round_label"] == "2026 spring"
-    assert clinic["score"] == D("61.7")
-    assert clinic["level"] == 4
-    assert clinic["verdict"] == "Conditionally ready"
-    assert clinic["change"] == D("21.7")
-    assert clinic["previous_score"] == D("40.0")
-    assert clinic["blockers"] == 0
-    assert [(c["key"], c["score"], c["level"]) for c in clinic["domains"]] == [
+    assert clinic.round_label == "2026 spring"
+    assert clinic.score == D("61.7")
+    assert clinic.level == 4
+    assert clinic.verdict == "Conditionally ready"
+    assert clinic.change == D("21.7")
+    assert clinic.previous_score == D("40.0")
+    assert clinic.blockers == 0
+    assert [(c.key, c.score, c.level) for c in clinic.domains] == [
         ("gov", D("75.0"), 4),
         ("ops", D("55.0"), 3),
     ]
-    assert hospital["change"] is None
-    assert hospital["blockers"] == 1
-    assert hospital["provisional"] is True
-    assert hospital["completeness"] == D("66.7")
+    assert hospital.change is None
+    assert hospital.blockers == 1
+    assert hospital.provisional is True
+    assert hospital.completeness == D("66.7")
     assert result.total_sites == 2
 
 
 def test_the_median_of_two_scores_is_rounded_half_up_exactly(golden):
     result = comparison.compare_sites(_membership(golden, golden.alice), _filters())
     # (61.7 + 45.0) / 2 = 53.35, which a binary float would round down to 53.3.
-    assert result.summary["median_score"] == D("53.4")
-    assert result.summary["sites"] == 2
-    assert result.summary["with_blockers"] == 1
-    assert result.summary["provisional"] == 1
-    assert dict(result.summary["verdicts"]) == {"Conditionally ready": 1, "Not ready": 1}
+    assert result.summary.median_score == D("53.4")
+    assert result.summary.sites == 2
+    assert result.summary.with_blockers == 1
+    assert result.summary.provisional == 1
+    assert dict(result.summary.verdicts) == {"Conditionally ready": 1, "Not ready": 1}
 
 
 def test_the_distribution_gives_five_numbers_per_domain(golden):
     result = comparison.compare_sites(_membership(golden, golden.alice), _filters())
     gov, ops = result.distribution
-    assert (gov["count"], gov["min"], gov["median"], gov["max"]) == (
+    assert (gov.count, gov.minimum, gov.median, gov.maximum) == (
         2,
         D("20.0"),
         D("47.5"),
         D("75.0"),
     )
-    assert ops["median"] == D("56.3")  # 56.25 rounded half up
-    assert sorted(gov["points"]) == [
+    assert ops.median == D("56.3")  # 56.25 rounded half up
+    assert sorted(gov.points) == [
         ("Northside Clinic", D("75.0")),
         ("Northside Hospital", D("20.0")),
     ]
@@ -86,7 +86,7 @@ def test_the_distribution_gives_five_numbers_per_domain(golden):
 def test_the_trend_has_every_round_in_date_order_and_the_median(golden):
     result = comparison.compare_sites(_membership(golden, golden.alice), _filters())
     assert result.rounds == ["2025 autumn", "2026 spring"]
-    assert {s["site"]: s["scores"] for s in result.trend} == {
+    assert {s.site: s.scores for s in result.trend} == {
         "Northside Clinic": [D("40.0"), D("61.7")],
         "Northside Hospital": [None, D("45.0")],
     }
@@ -110,29 +110,29 @@ def test_the_ranking_sorts(golden, sort, descending, expected):
     result = comparison.compare_sites(
         _membership(golden, golden.alice), _filters(), sort=sort, descending=descending
     )
-    assert [r["site"] for r in result.rows] == expected
+    assert [r.site for r in result.rows] == expected
 
 
 def test_a_round_filter_compares_that_round_and_keeps_the_change_since_the_round_before(golden):
     membership = _membership(golden, golden.alice)
     autumn = comparison.compare_sites(membership, _filters(round_label="2025 autumn"))
-    assert [(r["site"], r["score"], r["change"]) for r in autumn.rows] == [
+    assert [(r.site, r.score, r.change) for r in autumn.rows] == [
         ("Northside Clinic", D("40.0"), None)
     ]
     spring = comparison.compare_sites(membership, _filters(date_from=datetime.date(2026, 1, 1)))
-    clinic = next(r for r in spring.rows if r["site"] == "Northside Clinic")
-    assert clinic["change"] == D("21.7")  # the earlier round is outside the dates, still counts
+    clinic = next(r for r in spring.rows if r.site == "Northside Clinic")
+    assert clinic.change == D("21.7")  # the earlier round is outside the dates, still counts
     assert spring.rounds == ["2026 spring"]
 
 
 def test_site_kind_and_name_filters_narrow_the_sites(golden):
     membership = _membership(golden, golden.alice)
     by_kind = comparison.compare_sites(membership, _filters(kind=Site.Kind.HOSPITAL))
-    assert [r["site"] for r in by_kind.rows] == ["Northside Hospital"]
+    assert [r.site for r in by_kind.rows] == ["Northside Hospital"]
     by_id = comparison.compare_sites(membership, _filters(site_ids=(golden.clinic.pk,)))
-    assert [r["site"] for r in by_id.rows] == ["Northside Clinic"]
+    assert [r.site for r in by_id.rows] == ["Northside Clinic"]
     by_name = comparison.compare_sites(membership, _filters(name="hosp"))
-    assert [r["site"] for r in by_name.rows] == ["Northside Hospital"]
+    assert [r.site for r in by_name.rows] == ["Northside Hospital"]
 
 
 def test_archived_sites_are_left_out_unless_asked_for(golden):
@@ -145,9 +145,9 @@ def test_archived_sites_are_left_out_unless_asked_for(golden):
 
 def test_a_site_admin_compares_only_their_own_sites(golden):
     result = comparison.compare_sites(_membership(golden, golden.sam), _filters())
-    assert [r["site"] for r in result.rows] == ["Northside Clinic"]
-    assert [s["site"] for s in result.trend] == ["Northside Clinic"]
-    assert all(name == "Northside Clinic" for d in result.distribution for name, _ in d["points"])
+    assert [r.site for r in result.rows] == ["Northside Clinic"]
+    assert [s.site for s in result.trend] == ["Northside Clinic"]
+    assert all(name == "Northside Clinic" for d in result.distribution for name, _ in d.points)
     headers, rows = comparison.comparison_table(_membership(golden, golden.sam), _filters())
     assert {row[0] for row in rows} == {"Northside Clinic"}
 
@@ -178,7 +178,7 @@ def test_paging_and_focus_move_through_the_ranking(world):
     found = comparison.compare_sites(membership, _filters(), per_page=25, focus=focus.pk)
     assert found.focus_found
     assert found.page == 2
-    assert [r["site"] for r in found.rows if r["focus"]] == ["Focus"]
+    assert [r.site for r in found.rows if r.focus] == ["Focus"]
 
 
 def test_the_table_behind_the_page_has_one_row_per_site_and_round(golden):
@@ -240,7 +240,7 @@ def test_the_table_behind_the_page_has_one_row_per_site_and_round(golden):
 
 
 def test_the_csv_export_is_the_table(golden):
-    body = comparison.export_csv(_membership(golden, golden.alice), _filters(), user=golden.alice)
+    body = comparison.export_csv(_membership(golden, golden.alice), _filters()).content
     rows = list(csv.reader(io.StringIO(body.decode("utf-8"))))
     assert rows[0][:7] == [
         "Site",
@@ -281,7 +281,7 @@ def test_the_excel_export_has_scores_and_the_filters_used(golden):
         _filters(round_label="2026 spring"),
         user=golden.alice,
         now=now,
-    )
+    ).content
     book = openpyxl.load_workbook(io.BytesIO(body))
     assert book.sheetnames == ["Scores", "Filters"]
     scores = [[c.value for c in row] for row in book["Scores"].iter_rows()]
@@ -309,13 +309,13 @@ def test_text_that_a_spreadsheet_would_run_is_neutralised(world):
         verdict="@SUM(1)",
     )
     membership = _membership(world, world.alice)
-    body = comparison.export_csv(membership, _filters(), user=world.alice).decode()
+    body = comparison.export_csv(membership, _filters()).content.decode()
     row = next(csv.reader(io.StringIO(body.splitlines()[1])))
     assert row[0] == '\'=HYPERLINK("http://evil","x")'
     assert row[2] == "'+cmd|' /C calc'!A0"
     assert row[8] == "'@SUM(1)"
     book = openpyxl.load_workbook(
-        io.BytesIO(comparison.export_xlsx(membership, _filters(), user=world.alice))
+        io.BytesIO(comparison.export_xlsx(membership, _filters(), user=world.alice).content)
     )
     cell = book["Scores"]["A2"]
     assert cell.value == '\'=HYPERLINK("http://evil","x")'
@@ -379,13 +379,12 @@ def test_results_come_from_submission_not_from_rescoring(world):
     submitted = assessment_submit(assessment=assessment, user=world.sam)
     result = comparison.compare_sites(_membership(world, world.alice), _filters())
     (row,) = result.rows
-    assert row["score"] == submitted.overall_score
-    assert [c["score"] for c in row["domains"]] == [d.score for d in submitted.domains]
+    assert row.score == submitted.overall_score
+    assert [c.score for c in row.domains] == [d.score for d in submitted.domains]
     # Changing the stored result changes the table: it is read, never recomputed.
     Assessment.objects.filter(pk=assessment.pk).update(result_score=D("12.3"))
-    assert comparison.compare_sites(_membership(world, world.alice), _filters()).rows[0][
-        "score"
-    ] == D("12.3")
+    rescored = comparison.compare_sites(_membership(world, world.alice), _filters())
+    assert rescored.rows[0].score == D("12.3")
 
 
 def test_versions_are_offered_separately_when_there_are_several(golden):
@@ -413,8 +412,8 @@ def test_versions_are_offered_separately_when_there_are_several(golden):
     ]
     assert options.default_value == "small-test"
     only_new = comparison.compare_sites(_membership(golden, golden.alice), _filters(version="1.1"))
-    assert [r["site"] for r in only_new.rows] == ["Northside Hospital"]
-    assert only_new.rows[0]["change"] == D("25.0")  # since 45.0 in version 1.0
+    assert [r.site for r in only_new.rows] == ["Northside Hospital"]
+    assert only_new.rows[0].change == D("25.0")  # since 45.0 in version 1.0
 
 
 def test_version_key_orders_numerically():
@@ -447,8 +446,8 @@ def test_a_site_stands_against_the_organisation_median(golden):
     assert standing.overall == D("61.7")
     assert standing.overall_median == D("61.7")  # 45.0, 61.7, 80.0
     gov, ops = standing.domains
-    assert (gov["score"], gov["median"], gov["difference"]) == (D("75.0"), D("75.0"), D("0.0"))
-    assert (ops["score"], ops["median"], ops["difference"]) == (D("55.0"), D("57.5"), D("-2.5"))
+    assert (gov.score, gov.median, gov.difference) == (D("75.0"), D("75.0"), D("0.0"))
+    assert (ops.score, ops.median, ops.difference) == (D("55.0"), D("57.5"), D("-2.5"))
 
 
 def test_a_site_admin_sees_the_median_only_when_enough_sites_make_it_up(golden):

@@ -60,7 +60,7 @@ def test_the_page_shows_heatmap_ranking_trend_and_distribution(golden):
     assert "<script>" not in html  # strict CSP: no inline script or style
     assert "style=" not in html
     ranking = response.context["result"].rows
-    assert [r["site"] for r in ranking] == ["Northside Clinic", "Northside Hospital"]
+    assert [r.site for r in ranking] == ["Northside Clinic", "Northside Hospital"]
     assert "▲ +21.7" in html
     assert "Provisional" in html
 
@@ -105,7 +105,7 @@ def test_a_site_admin_cannot_pick_a_site_they_may_not_see(golden):
     response = _client(golden.sam).get(_url(golden), {"site": golden.hospital.pk})
     assert response.status_code == 422
     assert "One of the chosen sites is not available." in response.content.decode()
-    assert [r["site"] for r in response.context["result"].rows] == ["Northside Clinic"]
+    assert [r.site for r in response.context["result"].rows] == ["Northside Clinic"]
     csv_response = _client(golden.sam).get(
         _url(golden, "reports:compare-csv"), {"site": golden.hospital.pk}
     )
@@ -189,11 +189,11 @@ def test_bad_paging_and_sorting_fall_back_quietly(golden, params):
 def test_filters_narrow_the_page(golden):
     client = _client(golden.alice)
     response = client.get(_url(golden), {"kind": Site.Kind.HOSPITAL})
-    assert [r["site"] for r in response.context["result"].rows] == ["Northside Hospital"]
+    assert [r.site for r in response.context["result"].rows] == ["Northside Hospital"]
     response = client.get(_url(golden), {"round": "2025 autumn"})
-    assert [r["round_label"] for r in response.context["result"].rows] == ["2025 autumn"]
+    assert [r.round_label for r in response.context["result"].rows] == ["2025 autumn"]
     response = client.get(_url(golden), {"date_to": "2025-12-31"})
-    assert [r["site"] for r in response.context["result"].rows] == ["Northside Clinic"]
+    assert [r.site for r in response.context["result"].rows] == ["Northside Clinic"]
     response = client.get(_url(golden), {"site": [golden.hospital.pk, golden.clinic.pk]})
     assert response.context["result"].total_sites == 2
 
@@ -204,7 +204,7 @@ def test_sort_links_are_accessible_and_toggle(golden):
     assert 'aria-sort="descending"' in html
     assert "sort=score&amp;dir=asc" in html  # choosing the current column again reverses it
     response = client.get(_url(golden), {"sort": "name", "dir": "desc"})
-    assert [r["site"] for r in response.context["result"].rows] == [
+    assert [r.site for r in response.context["result"].rows] == [
         "Northside Hospital",
         "Northside Clinic",
     ]
@@ -227,7 +227,7 @@ def test_many_sites_are_paged_and_the_site_filter_becomes_a_name_search(world):
     response = client.get(_url(world), {"page": "3", "per_page": "50"})
     result = response.context["result"]
     assert (result.total_sites, result.pages, result.page, len(result.rows)) == (210, 5, 3, 50)
-    assert result.rows[0]["site"] != result.rows[1]["site"]
+    assert result.rows[0].site != result.rows[1].site
     heatmap = response.context["charts"]["heatmap"]["payload"]["data"][1]
     assert len(heatmap["y"]) == 50  # the heatmap shows this page's sites only
     html = response.content.decode()
