@@ -211,12 +211,12 @@ def main() -> int:
         else:
             call_command("migrate", verbosity=0)
 
-        from reports import charts
-        from reports.report import report_pdf
+        from reports import chart_svg
+        from reports.report_files import report_pdf
 
         assessment = seed_demo_or_own()
         answers = assessment.answers.count()
-        chromium = charts.find_chromium()
+        chromium = chart_svg.find_chromium()
         print(f"assessment {assessment.pk}: {assessment}, {answers} answers; chromium: {chromium}")
         print(f"cores: {os.cpu_count()}; python {sys.version.split()[0]}")
 
@@ -227,18 +227,18 @@ def main() -> int:
             return report_pdf(assessment, use_cache=False, with_charts=False)
 
         def with_charts_uncached() -> bytes:
-            charts.clear_svg_cache()
+            chart_svg.clear_svg_cache()
             from django.core.cache import cache
 
             cache.clear()
             return with_charts()
 
         # Cold: nothing warm in this process, no SVG cached anywhere.
-        charts.stop_kaleido()
+        chart_svg.stop_kaleido()
         from django.core.cache import cache
 
         cache.clear()
-        charts.clear_svg_cache()
+        chart_svg.clear_svg_cache()
         cold = timed(with_charts, 1, "cold, charts")
         rss_after_cold = maxrss_mb()
         size_with = len(with_charts())
@@ -280,7 +280,7 @@ def main() -> int:
         )
         if args.keep:
             print(f"kept {workdir} (report.pdf is there)")
-        charts.stop_kaleido()
+        chart_svg.stop_kaleido()
         cpu_ratio = statistics.median(CPU["warm, charts exported"]) / statistics.median(
             CPU["layout only"]
         )

@@ -303,7 +303,7 @@ def _delete_files(names: list[str]) -> None:
 
 def _forget_cached_pdfs(assessments: list[Assessment]) -> None:
     """Rendered PDFs of the organisation's reports are in the cache under today's key."""
-    from reports.report import pdf_cache_key
+    from reports.report_files import pdf_cache_key
 
     keys = [
         pdf_cache_key(a, charts_available=charts) for a in assessments for charts in (True, False)

@@ -1,38 +1,21 @@
-"""Plotly figures for results and reports; the only module that imports plotly (and kaleido).
+"""Plotly figures for results, reports and comparisons; the only module that builds them.
 
 A figure is built once from plain data and drawn two ways: in the browser by plotly.js from
-the app's static files (`figure_html_payload`), and as SVG in the PDF (`figure_svg`) by kaleido
-driving a local Chromium. Without a Chromium `figure_svg` returns None and the PDF shows the
-chart's data as a table instead (`manage.py check` warns, see reports/checks.py).
-
-Chromium is expensive to start (about 1.5 s), so one kaleido browser is kept warm in a
-background thread with its own event loop and reused for every figure; SVGs are cached by a
-hash of the figure JSON, in the process and in Django's cache (several app processes share it).
+the app's static files (`figure_html_payload`), and as SVG in the PDF by reports/chart_svg.py,
+which holds the Chromium lookup, the kaleido server and the SVG caches.
 """
 
 from __future__ import annotations
 
-import asyncio
-import atexit
-import base64
-import hashlib
 import json
-import logging
-import os
-import shutil
 import textwrap
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
 
-logger = logging.getLogger(__name__)
 
 # Plotly's default font is not installed on most servers; these are, and WeasyPrint and
 # Chromium resolve them the same way, so the PDF's charts match its text.
@@ -47,16 +30,8 @@ BLOCKER_COLOUR = "#b42318"
 # Size of the charts in the PDF (CSS pixels; the PDF scales the SVG to the column width).
 SVG_WIDTH = 760
 SVG_HEIGHT = 480
-SVG_TIMEOUT_S = 30.0
-START_TIMEOUT_S = 30.0
-# After the export failed twice in a row, PDFs use the table fallback for this long.
-RETRY_AFTER_S = 300.0
-# Bumped whenever the SVG export changes in a way the figure JSON does not show.
-EXPORT_VERSION = "1"
 
 PLOTLY_JS = Path(__file__).resolve().parent.parent / "static" / "vendor" / "plotly-4.1.1.min.js"
-
-BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
 # --- figures --------------------------------------------------------------------------------
@@ -230,203 +205,7 @@ def figure_html_payload(fig: go.Figure) -> dict[str, Any]:
     return payload
 
 
-def figure_hash(fig: go.Figure, width: int = SVG_WIDTH, height: int | None = None) -> str:
-    raw = json.dumps(
-        [EXPORT_VERSION, fig.to_plotly_json(), width, height],
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-# --- Chromium and the warm kaleido browser -----------------------------------------------------
-
-
-def find_chromium() -> str | None:
-    """The Chromium (or Chrome) kaleido drives: settings.CHROMIUM_PATH, else the first on PATH."""
-    from django.conf import settings
-
-    configured = getattr(settings, "CHROMIUM_PATH", "") or ""
-    if configured:
-        return configured if os.path.isfile(configured) and os.access(configured, os.X_OK) else None
-    for name in BROWSER_NAMES:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-class ChartExportUnavailable(RuntimeError):
-    """kaleido could not draw a figure (browser missing, crashed or hung)."""
-
-
-class _KaleidoServer:
-    """One kaleido browser in a daemon thread running its own event loop.
-
-    Callers in any thread submit coroutines with run_coroutine_threadsafe and wait with a
-    timeout, so a hung Chromium never hangs a request forever; a failed render restarts it.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._kaleido: Any = None
-        self._path: str | None = None
-        self._failed_at: float | None = None
-
-    @property
-    def running(self) -> bool:
-        return self._kaleido is not None
-
-    def _start(self, path: str) -> None:
-        import kaleido
-
-        # kaleido reads the browser from BROWSER_PATH when no path is passed (choreographer).
-        os.environ.setdefault("BROWSER_PATH", path)
-        loop = asyncio.new_event_loop()
-        thread = threading.Thread(target=loop.run_forever, name="kaleido", daemon=True)
-        thread.start()
-
-        async def open_browser() -> Any:
-            # mathjax=False: kaleido's default loads MathJax from a CDN, and the app must
-            # work offline. plotly.js comes from the same vendored file the browser gets.
-            k = kaleido.Kaleido(n=1, mathjax=False, plotlyjs=str(PLOTLY_JS), path=path)
-            await k.open()
-            return k
-
-        try:
-            self._kaleido = asyncio.run_coroutine_threadsafe(open_browser(), loop).result(
-                START_TIMEOUT_S
-            )
-        except BaseException:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(5)
-            raise
-        self._loop, self._thread, self._path = loop, thread, path
-
-    def stop(self) -> None:
-        with self._lock:
-            self._stop_locked()
-
-    def _stop_locked(self) -> None:
-        loop, k = self._loop, self._kaleido
-        self._kaleido = None
-        self._loop = None
-        if loop is None:
-            return
-        if k is not None:
-            try:
-                asyncio.run_coroutine_threadsafe(k.close(), loop).result(15)
-            except Exception:  # the browser may already be gone
-                logger.debug("kaleido close failed", exc_info=True)
-        loop.call_soon_threadsafe(loop.stop)
-        if self._thread is not None:
-            self._thread.join(5)
-        self._thread = None
-
-    def render_svg(self, fig: go.Figure, path: str, width: int, height: int) -> str:
-        # One render at a time: kaleido has one tab, and the lock also guards (re)starts.
-        with self._lock:
-            if self._failed_at is not None and time.monotonic() - self._failed_at < RETRY_AFTER_S:
-                # A broken browser must not cost every report a minute of timeouts.
-                raise ChartExportUnavailable("chart export failed recently; not retried yet")
-            last_error: Exception | None = None
-            for attempt in (1, 2):
-                try:
-                    if self._kaleido is None or self._path != path:
-                        self._stop_locked()
-                        self._start(path)
-                    assert self._loop is not None
-                    future: Future[bytes] = asyncio.run_coroutine_threadsafe(
-                        self._kaleido.calc_fig(
-                            fig, opts={"format": "svg", "width": width, "height": height}
-                        ),
-                        self._loop,
-                    )
-                    try:
-                        data = future.result(SVG_TIMEOUT_S)
-                    except BaseException:
-                        future.cancel()
-                        raise
-                    self._failed_at = None
-                    return data.decode("utf-8")
-                except Exception as error:
-                    last_error = error
-                    logger.warning("kaleido render failed (attempt %d)", attempt, exc_info=True)
-                    self._stop_locked()
-            self._failed_at = time.monotonic()
-            raise ChartExportUnavailable("chart export failed twice") from last_error
-
-
-_server = _KaleidoServer()
-atexit.register(_server.stop)
-
-_svg_cache: OrderedDict[str, str] = OrderedDict()
-_svg_cache_lock = threading.Lock()
-_SVG_CACHE_SIZE = 64
-
-
-def _render_svg(fig: go.Figure, path: str, width: int, height: int) -> str:
-    """Draw a figure with the warm kaleido browser (tests count calls to this)."""
-    return _server.render_svg(fig, path, width, height)
-
-
-def clear_svg_cache() -> None:
-    """Forget cached SVGs in this process (the Django cache keeps its own copies)."""
-    with _svg_cache_lock:
-        _svg_cache.clear()
-
-
-def figure_svg(fig: go.Figure, *, width: int = SVG_WIDTH, use_cache: bool = True) -> str | None:
-    """The figure as an SVG document, or None when no Chromium is available or it fails."""
-    from assessments.caching import cache_get, cache_set
-
-    height = int(fig.layout.height or SVG_HEIGHT)
-    key = figure_hash(fig, width, height)
-    cache_key = f"reports:svg:{key}"
-    if use_cache:
-        with _svg_cache_lock:
-            svg = _svg_cache.get(key)
-            if svg is not None:
-                _svg_cache.move_to_end(key)
-                return svg
-        svg = cache_get(cache_key)
-        if svg is not None:
-            _remember(key, svg)
-            return str(svg)
-    path = find_chromium()
-    if path is None:
-        return None
-    try:
-        svg = _render_svg(fig, path, width, height)
-    except Exception:
-        logger.exception("Chart export to SVG failed; the PDF shows the chart's data instead")
-        return None
-    _remember(key, svg)
-    cache_set(cache_key, svg, timeout=None)
-    return svg
-
-
-def _remember(key: str, svg: str) -> None:
-    with _svg_cache_lock:
-        _svg_cache[key] = svg
-        _svg_cache.move_to_end(key)
-        while len(_svg_cache) > _SVG_CACHE_SIZE:
-            _svg_cache.popitem(last=False)
-
-
-def svg_data_uri(svg: str) -> str:
-    """An SVG as a data: URL for an <img> in the PDF (WeasyPrint draws it as vectors)."""
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
-
-
-def stop_kaleido() -> None:
-    """Close the warm browser (tests and the benchmark use it to measure a cold start)."""
-    _server.stop()
-
-
-# --- comparison across sites (reports/comparison.py supplies the data) -------------------------
+# --- comparison across sites (reports/comparison supplies the data) -------------------------
 
 # One colour per maturity level, as the level badges of the app (static/css/app.css).
 LEVEL_COLOURS = ("#b42318", "#b54708", "#8a6d00", "#2e7d32", "#0b5d6b")
