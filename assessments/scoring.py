@@ -41,6 +41,8 @@ _HALF = Fraction(1, 2)
 # PRODUCT.md, "Critical items": the threshold when an instrument sets none.
 DEFAULT_BLOCKER_BELOW = Fraction(1, 2)
 _BLOCKED_LEVEL = 2
+# "Conditionally ready" allows at most this many domains at level 2.
+_MAX_CONDITIONAL_AT_2 = 2
 # Overall completeness below this makes the verdict provisional (compared exactly, not rounded).
 _PROVISIONAL_BELOW = Fraction(4, 5)
 
@@ -118,10 +120,7 @@ class DomainScore:
     @property
     def capped(self) -> bool:
         """True when a blocker holds the level below the one the score gives."""
-        if self.level is None:
-            return False
-        uncapped = level_for(self.score)
-        return uncapped is not None and self.level < uncapped
+        return level_capped(self.score, blocked=bool(self.blockers))
 
 
 @dataclass(frozen=True)
@@ -185,6 +184,29 @@ def level_for(score: Decimal | None) -> int | None:
     return 5
 
 
+def domain_level(score: Decimal | None, *, blocked: bool) -> int | None:
+    """The maturity level of a domain: the level of its rounded score, capped at 2 by a blocker."""
+    level = level_for(score)
+    if blocked and level is not None:
+        return min(level, _BLOCKED_LEVEL)
+    return level
+
+
+def level_capped(score: Decimal | None, *, blocked: bool) -> bool:
+    """True when a blocker holds a domain's level below the one its score gives."""
+    uncapped = level_for(score)
+    return blocked and uncapped is not None and uncapped > _BLOCKED_LEVEL
+
+
+def threshold_words(threshold: Fraction) -> str:
+    """A blocker threshold in words, for sentences: 0.5 -> "half", 0.75 -> "three quarters",
+    0.6 -> "0.6"."""
+    named = {Fraction(1, 2): "half", Fraction(3, 4): "three quarters", Fraction(1, 4): "a quarter"}
+    if threshold in named:
+        return named[threshold]
+    return format(Decimal(threshold.numerator) / Decimal(threshold.denominator), "f")
+
+
 def _to_decimal(value: Decimal | int) -> Decimal:
     # Through str, so that a stray float target such as 62.5 stays exactly 62.5.
     return value if isinstance(value, Decimal) else Decimal(str(value))
@@ -208,16 +230,30 @@ def _answer_value(question: QuestionSpec, raw: str | None) -> str | None:
     return raw if any(option.value == raw for option in question.options) else None
 
 
-def _option(question: QuestionSpec, value: str) -> OptionSpec:
-    return next(option for option in question.options if option.value == value)
+def option_score(question: QuestionSpec, value: str) -> Fraction | None:
+    """The score of the option with this value; None when `value` is not one of the options."""
+    return next((option.score for option in question.options if option.value == value), None)
+
+
+def normalised_score(question: QuestionSpec, value: str) -> Fraction | None:
+    """`s_i = option score / highest option score`, in [0, 1]: the one home of that rule.
+
+    None when the value is not one of the question's options (unanswered, N/A, free text)
+    or when no option scores above 0, which the instrument loader rejects.
+    """
+    score = option_score(question, value)
+    top = question.max_score
+    if score is None or top <= 0:
+        return None
+    return score / top
 
 
 def _normalised(question: QuestionSpec, value: str) -> Fraction:
-    top = question.max_score
-    if top <= 0:
-        # The instrument loader rejects this; a spec built by hand could still hold it.
+    normalised = normalised_score(question, value)
+    if normalised is None:
+        # Only counted items get here; a spec built by hand could still have a top of 0.
         raise ValueError(f"{question.key}: the highest option score must be greater than 0")
-    return _option(question, value).score / top
+    return normalised
 
 
 def _weighted_mean(pairs: Iterable[tuple[Fraction, Fraction]]) -> Fraction:
@@ -294,9 +330,7 @@ def _score_domain(
         score = round_half_up(
             100 * _weighted_mean((item.question.weight, s) for item, s in counted)
         )
-        level = level_for(score)
-        if blockers and level is not None:
-            level = min(level, _BLOCKED_LEVEL)
+        level = domain_level(score, blocked=bool(blockers))
         # One decimal like the score; only a target set with more decimals is rounded here.
         gap = round_half_up(max(Decimal(0), target - score))
         total_weight = sum((item.question.weight for item, _ in counted), Fraction(0))
@@ -338,18 +372,58 @@ def _score_domain(
     return result, plan
 
 
-def _verdict(domains: Iterable[DomainScore], has_blocker: bool) -> str | None:
+def _verdict(levels: Iterable[int | None], has_blocker: bool) -> str | None:
+    """The verdict from the levels of the applicable domains (PRODUCT.md, "Readiness verdict")."""
     # An applicable domain without a score (nothing answered yet) counts as level 1.
-    levels = [d.level or 1 for d in domains if d.applicable]
-    if not levels:
+    counted = [level or 1 for level in levels]
+    if not counted:
         return None
     if has_blocker:
         return VERDICT_NOT_READY
-    if all(level >= 3 for level in levels):
+    if all(level >= 3 for level in counted):
         return VERDICT_READY
-    if 1 not in levels and levels.count(2) <= 2:
+    if 1 not in counted and counted.count(_BLOCKED_LEVEL) <= _MAX_CONDITIONAL_AT_2:
         return VERDICT_CONDITIONAL
     return VERDICT_NOT_READY
+
+
+def verdict_reasons(
+    *, levels: Iterable[int | None], blockers: int, blocker_below: Fraction
+) -> tuple[str, ...]:
+    """Why the verdict is what it is, in words: the rule of `_verdict` that decided it.
+
+    `levels` are those of the applicable domains (None, no score yet, counts as level 1) and
+    `blockers` the number of blockers. Each reason is a clause, as `provisional_reasons` gives.
+    """
+    counted = [level or 1 for level in levels]
+    verdict = _verdict(counted, blockers > 0)
+    at_1, at_2 = counted.count(1), counted.count(2)
+    if verdict is None:
+        return ("no domain applies to this site, so there is no overall score and no verdict",)
+    if blockers:
+        return (
+            f"{blockers} critical safeguard{'s' if blockers != 1 else ''} "
+            f"{'score' if blockers != 1 else 'scores'} below {threshold_words(blocker_below)} "
+            f"of the top answer, which rules out a “{VERDICT_READY}” or “{VERDICT_CONDITIONAL}” "
+            "verdict whatever the scores",
+        )
+    if verdict == VERDICT_READY:
+        return (
+            f"every domain that counts is at level 3 ({LEVEL_NAMES[3]}) or above, with no blocker",
+        )
+    if verdict == VERDICT_CONDITIONAL:
+        return (
+            f"no blocker and no domain at level 1, but {at_2} domain"
+            f"{'s are' if at_2 != 1 else ' is'} at level 2 ({LEVEL_NAMES[2]})",
+        )
+    reasons = []
+    if at_1:
+        reasons.append(
+            f"{at_1} domain{'s are' if at_1 != 1 else ' is'} at level 1 ({LEVEL_NAMES[1]})"
+        )
+    if at_2 > _MAX_CONDITIONAL_AT_2:
+        reasons.append(f"{at_2} domains are at level 2 ({LEVEL_NAMES[2]}), more than two")
+    return tuple(reasons)
 
 
 def provisional_reasons(
@@ -432,7 +506,7 @@ def score_assessment(
         domains=tuple(results),
         overall_score=overall_score,
         overall_level=level_for(overall_score),
-        verdict=_verdict(results, bool(blockers)),
+        verdict=_verdict((r.level for r in results if r.applicable), bool(blockers)),
         provisional=provisional,
         completeness=_percent(answered, total),
         action_plan=tuple(action for *_, action in plan),

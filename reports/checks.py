@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core import checks
 
-from reports.charts import find_chromium
+from reports.chart_svg import find_chromium
 
 
 def check_chromium(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:

@@ -13,6 +13,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple
 
+from assessments.scoring import threshold_words
+
 
 class Framework(NamedTuple):
     """A published framework the instruments cite, and how its references are recognised.
@@ -150,14 +152,6 @@ def coverage_rule(threshold: Fraction = DEFAULT_COVERAGE_THRESHOLD) -> str:
         "It is not assessed when no question that cites it has an answer that counts: "
         "unanswered, not applicable, free text, or a follow-up hidden by an earlier answer."
     )
-
-
-def threshold_words(threshold: Fraction) -> str:
-    """0.5 -> "half", 0.75 -> "three quarters", 0.6 -> "0.6"."""
-    named = {Fraction(1, 2): "half", Fraction(3, 4): "three quarters", Fraction(1, 4): "a quarter"}
-    if threshold in named:
-        return named[threshold]
-    return format(Decimal(threshold.numerator) / Decimal(threshold.denominator), "f")
 
 
 @dataclass(frozen=True)

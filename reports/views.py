@@ -18,7 +18,8 @@ from assessments import access
 from assessments.models import Assessment
 from reports import services
 from reports.forms import BrandingForm
-from reports.report import build_report, report_context, report_pdf
+from reports.report import build_report, report_context
+from reports.report_files import report_pdf
 
 
 def _user_id(request: HttpRequest) -> int:

@@ -28,10 +28,14 @@ from assessments.scoring import (
     OptionSpec,
     QuestionSpec,
     ShowIf,
+    domain_level,
+    level_capped,
     level_for,
+    normalised_score,
     result_to_dict,
     round_half_up,
     score_assessment,
+    verdict_reasons,
     visible_keys,
 )
 
@@ -934,3 +938,152 @@ def test_round_half_up_agrees_with_decimal_round_half_up(value: Decimal, places:
     expected = value.quantize(D(1).scaleb(-places), rounding=ROUND_HALF_UP)
     assert round_half_up(value, places) == expected
     assert round_half_up(F(value), places) == expected
+
+
+# --- the rules other modules call (one home each) --------------------------------------------
+
+_SCALE = QuestionSpec(
+    key="d.q1",
+    domain="d",
+    type="scale",
+    options=tuple(OptionSpec(str(n), F(n)) for n in range(5)),
+)
+_CHOICE = QuestionSpec(
+    key="d.q2",
+    domain="d",
+    type="choice",
+    options=(OptionSpec("none", F(0)), OptionSpec("some", F(1)), OptionSpec("all", F(3))),
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "value", "expected"),
+    [
+        (_SCALE, "3", F(3, 4)),
+        (_SCALE, "0", F(0)),
+        (_SCALE, "4", F(1)),
+        (_CHOICE, "some", F(1, 3)),
+        (_SCALE, NA, None),
+        (_SCALE, "", None),
+        (_SCALE, "7", None),
+        (QuestionSpec(key="d.q3", domain="d", type="text"), "free words", None),
+        (
+            QuestionSpec(key="d.q4", domain="d", type="choice", options=(OptionSpec("a", F(0)),)),
+            "a",
+            None,
+        ),
+    ],
+)
+def test_the_normalised_score_is_the_option_score_over_the_highest(
+    question: QuestionSpec, value: str, expected: Fraction | None
+) -> None:
+    assert normalised_score(question, value) == expected
+
+
+@pytest.mark.parametrize(
+    ("score", "blocked", "level", "capped"),
+    [
+        (D("81.3"), True, 2, True),
+        (D("40.0"), True, 2, True),
+        (D("39.9"), True, 2, False),
+        (D("10.0"), True, 1, False),
+        (D("81.3"), False, 5, False),
+        (None, True, None, False),
+    ],
+)
+def test_a_blocker_caps_the_level_at_2_and_says_so_only_when_it_lowered_it(
+    score: Decimal | None, blocked: bool, level: int | None, capped: bool
+) -> None:
+    assert domain_level(score, blocked=blocked) == level
+    assert level_capped(score, blocked=blocked) is capped
+
+
+@pytest.mark.parametrize(
+    ("levels", "blockers", "threshold", "expected"),
+    [
+        (
+            [],
+            0,
+            F(1, 2),
+            ("no domain applies to this site, so there is no overall score and no verdict",),
+        ),
+        (
+            [5, 4],
+            1,
+            F(1, 2),
+            (
+                "1 critical safeguard scores below half of the top answer, which rules out a "
+                "“Ready” or “Conditionally ready” verdict whatever the scores",
+            ),
+        ),
+        (
+            [5],
+            2,
+            F(3, 4),
+            (
+                "2 critical safeguards score below three quarters of the top answer, which rules "
+                "out a “Ready” or “Conditionally ready” verdict whatever the scores",
+            ),
+        ),
+        (
+            [3, 4, 5],
+            0,
+            F(1, 2),
+            ("every domain that counts is at level 3 (Defined) or above, with no blocker",),
+        ),
+        (
+            [2, 4],
+            0,
+            F(1, 2),
+            ("no blocker and no domain at level 1, but 1 domain is at level 2 (Developing)",),
+        ),
+        (
+            [2, 2, 4],
+            0,
+            F(1, 2),
+            ("no blocker and no domain at level 1, but 2 domains are at level 2 (Developing)",),
+        ),
+        # A domain without a score yet (None) counts as level 1.
+        ([None, 4], 0, F(1, 2), ("1 domain is at level 1 (Initial)",)),
+        (
+            [1, 1, 2, 2, 2],
+            0,
+            F(1, 2),
+            (
+                "2 domains are at level 1 (Initial)",
+                "3 domains are at level 2 (Developing), more than two",
+            ),
+        ),
+    ],
+)
+def test_the_verdict_reasons_name_the_rule_that_decided(
+    levels: list[int | None], blockers: int, threshold: Fraction, expected: tuple[str, ...]
+) -> None:
+    assert verdict_reasons(levels=levels, blockers=blockers, blocker_below=threshold) == expected
+
+
+_REASON_OF = {
+    None: "no domain applies",
+    VERDICT_READY: "every domain that counts",
+    VERDICT_CONDITIONAL: "no blocker and no domain at level 1",
+}
+
+
+@FAST
+@given(st.data())
+def test_the_verdict_reasons_always_explain_the_verdict_scoring_gave(data: st.DataObject) -> None:
+    spec = data.draw(instruments())
+    result = score_assessment(spec, data.draw(answer_sets(spec)))
+    reasons = verdict_reasons(
+        levels=[d.level for d in result.domains if d.applicable],
+        blockers=len(result.blockers),
+        blocker_below=spec.blocker_below,
+    )
+    assert reasons
+    if result.blockers:
+        assert "critical safeguard" in reasons[0]
+    elif result.verdict in _REASON_OF:
+        assert reasons[0].startswith(_REASON_OF[result.verdict])
+    else:
+        assert result.verdict == VERDICT_NOT_READY
+        assert all("domain" in reason and "level" in reason for reason in reasons)

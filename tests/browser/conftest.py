@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from reports import charts
+from reports import chart_svg
 from tests.conftest import required
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
@@ -21,7 +21,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     path = required(
-        charts.find_chromium(),
+        chart_svg.find_chromium(),
         "No Chromium found (apt-get install chromium, or set CHROMIUM_PATH): browser tests cannot run",
     )
     from playwright.sync_api import sync_playwright

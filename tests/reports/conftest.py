@@ -19,7 +19,7 @@ from __future__ import annotations
 import pytest
 
 from assessments.models import Answer, Assessment, Question
-from reports import charts
+from reports import chart_svg
 from tests import factories
 from tests.conftest import World, required
 
@@ -56,5 +56,5 @@ def scored(world: World) -> Assessment:
 def chromium() -> str:
     """The browser kaleido drives. Skips on a developer machine without one; fails in CI."""
     return required(
-        charts.find_chromium(), "No Chromium found (apt-get install chromium, or set CHROMIUM_PATH)"
+        chart_svg.find_chromium(), "No Chromium found (apt-get install chromium, or set CHROMIUM_PATH)"
     )

@@ -180,9 +180,9 @@ def test_the_logo_is_served_to_members_only(world):
 
 
 def test_the_logo_appears_in_the_html_report_and_the_pdf(world, scored, monkeypatch):
-    from reports import charts, pdf
+    from reports import chart_svg, pdf
 
-    monkeypatch.setattr(charts, "find_chromium", lambda: None)
+    monkeypatch.setattr(chart_svg, "find_chromium", lambda: None)
     _post(_client(world.alice), world.org.slug, logo=_upload(_image()))
     html = (
         _client(world.alice).get(reverse("reports:gap-report", args=[scored.pk])).content.decode()

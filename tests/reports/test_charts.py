@@ -7,8 +7,9 @@ import json
 import pytest
 from django.core.cache import cache
 
-from reports import charts
-from reports.charts import DomainPoint, domain_radar, figure_html_payload, figure_svg, gap_bars
+from reports import chart_svg, charts
+from reports.chart_svg import figure_svg
+from reports.charts import DomainPoint, domain_radar, figure_html_payload, gap_bars
 
 POINTS = [
     DomainPoint(label="Access", score=55.0, target=60.0, gap=5.0),
@@ -58,15 +59,15 @@ def test_the_browser_payload_is_plain_json_with_a_config_and_no_plotly_logo():
 
 def test_find_chromium_uses_the_configured_path_and_nothing_else(settings, tmp_path):
     settings.CHROMIUM_PATH = str(tmp_path / "no-such-browser")
-    assert charts.find_chromium() is None
+    assert chart_svg.find_chromium() is None
 
 
 @pytest.fixture
 def clean_svg_caches():
-    charts.clear_svg_cache()
+    chart_svg.clear_svg_cache()
     cache.clear()
     yield
-    charts.clear_svg_cache()
+    chart_svg.clear_svg_cache()
     cache.clear()
 
 
@@ -74,13 +75,13 @@ def test_figure_svg_exports_with_chromium_and_caches_by_content(
     chromium, clean_svg_caches, monkeypatch
 ):
     calls = []
-    real = charts._render_svg
+    real = chart_svg._render_svg
 
     def counting(*args, **kwargs):
         calls.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(charts, "_render_svg", counting)
+    monkeypatch.setattr(chart_svg, "_render_svg", counting)
     fig = domain_radar(POINTS)
     svg = figure_svg(fig)
     assert svg is not None
@@ -91,7 +92,7 @@ def test_figure_svg_exports_with_chromium_and_caches_by_content(
     assert figure_svg(domain_radar(POINTS)) == svg
     assert len(calls) == 1
     # Another process (empty in-process cache) finds it in Django's cache.
-    charts.clear_svg_cache()
+    chart_svg.clear_svg_cache()
     assert figure_svg(fig) == svg
     assert len(calls) == 1
     # A different figure is exported.
@@ -99,17 +100,25 @@ def test_figure_svg_exports_with_chromium_and_caches_by_content(
     assert len(calls) == 2
 
 
-def test_one_warm_kaleido_browser_serves_several_figures(chromium, clean_svg_caches):
-    figure_svg(domain_radar(POINTS))
-    browser = charts._server._kaleido
-    assert browser is not None
-    figure_svg(gap_bars(POINTS))
-    assert charts._server._kaleido is browser
+def test_one_warm_kaleido_browser_serves_several_figures(chromium, clean_svg_caches, monkeypatch):
+    chart_svg.stop_kaleido()
+    starts = []
+    real_start = chart_svg._server._start
+
+    def counting_start(path):
+        starts.append(path)
+        real_start(path)
+
+    monkeypatch.setattr(chart_svg._server, "_start", counting_start)
+    assert figure_svg(domain_radar(POINTS)) is not None
+    assert chart_svg._server.running
+    assert figure_svg(gap_bars(POINTS)) is not None
+    assert starts == [chromium]
 
 
 def test_figure_svg_is_none_without_a_browser(monkeypatch, clean_svg_caches):
-    monkeypatch.setattr(charts, "find_chromium", lambda: None)
-    monkeypatch.setattr(charts, "_render_svg", lambda *a: pytest.fail("kaleido was called"))
+    monkeypatch.setattr(chart_svg, "find_chromium", lambda: None)
+    monkeypatch.setattr(chart_svg, "_render_svg", lambda *a: pytest.fail("kaleido was called"))
     assert figure_svg(domain_radar(POINTS)) is None
 
 
@@ -117,12 +126,12 @@ def test_a_failed_export_gives_none_instead_of_an_error(chromium, monkeypatch, c
     def broken(*args):
         raise RuntimeError("browser crashed")
 
-    monkeypatch.setattr(charts, "_render_svg", broken)
+    monkeypatch.setattr(chart_svg, "_render_svg", broken)
     assert figure_svg(domain_radar(POINTS)) is None
 
 
 def test_a_browser_that_fails_twice_is_left_alone_for_a_while(monkeypatch):
-    server = charts._KaleidoServer()
+    server = chart_svg._ChartExporter()
     starts = []
 
     def broken_start(path):
@@ -130,14 +139,102 @@ def test_a_browser_that_fails_twice_is_left_alone_for_a_while(monkeypatch):
         raise RuntimeError("no browser")
 
     monkeypatch.setattr(server, "_start", broken_start)
-    with pytest.raises(charts.ChartExportUnavailable):
+    with pytest.raises(chart_svg.ChartExportUnavailable):
         server.render_svg(domain_radar(POINTS), "/usr/bin/chromium", 100, 100)
     assert len(starts) == 2  # one retry
-    with pytest.raises(charts.ChartExportUnavailable, match="not retried yet"):
+    with pytest.raises(chart_svg.ChartExportUnavailable, match="not retried yet"):
         server.render_svg(domain_radar(POINTS), "/usr/bin/chromium", 100, 100)
     assert len(starts) == 2
     # After the back-off it tries again.
-    server._failed_at -= charts.RETRY_AFTER_S + 1
-    with pytest.raises(charts.ChartExportUnavailable):
+    server._failed_at -= chart_svg.RETRY_AFTER_S + 1
+    with pytest.raises(chart_svg.ChartExportUnavailable):
         server.render_svg(domain_radar(POINTS), "/usr/bin/chromium", 100, 100)
     assert len(starts) == 4
+
+
+class _FakeKaleido:
+    """Stands in for kaleido's sync server: starts, stops and renders as told."""
+
+    def __init__(self, monkeypatch, server, renders):
+        self.starts: list[str] = []
+        self.stops = 0
+        self.renders = list(renders)
+        self.server = server
+        monkeypatch.setattr(server, "_start", self.start)
+        import kaleido
+
+        monkeypatch.setattr(kaleido, "calc_fig_sync", self.calc)
+        monkeypatch.setattr(kaleido, "stop_sync_server", self.stop)
+
+    def start(self, path):
+        self.starts.append(path)
+        self.server._path = path
+
+    def stop(self, **kwargs):
+        self.stops += 1
+
+    def calc(self, fig, opts):
+        outcome = self.renders.pop(0)
+        return outcome()
+
+
+def test_a_browser_that_crashed_is_restarted_and_the_figure_drawn(monkeypatch):
+    server = chart_svg._ChartExporter()
+
+    def crash():
+        raise RuntimeError("browser closed")
+
+    fake = _FakeKaleido(monkeypatch, server, [crash, lambda: b"<svg>drawn</svg>"])
+    svg = server.render_svg(domain_radar(POINTS), "/usr/bin/chromium", 100, 100)
+    assert svg == "<svg>drawn</svg>"
+    assert fake.starts == ["/usr/bin/chromium", "/usr/bin/chromium"]
+    assert fake.stops == 1
+
+
+def test_a_hung_render_gives_up_at_the_deadline_instead_of_waiting_for_ever(monkeypatch):
+    import threading
+    import time
+
+    server = chart_svg._ChartExporter()
+    release = threading.Event()
+    monkeypatch.setattr(chart_svg, "SVG_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(chart_svg, "START_TIMEOUT_S", 0.0)
+    fake = _FakeKaleido(monkeypatch, server, [release.wait, release.wait])
+    started = time.monotonic()
+    try:
+        with pytest.raises(chart_svg.ChartExportUnavailable, match="failed twice"):
+            server.render_svg(domain_radar(POINTS), "/usr/bin/chromium", 100, 100)
+    finally:
+        release.set()
+    assert time.monotonic() - started < 3
+    # Each hung attempt was abandoned and the server restarted.
+    assert (len(fake.starts), fake.stops) == (2, 2)
+
+
+def test_renders_from_several_threads_run_one_at_a_time(monkeypatch):
+    import threading
+    import time
+
+    server = chart_svg._ChartExporter()
+    busy: list[int] = []
+    most = []
+
+    def render():
+        busy.append(1)
+        most.append(len(busy))
+        time.sleep(0.05)
+        busy.pop()
+        return b"<svg/>"
+
+    _FakeKaleido(monkeypatch, server, [render] * 4)
+    threads = [
+        threading.Thread(
+            target=server.render_svg, args=(domain_radar(POINTS), "/usr/bin/chromium", 100, 100)
+        )
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert most == [1, 1, 1, 1]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reports import charts
+from reports import chart_svg
 from reports.checks import check_chromium
 
 
@@ -27,4 +27,4 @@ def test_the_check_is_registered(monkeypatch):
 
 
 def test_the_real_finder_agrees_with_the_check():
-    assert (charts.find_chromium() is None) == bool(check_chromium())
+    assert (chart_svg.find_chromium() is None) == bool(check_chromium())

@@ -13,9 +13,10 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 
 from assessments.models import Assessment, Organisation
-from reports import charts, pdf
+from reports import chart_svg, pdf
 from reports.pdf import LocalFilesFetcher, RefusedURL, render_pdf
-from reports.report import build_report, report_context, report_pdf
+from reports.report import build_report, report_context
+from reports.report_files import report_pdf
 from tests.conftest import required
 from tests.reports.conftest import give_answers
 
@@ -49,7 +50,7 @@ def pdf_text(data: bytes, tmp_path: Path) -> str:
 @pytest.fixture(autouse=True)
 def _empty_cache():
     cache.clear()
-    charts.clear_svg_cache()
+    chart_svg.clear_svg_cache()
     yield
     cache.clear()
 
@@ -154,7 +155,7 @@ def test_charts_are_still_drawn_while_the_cache_is_down(chromium, scored, cache_
 def test_without_chromium_the_pdf_shows_each_chart_as_a_table_with_a_note(
     scored, monkeypatch, tmp_path
 ):
-    monkeypatch.setattr(charts, "find_chromium", lambda: None)
+    monkeypatch.setattr(chart_svg, "find_chromium", lambda: None)
     report = build_report(scored, charts_mode="svg")
     assert [chart.svg for chart in report.charts] == [None, None]
     html = render_to_string("reports/pdf/gap_report.html", report_context(report, pdf=True))
@@ -227,12 +228,12 @@ def test_bypassing_the_cache_always_renders(scored, renders):
 
 
 def test_a_pdf_whose_charts_failed_is_not_cached(scored, renders, monkeypatch):
-    monkeypatch.setattr(charts, "find_chromium", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(chart_svg, "find_chromium", lambda: "/usr/bin/chromium")
 
     def broken(*args):
-        raise charts.ChartExportUnavailable("browser crashed")
+        raise chart_svg.ChartExportUnavailable("browser crashed")
 
-    monkeypatch.setattr(charts, "_render_svg", broken)
+    monkeypatch.setattr(chart_svg, "_render_svg", broken)
     report_pdf(_fresh(scored))
     report_pdf(_fresh(scored))
     assert len(renders) == 2

@@ -21,9 +21,9 @@ VIEWS = ["reports:results", "reports:gap-report", "reports:gap-report-pdf"]
 @pytest.fixture(autouse=True)
 def _no_chart_export(monkeypatch):
     # View tests need no SVGs: the PDF falls back to tables (tested in test_pdf.py).
-    from reports import charts
+    from reports import chart_svg
 
-    monkeypatch.setattr(charts, "find_chromium", lambda: None)
+    monkeypatch.setattr(chart_svg, "find_chromium", lambda: None)
     cache.clear()
 
 

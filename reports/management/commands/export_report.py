@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.models import Assessment
-from reports.report import report_html, report_pdf
+from reports.report_files import report_html, report_pdf
 from reports.services import report_export_log
 
 

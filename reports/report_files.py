@@ -1,0 +1,101 @@
+"""The gap report as files: the PDF (cached by what it shows) and a self-contained HTML file.
+
+What the report says is built by reports/report.py; this module only turns it into bytes
+for downloads and for `manage.py export_report`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from assessments.caching import cache_get, cache_set
+from assessments.models import Assessment
+from reports import chart_svg
+from reports.report import build_report, report_context
+
+# Bump when the report's templates or content change, so cached PDFs are rendered again.
+REPORT_TEMPLATE_VERSION = "2"
+PDF_TEMPLATE = "reports/pdf/gap_report.html"
+PDF_CACHE_SECONDS = 7 * 24 * 3600
+
+
+def pdf_cache_key(assessment: Assessment, *, charts_available: bool) -> str:
+    """Changes whenever what the PDF shows can change.
+
+    The revision moves with every answer, target and status change; branding, names and the
+    template version cover the rest. The date is in it because the cover shows it.
+    """
+    organisation = assessment.site.organisation
+    parts = [
+        assessment.pk,
+        assessment.revision,
+        organisation.report_title,
+        organisation.report_logo.name if organisation.report_logo else "",
+        organisation.report_signoff,
+        organisation.name,
+        assessment.site.name,
+        assessment.round_label,
+        str(assessment.round_date),
+        REPORT_TEMPLATE_VERSION,
+        charts_available,
+        str(timezone.localdate()),
+    ]
+    digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
+    return f"reports:pdf:{assessment.pk}:{digest}"
+
+
+def report_pdf(
+    assessment: Assessment, *, use_cache: bool = True, with_charts: bool = True
+) -> bytes:
+    """The gap report as PDF; an unchanged assessment is served from the cache."""
+    # Imported here: WeasyPrint is slow to import, and most processes never render a PDF.
+    from reports import pdf
+
+    charts_available = with_charts and chart_svg.find_chromium() is not None
+    key = pdf_cache_key(assessment, charts_available=charts_available)
+    if use_cache:
+        cached = cache_get(key)
+        if isinstance(cached, bytes):
+            return cached
+    report = build_report(assessment, charts_mode="svg" if with_charts else "none")
+    data = pdf.render_pdf(PDF_TEMPLATE, report_context(report, pdf=True))
+    # A PDF whose charts failed to export this time is not kept: the next one may succeed.
+    if use_cache and not (charts_available and report.charts_missing):
+        cache_set(key, data, timeout=PDF_CACHE_SECONDS)
+    return data
+
+
+def report_html(assessment: Assessment) -> str:
+    """The gap report as one self-contained HTML file (`export_report --format html`).
+
+    The same template as the PDF, with its stylesheet, charts and logo embedded, so the file
+    opens anywhere without the app. It is a file, not a page the app serves, so the CSP's
+    ban on inline styles does not apply to it.
+    """
+    report = build_report(assessment, charts_mode="svg")
+    context = report_context(report, pdf=True)
+    if report.has_logo:
+        logo = report.organisation.report_logo
+        try:
+            with logo.storage.open(str(logo.name), "rb") as handle:
+                encoded = base64.b64encode(handle.read()).decode("ascii")
+            context["logo_src"] = f"data:image/png;base64,{encoded}"
+        except FileNotFoundError:
+            context["logo_src"] = ""
+    html = render_to_string(PDF_TEMPLATE, context)
+    css_path = finders.find("css/print.css")
+    css = Path(css_path).read_text(encoding="utf-8") if isinstance(css_path, str) else ""
+    return re.sub(
+        r'<link rel="stylesheet" href="[^"]*print[^"]*\.css">',
+        lambda _: "<style>" + css.replace("</", "<\\/") + "</style>",
+        html,
+        count=1,
+    )
