@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from assessments import access
+from assessments.display import display_name, file_size
 from assessments.forms import (
     InstrumentUploadForm,
     InvitationForm,
@@ -64,14 +65,6 @@ def _organisation_admin(request: AuthenticatedHttpRequest, slug: str) -> Members
     """The requester's membership of `slug`: 404 if they have none, 403 unless org admin."""
     # login_required runs first, so the user has a pk.
     return access.get_organisation_for_user(request.user.pk, slug, "manage")
-
-
-def _display(user: Any) -> str:
-    return str(user.get_full_name() or user.get_username())
-
-
-def _size(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
 
 
 def _site(organisation: Organisation, pk: int) -> Site:
@@ -213,7 +206,7 @@ def members(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         Membership.objects.filter(organisation=organisation)
         .select_related("user")
         .prefetch_related("sites"),
-        key=lambda m: (ROLE_ORDER.get(m.role, 99), _display(m.user).lower()),
+        key=lambda m: (ROLE_ORDER.get(m.role, 99), display_name(m.user).lower()),
     )
     return render(
         request,
@@ -248,12 +241,12 @@ def edit_member(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpRe
                 form.add_error(
                     "role",
                     LAST_ADMIN_MESSAGE.format(
-                        name=_display(member.user), organisation=organisation.name
+                        name=display_name(member.user), organisation=organisation.name
                     ),
                 )
             else:
                 messages.success(
-                    request, f"{_display(member.user)} is now {member.get_role_display()}."
+                    request, f"{display_name(member.user)} is now {member.get_role_display()}."
                 )
                 if member.pk == membership.pk and member.role != Membership.Role.ORG_ADMIN:
                     # They just gave up the right to see this screen.
@@ -280,7 +273,7 @@ def remove_member(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
     membership = _organisation_admin(request, slug)
     organisation = membership.organisation
     member = _member(organisation, pk)
-    name = _display(member.user)
+    name = display_name(member.user)
     is_self = member.pk == membership.pk
     last_admin = (
         member.role == Membership.Role.ORG_ADMIN
@@ -384,7 +377,7 @@ def instruments(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "organisation": organisation,
             "rows": _instrument_rows(organisation),
             "form": form,
-            "max_size": _size(settings.UPLOAD_MAX_BYTES),
+            "max_size": file_size(settings.UPLOAD_MAX_BYTES),
         },
         status=422 if form.errors else 200,
     )

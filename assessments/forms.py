@@ -12,6 +12,7 @@ from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.forms import PasswordResetForm
 from django.utils import timezone
 
+from assessments.display import file_size
 from assessments.instruments import InstrumentDef, InstrumentError, read_instrument
 from assessments.models import Answer, Instrument, Membership, Organisation, Question, Site
 from assessments.scoring import NA
@@ -241,10 +242,6 @@ class TargetsForm(forms.Form):
 # --- organisation admin screens ----------------------------------------------------------------
 
 
-def _file_size(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{max(1, n // 1024)} KB"
-
-
 class SiteForm(forms.Form):
     name = forms.CharField(
         label="Name",
@@ -444,8 +441,8 @@ class InstrumentUploadForm(forms.Form):
         limit = settings.UPLOAD_MAX_BYTES
         if upload.size > limit:
             raise forms.ValidationError(
-                f"The file is {_file_size(upload.size)}; instrument files up to "
-                f"{_file_size(limit)} can be uploaded."
+                f"The file is {file_size(upload.size)}; instrument files up to "
+                f"{file_size(limit)} can be uploaded."
             )
         self.file_name = str(upload.name or "uploaded file")
         try:

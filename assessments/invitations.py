@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from assessments.display import display_name
 from assessments.models import Invitation, MemberEvent, Membership, Organisation, Site
 from assessments.services import _check_sites, _username_for
 
@@ -86,7 +87,7 @@ def _send(invitation: Invitation, token: str, accept_url: AcceptUrl, inviter: Us
     context = {
         "invitation": invitation,
         "organisation": invitation.organisation,
-        "inviter": (inviter.get_full_name() or inviter.get_username()) if inviter else "",
+        "inviter": display_name(inviter),
         "url": accept_url(token),
         "days": settings.INVITATION_DAYS,
     }

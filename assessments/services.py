@@ -16,6 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from assessments.content import instrument_content
+from assessments.display import display_name
 from assessments.models import (
     Answer,
     Assessment,
@@ -80,12 +81,6 @@ class Conflict:
 class SaveOutcome:
     saved: dict[str, Answer] = field(default_factory=dict)
     conflicts: dict[str, Conflict] = field(default_factory=dict)
-
-
-def _display_name(user: Any) -> str:
-    if user is None:
-        return "someone"
-    return user.get_full_name() or user.get_username()
 
 
 class RoundTaken(Exception):
@@ -224,7 +219,8 @@ def answers_save(
                     mine=new,
                     theirs=old or {"value": "", "comment": "", "evidence": ""},
                     their_revision=current_revision,
-                    their_user=_display_name(existing.answered_by if existing else None),
+                    their_user=display_name(existing.answered_by if existing else None)
+                    or "someone",
                     their_at=existing.answered_at if existing else now,
                 )
                 continue

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from assessments import access
+from assessments.display import file_size
 from assessments.http import AuthenticatedHttpRequest
 from assessments.models import AuditEntry
 from assessments.transfer import (
@@ -23,12 +24,6 @@ from assessments.transfer import (
     export_filename,
     parse_assessment_json,
 )
-
-
-def _size(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
-    return f"{max(1, n // 1024)} KB"
 
 
 class ImportForm(forms.Form):
@@ -47,7 +42,7 @@ class ImportForm(forms.Form):
         limit = settings.UPLOAD_MAX_BYTES
         if upload.size > limit:
             raise forms.ValidationError(
-                f"The file is {_size(upload.size)}; files up to {_size(limit)} can be imported."
+                f"The file is {file_size(upload.size)}; files up to {file_size(limit)} can be imported."
             )
         try:
             return parse_assessment_json(upload.read())
@@ -103,7 +98,7 @@ def import_json(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "organisation": organisation,
             "form": form,
             "can_add_sites": can_add_sites,
-            "max_size": _size(settings.UPLOAD_MAX_BYTES),
+            "max_size": file_size(settings.UPLOAD_MAX_BYTES),
         },
         status=422 if form.errors else 200,
     )

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from assessments import access
 from assessments.content import InstrumentContent, instrument_content
+from assessments.display import display_name
 from assessments.forms import AssessmentCreateForm, QuestionnaireForm, TargetsForm
 from assessments.http import AuthenticatedHttpRequest
 from assessments.models import Answer, Assessment, AuditEntry, Instrument, Membership
@@ -268,11 +269,7 @@ def _unresolved_conflicts(
                 if answer
                 else {"value": "", "comment": "", "evidence": ""},
                 their_revision=answer.revision if answer else 0,
-                their_user=(
-                    (answer.answered_by.get_full_name() or answer.answered_by.get_username())
-                    if answer and answer.answered_by
-                    else "someone"
-                ),
+                their_user=display_name(answer.answered_by if answer else None) or "someone",
                 their_at=answer.answered_at if answer else timezone.now(),
             )
     return conflicts
