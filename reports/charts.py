@@ -16,6 +16,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from reports import vendor
 
 # Plotly's default font is not installed on most servers; these are, and WeasyPrint and
 # Chromium resolve them the same way, so the PDF's charts match its text.
@@ -31,7 +32,7 @@ BLOCKER_COLOUR = "#b42318"
 SVG_WIDTH = 760
 SVG_HEIGHT = 480
 
-PLOTLY_JS = Path(__file__).resolve().parent.parent / "static" / "vendor" / "plotly-4.1.1.min.js"
+PLOTLY_JS = Path(__file__).resolve().parent.parent / "static" / vendor.PLOTLY_JS
 
 
 # --- figures --------------------------------------------------------------------------------
@@ -228,7 +229,7 @@ def comparison_heatmap(
     """Domains across, sites down: each cell coloured by maturity level, labelled with its score.
 
     A cell without a score is grey with "—" (never drawn as 0). `links` (one per site) go in
-    customdata, for static/js/compare.js to open a site's results on click.
+    customdata, for static/js/charts.js to open a site's results on click.
     """
     x = [wrap_label(d, 16) for d in domains]
     y = [_short(s) for s in sites]

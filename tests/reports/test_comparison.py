@@ -1,4 +1,4 @@
-"""reports/comparison.py: the comparison table, medians, trends, exports, on a hand-made set."""
+"""reports/comparison/: the comparison table, medians, trends, exports, on a hand-made set."""
 
 from __future__ import annotations
 
