@@ -27,7 +27,8 @@ from assessments.forms import (
     problem_lines,
 )
 from assessments.http import AuthenticatedHttpRequest
-from assessments.instruments import InstrumentError, instrument_sync
+from assessments.instrument_loading import instrument_sync
+from assessments.instruments import InstrumentError
 from assessments.invitation_views import (
     accept_url_for,
     invitation_sent_message,

@@ -1,17 +1,26 @@
-"""The questions of an instrument version, held in memory.
+"""The questions of an instrument version, held in memory, and its scoring spec.
 
-A loaded instrument version never changes (instruments.py refuses to), so its domains and
-questions can be read once per process and shared by every page that shows them. This
-keeps the number of queries per page independent of the number of questions.
+A loaded instrument version never changes (instrument_loading refuses to), so its domains
+and questions can be read once per process and shared by every page that shows them, and the
+scoring spec is built from those same rows. This keeps the number of queries per page
+independent of the number of questions: two on a cold cache (domains, questions), none after.
+
+The rows are read through the instrument's related managers, so this module needs the models
+only for type checking: models.py can call it without an import circle.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from assessments.models import Domain, Instrument, Question
+from assessments import scoring
+
+if TYPE_CHECKING:
+    from assessments.models import Domain, Instrument, Question
 
 _cache: dict[tuple[int, str], InstrumentContent] = {}
 _lock = threading.Lock()
@@ -19,6 +28,7 @@ _lock = threading.Lock()
 
 @dataclass(frozen=True)
 class InstrumentContent:
+    instrument: Instrument
     domains: tuple[Domain, ...]
     questions: tuple[Question, ...]
 
@@ -32,21 +42,74 @@ class InstrumentContent:
     def by_key(self) -> dict[str, Question]:
         return {q.key: q for q in self.questions}
 
+    @cached_property
+    def spec(self) -> scoring.InstrumentSpec:
+        """The scoring spec of these rows (pure data for scoring.py)."""
+        return _build_spec(self)
+
 
 def instrument_content(instrument: Instrument) -> InstrumentContent:
+    # A loaded version never changes, so (pk, content hash) identifies its content for good.
     key = (instrument.pk, instrument.content_hash)
     content = _cache.get(key)
     if content is None:
-        domains = tuple(Domain.objects.filter(instrument=instrument).order_by("order"))
+        domains = tuple(instrument.domains.order_by("order"))
         by_id = {d.pk: d for d in domains}
         questions = []
-        for question in Question.objects.filter(instrument=instrument).order_by("order"):
+        for question in instrument.questions.order_by("order"):
             question.domain = by_id[question.domain_id]
             question.instrument = instrument
             questions.append(question)
         for domain in domains:
             domain.instrument = instrument
-        content = InstrumentContent(domains=domains, questions=tuple(questions))
+        content = InstrumentContent(
+            instrument=instrument, domains=domains, questions=tuple(questions)
+        )
         with _lock:
             _cache[key] = content
     return content
+
+
+def instrument_spec(instrument: Instrument) -> scoring.InstrumentSpec:
+    """The scoring spec of a loaded instrument version, built once per process."""
+    return instrument_content(instrument).spec
+
+
+def _build_spec(content: InstrumentContent) -> scoring.InstrumentSpec:
+    instrument = content.instrument
+    domains = tuple(
+        scoring.DomainSpec(
+            key=domain.key,
+            # Decimal -> Fraction through str, so 0.1 stays exactly one tenth.
+            weight=Fraction(str(domain.weight)),
+            target=domain.target if domain.target is not None else instrument.default_target,
+        )
+        for domain in content.domains
+    )
+    questions = tuple(
+        scoring.QuestionSpec(
+            key=question.key,
+            domain=question.domain.key,
+            type=question.type,
+            weight=Fraction(str(question.weight)),
+            critical=question.critical,
+            allow_na=question.allow_na,
+            # Scores are stored as JSON ints or short decimals: str() keeps them exact.
+            options=tuple(
+                scoring.OptionSpec(value=str(o["value"]), score=Fraction(str(o["score"])))
+                for o in question.options
+            ),
+            show_if=scoring.ShowIf(
+                question=question.show_if_question, values=frozenset(question.show_if_values)
+            )
+            if question.show_if_question
+            else None,
+        )
+        for question in content.questions
+    )
+    return scoring.InstrumentSpec(
+        domains=domains,
+        questions=questions,
+        # Decimal -> Fraction through str: 0.75 is exactly three quarters.
+        blocker_below=Fraction(str(instrument.blocker_below)),
+    )

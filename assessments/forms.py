@@ -13,7 +13,8 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.utils import timezone
 
 from assessments.display import file_size
-from assessments.instruments import InstrumentDef, InstrumentError, read_instrument
+from assessments.instrument_reader import read_instrument
+from assessments.instruments import InstrumentDef, InstrumentError
 from assessments.models import Answer, Instrument, Membership, Organisation, Question, Site
 from assessments.scoring import NA
 from assessments.services import MAX_TEXT, AnswerChange, Conflict, snapshot_hash

@@ -116,7 +116,7 @@ class Instrument(models.Model):
         return f"{self.title} {self.version}"
 
     def spec(self) -> InstrumentSpec:
-        from assessments.instruments import instrument_spec
+        from assessments.content import instrument_spec
 
         return instrument_spec(self)
 

@@ -89,7 +89,8 @@ def build_demo(seed: int = 7) -> Any:
     from django.contrib.auth.models import User
 
     from assessments.content import instrument_content
-    from assessments.instruments import INSTRUMENTS_DIR, load_all
+    from assessments.instrument_loading import load_all
+    from assessments.instruments import INSTRUMENTS_DIR
     from assessments.models import Instrument, Membership, Organisation, Site
     from assessments.services import (
         AnswerChange,

@@ -48,7 +48,7 @@ def make_membership(
 
 def load_instrument(slug: str = "clinical-ai", version: str = "1.0") -> Instrument:
     """Load a shipped instrument file (idempotent)."""
-    from assessments.instruments import load_all
+    from assessments.instrument_loading import load_all
 
     existing = Instrument.objects.filter(slug=slug, version=version).first()
     if existing:
@@ -61,7 +61,7 @@ def load_instrument_text(text: str, name: str = "test.yaml") -> Instrument:
     """Load an instrument from YAML text written in a test."""
     import yaml
 
-    from assessments.instruments import load_file
+    from assessments.instrument_loading import load_file
 
     load_file(text.encode(), name=name)
     data = yaml.safe_load(text)

@@ -18,13 +18,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.template.loader import render_to_string
 
-from assessments.instruments import (
-    INSTRUMENTS_DIR,
-    InstrumentError,
-    content_hash,
-    parse_instrument,
-    read_instrument,
-)
+from assessments.instrument_reader import parse_instrument, read_instrument
+from assessments.instruments import INSTRUMENTS_DIR, InstrumentError, content_hash
 from assessments.models import Assessment
 from assessments.scoring import (
     DomainSpec,

@@ -12,17 +12,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from assessments import instruments
-from assessments.instruments import (
-    INSTRUMENTS_DIR,
-    MAX_FILE_BYTES,
-    InstrumentError,
-    content_hash,
-    instrument_spec,
-    load_all,
-    load_file,
-    read_instrument,
-)
+from assessments import content
+from assessments.content import instrument_spec
+from assessments.instrument_loading import load_all, load_file
+from assessments.instrument_reader import read_instrument
+from assessments.instruments import INSTRUMENTS_DIR, MAX_FILE_BYTES, InstrumentError, content_hash
 from assessments.models import Domain, Instrument, Question
 from tests import factories
 
@@ -768,7 +762,7 @@ def test_the_scoring_spec_takes_two_queries_then_none(
     tmp_path: Path, django_assert_num_queries: Any
 ) -> None:
     instrument, _ = load_file(write(tmp_path, VALID))
-    instruments._spec_cache.clear()
+    content._cache.clear()
     with django_assert_num_queries(2):
         first = instrument_spec(instrument)
     with django_assert_num_queries(0):

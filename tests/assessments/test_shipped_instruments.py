@@ -12,7 +12,8 @@ from fractions import Fraction
 
 import pytest
 
-from assessments.instruments import INSTRUMENTS_DIR, InstrumentDef, QuestionDef, read_instrument
+from assessments.instrument_reader import read_instrument
+from assessments.instruments import INSTRUMENTS_DIR, InstrumentDef, QuestionDef
 from assessments.scoring import InstrumentSpec, QuestionSpec, score_assessment, visible_keys
 from reports.gaps import FRAMEWORKS, reference_family
 from tests import factories

@@ -22,7 +22,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from assessments.instruments import load_file
+from assessments.instrument_loading import load_file
 from assessments.models import (
     Answer,
     Assessment,

@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from assessments.instruments import load_file
+from assessments.instrument_loading import load_file
 from assessments.models import (
     Answer,
     Assessment,

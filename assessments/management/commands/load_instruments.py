@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assessments.instruments import InstrumentError, load_all
+from assessments.instrument_loading import load_all
+from assessments.instruments import InstrumentError
 
 
 class Command(BaseCommand):
