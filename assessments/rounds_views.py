@@ -14,16 +14,15 @@ from django.utils import dateformat, timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assessments import access
+from assessments.carry_over import CarryPlan, carry_over_plan
 from assessments.http import AuthenticatedHttpRequest
 from assessments.models import Assessment, Instrument
+from assessments.round_diff import round_diff
 from assessments.rounds import (
-    CarryPlan,
     RoundAlreadyStarted,
     RoundError,
     assessment_start_next_round,
-    carry_over_plan,
     next_round_instruments,
-    round_diff,
     suggest_round_label,
 )
 from assessments.services import RoundTaken, assessment_round_taken, round_taken_message

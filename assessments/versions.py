@@ -1,8 +1,8 @@
 """An assessment across versions of its instrument: moving an open draft to a newer version,
 the "new"/"changed" marks on the questionnaire, and which version an audit entry belongs to.
 
-Whether an answer carries over is decided by one rule, `rounds.question_carries_over`, the
-same one a next round on a newer version uses.
+Whether an answer carries over is decided by one rule, `carry_over.question_carries_over`,
+the same one a next round on a newer version uses.
 """
 
 from __future__ import annotations
@@ -16,18 +16,17 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from assessments.caching import cache_get, cache_set
-from assessments.content import instrument_content
-from assessments.models import Answer, Assessment, AuditEntry, Instrument, Question
-from assessments.rounds import (
+from assessments.carry_over import (
     REASONS,
     VERSION_SUBJECT,
     CarryPlan,
-    RoundError,
     carry_over_plan,
     question_carries_over,
     version_entry,
-    version_key,
 )
+from assessments.content import instrument_content
+from assessments.models import Answer, Assessment, AuditEntry, Instrument, Question
+from assessments.rounds import RoundError, version_key
 
 MARKS_CACHE_SECONDS = 24 * 3600
 

@@ -9,14 +9,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from assessments.carry_over import carry_over_plan
 from assessments.models import Answer, Assessment, AuditEntry, Instrument
+from assessments.round_diff import round_diff
 from assessments.rounds import (
     RoundAlreadyStarted,
     RoundError,
     assessment_start_next_round,
-    carry_over_plan,
     next_round_instruments,
-    round_diff,
     suggest_round_label,
     version_key,
 )

@@ -11,15 +11,15 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from assessments.models import Answer, Assessment, AuditEntry, Instrument, Question
-from assessments.rounds import (
+from assessments.carry_over import (
     REASONS,
     VERSION_SUBJECT,
-    assessment_start_next_round,
     carry_over_plan,
     question_carries_over,
-    round_diff,
 )
+from assessments.models import Answer, Assessment, AuditEntry, Instrument, Question
+from assessments.round_diff import round_diff
+from assessments.rounds import assessment_start_next_round
 from assessments.services import (
     AnswerChange,
     AssessmentVersionChanged,
