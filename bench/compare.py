@@ -109,7 +109,7 @@ def _populate(sites: int, rounds: int) -> tuple[Any, Any]:
         Site,
         round_key,
     )
-    from assessments.scoring import level_for
+    from assessments.scoring import VERDICT_NOT_READY, VERDICT_READY, level_for
 
     load_all()
     instrument = Instrument.objects.get(slug="clinical-ai", version="1.0")
@@ -151,7 +151,7 @@ def _populate(sites: int, rounds: int) -> tuple[Any, Any]:
                     status=Assessment.Status.SUBMITTED,
                     result_score=overall,
                     result_level=level,
-                    result_verdict="Ready" if (level or 0) >= 4 else "Not ready",
+                    result_verdict=VERDICT_READY if (level or 0) >= 4 else VERDICT_NOT_READY,
                     result_provisional=rng.random() < 0.1,
                     result_completeness=Decimal("100.0"),
                 )
