@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import datetime
 import json
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -55,6 +54,14 @@ from assessments.services import (
     assessment_round_taken,
     assessment_submit,
     round_taken_message,
+)
+from assessments.value_text import (
+    JSON_WORDS,
+    clip,
+    exact_decimal,
+    has_decimals,
+    kind_of,
+    show_value,
 )
 
 FORMAT = "readiness-assessment/1"
@@ -160,7 +167,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise ValueError(f'the key "{_clip(key)}" appears twice in one object')
+            raise ValueError(f'the key "{clip(key)}" appears twice in one object')
         result[key] = value
     return result
 
@@ -193,6 +200,15 @@ def parse_assessment_json(raw: bytes | str) -> Any:
 # --- validate -------------------------------------------------------------------------------
 
 
+def _show(raw: Any) -> str:
+    """A value as a problem message quotes it: short, and on one line."""
+    return show_value(raw, JSON_WORDS)
+
+
+def _kind(raw: Any) -> str:
+    return kind_of(raw, JSON_WORDS)
+
+
 @dataclass(frozen=True)
 class ValidAnswer:
     question: Question
@@ -218,49 +234,6 @@ class ValidImport:
     answers: tuple[ValidAnswer, ...]
 
 
-def _clip(text: str, limit: int = 40) -> str:
-    """Text from the file as a message may quote it: short, on one line, and encodable.
-
-    Keys and values can hold anything JSON allows (newlines, lone surrogates); a message must
-    stay one printable line, for the command's one-line error and for the page.
-    """
-    text = text if len(text) <= limit else text[: limit - 1] + "…"
-    return "".join(c if c.isprintable() else "\ufffd" for c in text)
-
-
-def _show(raw: Any) -> str:
-    """A value as a problem message quotes it: short, and on one line."""
-    if isinstance(raw, str):
-        return json.dumps(_clip(raw), ensure_ascii=False)
-    if raw is None:
-        return "null"
-    if isinstance(raw, bool):
-        return "true" if raw else "false"
-    if isinstance(raw, int | float):
-        return _clip(repr(raw))
-    if isinstance(raw, dict):
-        return "an object"
-    if isinstance(raw, list):
-        return "a list"
-    return "a value of an unknown kind"
-
-
-def _kind(raw: Any) -> str:
-    if raw is None:
-        return "null"
-    if isinstance(raw, bool):
-        return "true/false"
-    if isinstance(raw, int | float):
-        return "a number"
-    if isinstance(raw, str):
-        return "text"
-    if isinstance(raw, list):
-        return "a list"
-    if isinstance(raw, dict):
-        return "an object"
-    return "a value of an unknown kind"
-
-
 def _storable(text: str) -> str | None:
     """Why the text cannot be stored as it is, or None when it can."""
     if "\x00" in text:
@@ -273,7 +246,9 @@ def _storable(text: str) -> str | None:
     return None
 
 
-class _Validator:
+class AssessmentFileChecker:
+    """Checks one parsed assessment file, collecting problems (key, reason) as it goes."""
+
     def __init__(self) -> None:
         self.problems: list[tuple[str, str]] = []
 
@@ -371,15 +346,15 @@ class _Validator:
         domains = {d.key: d for d in instrument_content(instrument).domains} if instrument else None
         targets: dict[str, Decimal] = {}
         for key, value in raw.items():
-            where = f"targets.{_clip(key, 80)}"
+            where = f"targets.{clip(key, 80)}"
             if domains is not None and key not in domains:
                 allowed = ", ".join(domains)
                 self.add(where, f"is not a domain of this instrument (domains: {allowed})")
                 continue
-            number = _decimal(value)
+            number = exact_decimal(value)
             if number is None or not (0 <= number <= 100):
                 self.add(where, f"must be a number from 0 to 100, not {_show(value)}")
-            elif number != number.quantize(_TARGET_STEP):
+            elif has_decimals(number, _TARGET_STEP):
                 self.add(where, f"may have at most one decimal, not {_show(value)}")
             else:
                 targets[key] = number
@@ -397,7 +372,7 @@ class _Validator:
         questions = instrument_content(instrument).by_key if instrument else None
         valid: list[ValidAnswer] = []
         for key, entry in raw.items():
-            where = f"answers.{_clip(key, 130)}"
+            where = f"answers.{clip(key, 130)}"
             question = questions.get(key) if questions is not None else None
             if questions is not None and question is None:
                 self.add(where, "is not a question of this instrument")
@@ -422,7 +397,7 @@ class _Validator:
         for name in entry:
             if name not in _ANSWER_FIELDS:
                 self.add(
-                    f"{where}.{_clip(name)}",
+                    f"{where}.{clip(name)}",
                     f"is not an answer field (fields: {', '.join(_ANSWER_FIELDS)})",
                 )
                 ok = False
@@ -476,19 +451,6 @@ class _Validator:
         return False
 
 
-def _decimal(raw: Any) -> Decimal | None:
-    # bool is an int in Python, but `true` as a target is a mistake, not the number 1.
-    if isinstance(raw, bool) or not isinstance(raw, int | float):
-        return None
-    if isinstance(raw, float) and not math.isfinite(raw):
-        return None
-    try:
-        # Through repr, so that 62.5 is exactly 62.5 and 0.1 is one tenth, not its binary float.
-        return Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
-    except (InvalidOperation, ValueError):
-        return None
-
-
 def validate_import(
     data: Any, *, organisation: Organisation | None = None, allow_new_site: bool = True
 ) -> ValidImport:
@@ -507,7 +469,7 @@ def validate_import(
         # A different format: checking its other keys would only produce noise.
         raise _error("format", f'{_show(data["format"])} is not supported (expected "{FORMAT}")')
 
-    check = _Validator()
+    check = AssessmentFileChecker()
     organisation_name = check.string(
         data.get("organisation"),
         "organisation",
