@@ -11,7 +11,9 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
+
+from django.db import models
 
 from assessments.carry_over import CarryPlan, answer_label, plan_from_answers
 from assessments.content import instrument_content
@@ -53,6 +55,15 @@ class DomainChange:
         return LEVEL_NAMES.get(self.new_level or 0, "")
 
 
+class ChangeStatus(models.TextChoices):
+    """What happened to an answer since the previous round; the round page groups by it."""
+
+    IMPROVED = "improved", "Improved"
+    SLIPPED = "slipped", "Slipped"
+    OTHER = "other", "Other changes"
+    UNCHANGED = "unchanged", "Unchanged"
+
+
 @dataclass
 class QuestionChange:
     key: str
@@ -62,23 +73,21 @@ class QuestionChange:
     old_label: str
     new_value: str
     new_label: str
-    status: str  # improved | slipped | other | unchanged
+    status: ChangeStatus
     note: str = ""
     changed_by: str = ""
     changed_at: datetime.datetime | None = None
     carried_unconfirmed: bool = False
 
 
-GROUPS = (
-    ("improved", "Improved"),
-    ("slipped", "Slipped"),
-    ("other", "Other changes"),
-    ("unchanged", "Unchanged"),
-)
+GROUPS = tuple((status.value, status.label) for status in ChangeStatus)
 
 
 @dataclass
 class RoundDiff:
+    # For templates: {% if key == diff.Status.UNCHANGED %}.
+    Status: ClassVar[type[ChangeStatus]] = ChangeStatus
+
     previous: Assessment
     current: Assessment
     old_overall: Decimal | None
@@ -232,22 +241,22 @@ def round_diff(*, assessment: Assessment) -> RoundDiff:
             old_label=answer_label(old_q, old_value),
             new_value=new_value,
             new_label=answer_label(new_q, new_value),
-            status="unchanged",
+            status=ChangeStatus.UNCHANGED,
             carried_unconfirmed=bool(new_answer and new_answer.carried_over),
         )
         if new_q is None:
-            change.status, change.note = "other", "No longer asked in this version"
+            change.status, change.note = ChangeStatus.OTHER, "No longer asked in this version"
         elif old_q is None:
-            change.status, change.note = "other", "New question in this version"
+            change.status, change.note = ChangeStatus.OTHER, "New question in this version"
         elif old_value != new_value:
             before = _points(old_specs.get(key), old_value)
             after = _points(new_specs.get(key), new_value)
             if before is not None and after is not None and before != after:
-                change.status = "improved" if after > before else "slipped"
+                change.status = ChangeStatus.IMPROVED if after > before else ChangeStatus.SLIPPED
             elif before is not None and after is not None:
-                change.status = "unchanged"
+                change.status = ChangeStatus.UNCHANGED
             else:
-                change.status = "other"
+                change.status = ChangeStatus.OTHER
                 if not new_value:
                     change.note = "Not answered in this round"
                 elif not old_value:
