@@ -30,7 +30,7 @@ from assessments.demo.data import (
     SitePlan,
     SiteRound,
 )
-from assessments.instruments import LoadSummary, load_all
+from assessments.instrument_loading import LoadSummary, load_all
 from assessments.models import (
     Answer,
     Assessment,
