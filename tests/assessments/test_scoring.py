@@ -155,7 +155,9 @@ def plan_of(result: AssessmentResult) -> list[tuple[str, Decimal]]:
         (F(-1, 100), 1, "0.0"),  # no negative zero
     ],
 )
-def test_round_half_up(value: Fraction | Decimal, places: int, expected: str) -> None:
+def test_round_half_up_rounds_halves_away_from_zero(
+    value: Fraction | Decimal, places: int, expected: str
+) -> None:
     rounded = round_half_up(value, places)
     assert rounded == D(expected)
     assert str(rounded) == expected
@@ -182,11 +184,11 @@ def test_round_half_up_rejects_negative_places() -> None:
         ("100.0", 5),
     ],
 )
-def test_level_for(score: str | None, level: int | None) -> None:
+def test_each_score_band_gives_its_level(score: str | None, level: int | None) -> None:
     assert level_for(None if score is None else D(score)) == level
 
 
-def test_level_names() -> None:
+def test_the_five_levels_are_named_as_in_the_product_spec() -> None:
     assert [LEVEL_NAMES[n] for n in range(1, 6)] == [
         "Initial",
         "Developing",
@@ -196,7 +198,7 @@ def test_level_names() -> None:
     ]
 
 
-def test_question_properties() -> None:
+def test_a_domain_of_text_questions_only_is_not_applicable_and_unscored() -> None:
     assert scale("a.q1").scored
     assert scale("a.q1").max_score == 4
     assert yes_no("a.q1").max_score == 1
@@ -391,7 +393,7 @@ def test_domains_without_scored_questions_are_not_applicable() -> None:
     assert not result.provisional
 
 
-def test_nothing_answered() -> None:
+def test_with_nothing_answered_no_domain_has_a_score_and_the_verdict_is_not_ready() -> None:
     spec = instrument(scale("a.q1"), scale("a.q2"), yes_no("b.q1"))
     result = score_assessment(spec, {})
     for domain in result.domains:
@@ -476,7 +478,9 @@ def test_overall_completeness_counts_all_domains_together() -> None:
         ([NA, NA], None),
     ],
 )
-def test_verdict(answers: list[str], verdict: str | None) -> None:
+def test_the_verdict_follows_how_many_domains_are_at_levels_1_and_2(
+    answers: list[str], verdict: str | None
+) -> None:
     # One domain per answer, each with one question whose answer "n" scores exactly n.
     spec = instrument(*(percent(f"d{n}.q1") for n in range(len(answers))))
     result = score_assessment(spec, {f"d{n}.q1": value for n, value in enumerate(answers)})
@@ -702,7 +706,7 @@ def test_targets_override_the_instrument_and_the_gap_is_clamped(
 # --- the results object of the assessment JSON ------------------------------------------------
 
 
-def test_result_to_dict() -> None:
+def test_result_to_dict_writes_the_overall_result_each_domain_and_the_action_plan() -> None:
     spec = instrument(scale("a.q1"), scale("a.q2"), scale("a.q3"), scale("b.q1"), yes_no("c.q1"))
     answers = {"a.q1": "4", "a.q2": "2", "a.q3": "1", "b.q1": NA}
     result = score_assessment(spec, answers, {"c": 75})
@@ -762,7 +766,7 @@ def test_result_to_dict_lists_blockers() -> None:
     assert data["action_plan"] == [{"question": "a.q1", "domain": "a", "priority": 1.1}]
 
 
-def test_domain_lookup() -> None:
+def test_a_domain_is_found_by_its_key_and_an_unknown_key_raises() -> None:
     result = score_assessment(instrument(yes_no("a.q1")), {})
     assert result.domain("a").key == "a"
     with pytest.raises(KeyError, match="nope"):

@@ -122,7 +122,7 @@ def test_export_needs_a_login(world, assessment):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_export_refuses_post(world, assessment):
+def test_the_json_export_refuses_a_post(world, assessment):
     assert _client(world.alice).post(_export_url(assessment)).status_code == 405
 
 

@@ -106,7 +106,9 @@ def test_the_trend_has_every_round_in_date_order_and_the_median(golden):
         ("change", False, ["Northside Clinic", "Northside Hospital"]),
     ],
 )
-def test_the_ranking_sorts(golden, sort, descending, expected):
+def test_the_ranking_sorts_by_the_chosen_column_in_either_direction(
+    golden, sort, descending, expected
+):
     result = comparison.compare_sites(
         _membership(golden, golden.alice), _filters(), sort=sort, descending=descending
     )

@@ -155,7 +155,7 @@ def test_the_pdf_downloads_with_a_file_name(world, scored):
     )
 
 
-def test_reports_reject_posts(world, scored):
+def test_the_report_pages_refuse_a_post(world, scored):
     for name in VIEWS:
         assert _client(world.alice).post(reverse(name, args=[scored.pk])).status_code == 405
 
