@@ -18,14 +18,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from assessments import access
-from assessments.display import display_name, file_size
-from assessments.forms import (
+from assessments.admin_forms import (
     InstrumentUploadForm,
     InvitationForm,
     MemberEditForm,
     SiteForm,
     problem_lines,
 )
+from assessments.display import display_name, file_size
 from assessments.http import AuthenticatedHttpRequest
 from assessments.instrument_loading import instrument_sync
 from assessments.instruments import InstrumentError

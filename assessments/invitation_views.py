@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments import access
-from assessments.forms import AcceptInvitationForm
+from assessments.admin_forms import AcceptInvitationForm
 from assessments.http import AuthenticatedHttpRequest
 from assessments.invitations import (
     AcceptUrl,

@@ -2,107 +2,26 @@
 
 from __future__ import annotations
 
-import datetime
-from typing import Any
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import dateformat, timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assessments import access
 from assessments.carry_over import CarryPlan, carry_over_plan
+from assessments.forms import MoveVersionForm, NextRoundForm
 from assessments.http import AuthenticatedHttpRequest
-from assessments.models import Assessment, Instrument
+from assessments.models import Assessment
 from assessments.round_diff import round_diff
 from assessments.rounds import (
     RoundAlreadyStarted,
     RoundError,
     assessment_start_next_round,
     next_round_instruments,
-    suggest_round_label,
 )
-from assessments.services import RoundTaken, assessment_round_taken, round_taken_message
+from assessments.services import RoundTaken
 from assessments.versions import MoveError, MoveStale, assessment_move_to_version, newer_versions
-
-
-class NextRoundForm(forms.Form):
-    round_label = forms.CharField(
-        label="Round",
-        max_length=100,
-        help_text='A name for the new round, e.g. "2026 autumn".',
-    )
-    round_date = forms.DateField(
-        label="Round date",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="The date the new round refers to; it cannot be before the previous round.",
-    )
-    instrument = forms.TypedChoiceField(
-        label="Questionnaire version",
-        coerce=int,
-        widget=forms.RadioSelect,
-        help_text="Answers are carried over by question. New questions start unanswered; "
-        "an answer the newer version no longer allows is left behind.",
-    )
-
-    def __init__(
-        self,
-        *args: Any,
-        previous: Assessment,
-        instruments: list[Instrument],
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.previous = previous
-        self.instruments = {i.pk: i for i in instruments}
-        instrument_field = self.fields["instrument"]
-        assert isinstance(instrument_field, forms.ChoiceField)
-        instrument_field.choices = [
-            (
-                i.pk,
-                f"Version {i.version}"
-                + (" (the previous round's)" if i.pk == previous.instrument_id else " (newer)"),
-            )
-            for i in instruments
-        ]
-        if not self.is_bound:
-            self.initial.setdefault("round_label", suggest_round_label(previous.round_label))
-            self.initial.setdefault("round_date", max(timezone.localdate(), previous.round_date))
-            self.initial.setdefault("instrument", previous.instrument_id)
-
-    def clean_round_label(self) -> str:
-        label = str(self.cleaned_data["round_label"]).strip()
-        if not label:
-            raise forms.ValidationError("Give the round a name.")
-        # The rule of every form that starts an assessment (and of the database constraint).
-        taken = assessment_round_taken(
-            site=self.previous.site,
-            instrument_slug=self.previous.instrument.slug,
-            round_label=label,
-        )
-        if taken is not None:
-            raise forms.ValidationError(round_taken_message(taken, label))
-        return label
-
-    def clean_round_date(self) -> datetime.date:
-        date: datetime.date = self.cleaned_data["round_date"]
-        if date < self.previous.round_date:
-            raise forms.ValidationError(
-                "The next round cannot be dated before the previous one "
-                f"({dateformat.format(self.previous.round_date, 'j M Y')})."
-            )
-        if date > timezone.localdate() + datetime.timedelta(days=366):
-            raise forms.ValidationError("Choose a date at most a year from now.")
-        return date
-
-    def clean_instrument(self) -> Instrument:
-        pk = self.cleaned_data["instrument"]
-        if pk not in self.instruments:
-            raise forms.ValidationError("Choose one of the versions listed.")
-        return self.instruments[pk]
 
 
 @login_required
@@ -189,27 +108,6 @@ def changes(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 # --- moving an open draft to a newer version -----------------------------------------------------
-
-
-class MoveVersionForm(forms.Form):
-    instrument = forms.TypedChoiceField(
-        label="Move to version", coerce=int, widget=forms.RadioSelect
-    )
-    # The assessment's revision when the plan was shown: a later change makes the move stale.
-    revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=2**31 - 1)
-
-    def __init__(self, *args: Any, instruments: list[Instrument], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.instruments = {i.pk: i for i in instruments}
-        field = self.fields["instrument"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = [(i.pk, f"{i.title} {i.version}") for i in instruments]
-
-    def clean_instrument(self) -> Instrument:
-        pk = self.cleaned_data["instrument"]
-        if pk not in self.instruments:
-            raise forms.ValidationError("Choose one of the versions listed.")
-        return self.instruments[pk]
 
 
 @login_required

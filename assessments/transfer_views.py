@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from assessments import access
 from assessments.display import file_size
+from assessments.forms import ImportForm
 from assessments.http import AuthenticatedHttpRequest
 from assessments.models import AuditEntry
 from assessments.transfer import (
@@ -22,32 +20,7 @@ from assessments.transfer import (
     dumps,
     export_assessment,
     export_filename,
-    parse_assessment_json,
 )
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label="Assessment file (JSON)",
-        help_text=(
-            'A file saved with "Export JSON". The instrument version it uses must be loaded here.'
-        ),
-        error_messages={"required": "Choose an assessment file to import."},
-        widget=forms.FileInput(attrs={"accept": ".json,application/json"}),
-    )
-
-    def clean_file(self) -> Any:
-        """The parsed JSON of the upload (not yet checked as an assessment)."""
-        upload = self.cleaned_data["file"]
-        limit = settings.UPLOAD_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"The file is {file_size(upload.size)}; files up to {file_size(limit)} can be imported."
-            )
-        try:
-            return parse_assessment_json(upload.read())
-        except TransferError as exc:
-            raise forms.ValidationError(exc.lines()) from exc
 
 
 @login_required

@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 
+from assessments.admin_forms import SetPasswordLinkForm
 from assessments.converters import IdConverter
-from assessments.forms import SetPasswordLinkForm
 from assessments.security import ThrottledPasswordResetView
 from assessments.views import favicon
 

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from assessments.forms import MAX_PROBLEMS_SHOWN, problem_lines
+from assessments.admin_forms import MAX_PROBLEMS_SHOWN, problem_lines
 from assessments.instruments import InstrumentError, Problem
 from assessments.invitations import invitation_create
 from assessments.models import Assessment, Instrument, Invitation, Membership, Question, Site

@@ -22,7 +22,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 
-from assessments import rounds_views, services, transfer
+from assessments import forms, services, transfer
 from assessments.models import Assessment, AuditEntry, Site, round_key
 from assessments.services import RoundTaken, assessment_create, assessment_submit
 from assessments.transfer import FORMAT, TransferError, assessment_import
@@ -279,7 +279,7 @@ def test_the_next_round_form_uses_the_same_rule_and_names_the_round(world, submi
 
 def test_the_next_round_turns_a_lost_race_into_the_message(world, submitted, monkeypatch):
     # Another person started "2026 autumn" from the site page after this form was checked.
-    monkeypatch.setattr(rounds_views, "assessment_round_taken", lambda **kwargs: None)
+    monkeypatch.setattr(forms, "assessment_round_taken", lambda **kwargs: None)
     autumn = factories.make_assessment(world.clinic, world.instrument, round_label="2026 autumn")
     response = _next(world, submitted, "2026 autumn")
     assert response.status_code == 422
