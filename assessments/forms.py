@@ -13,7 +13,7 @@ from django import forms
 from django.conf import settings
 from django.utils import dateformat, timezone
 
-from assessments.display import file_size
+from assessments.display import display_name, file_size
 from assessments.models import Answer, Assessment, Instrument, Question
 from assessments.rounds import suggest_round_label
 from assessments.scoring import NA
@@ -226,6 +226,57 @@ class QuestionnaireForm(forms.Form):
                 )
             )
         return result
+
+
+def unresolved_conflicts(
+    form: QuestionnaireForm, answers: dict[int, Answer]
+) -> dict[str, Conflict]:
+    """Conflicts posted back without a choice: show them again with the current answer."""
+    conflicts = {}
+    for question in form.questions:
+        key = question.key
+        if f"{key}--resolve" in form.errors:
+            answer = answers.get(question.pk)
+            conflicts[key] = Conflict(
+                key=key,
+                mine={
+                    "value": form.data.get(key, ""),
+                    "comment": form.data.get(f"{key}--comment", ""),
+                    "evidence": form.data.get(f"{key}--evidence", ""),
+                },
+                theirs=answer.snapshot()
+                if answer
+                else {"value": "", "comment": "", "evidence": ""},
+                their_revision=answer.revision if answer else 0,
+                their_user=display_name(answer.answered_by if answer else None) or "someone",
+                their_at=answer.answered_at if answer else timezone.now(),
+            )
+    return conflicts
+
+
+def redisplay_form(
+    posted: QuestionnaireForm,
+    questions: tuple[Any, ...],
+    answers: dict[int, Answer],
+    conflicts: dict[str, Conflict],
+) -> QuestionnaireForm:
+    """The page after a save: what the person typed, on top of the answers now stored."""
+    initial = {name: posted.data.get(name) for name in posted.fields if name in posted.data}
+    for key, conflict in conflicts.items():
+        # Show their answer in the fields; the person's own one is shown in the conflict box.
+        initial[key] = conflict.mine["value"]
+        initial[f"{key}--comment"] = conflict.mine["comment"]
+        initial[f"{key}--evidence"] = conflict.mine["evidence"]
+    form = QuestionnaireForm(
+        initial=initial, questions=questions, answers=answers, conflicts=conflicts
+    )
+    form.cleaned_data = {}
+    for name, errors in posted.errors.items():
+        if name not in form.fields:
+            continue
+        for error in errors:
+            form.add_error(name, error)
+    return form
 
 
 class TargetsForm(forms.Form):

@@ -14,13 +14,17 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assessments import access
 from assessments.content import InstrumentContent, instrument_content
-from assessments.display import display_name
-from assessments.forms import AssessmentCreateForm, QuestionnaireForm, TargetsForm
+from assessments.forms import (
+    AssessmentCreateForm,
+    QuestionnaireForm,
+    TargetsForm,
+    redisplay_form,
+    unresolved_conflicts,
+)
 from assessments.http import AuthenticatedHttpRequest
 from assessments.models import Answer, Assessment, AuditEntry, Instrument, Membership
 from assessments.scoring import LEVEL_NAMES, NA, AssessmentResult
@@ -249,57 +253,6 @@ def _values(content: InstrumentContent, answers: dict[int, Answer]) -> dict[str,
     return {keys[question_id]: a.value for question_id, a in answers.items()}
 
 
-def _unresolved_conflicts(
-    form: QuestionnaireForm, answers: dict[int, Answer]
-) -> dict[str, Conflict]:
-    """Conflicts posted back without a choice: show them again with the current answer."""
-    conflicts = {}
-    for question in form.questions:
-        key = question.key
-        if f"{key}--resolve" in form.errors:
-            answer = answers.get(question.pk)
-            conflicts[key] = Conflict(
-                key=key,
-                mine={
-                    "value": form.data.get(key, ""),
-                    "comment": form.data.get(f"{key}--comment", ""),
-                    "evidence": form.data.get(f"{key}--evidence", ""),
-                },
-                theirs=answer.snapshot()
-                if answer
-                else {"value": "", "comment": "", "evidence": ""},
-                their_revision=answer.revision if answer else 0,
-                their_user=display_name(answer.answered_by if answer else None) or "someone",
-                their_at=answer.answered_at if answer else timezone.now(),
-            )
-    return conflicts
-
-
-def _redisplay_form(
-    posted: QuestionnaireForm,
-    questions: tuple[Any, ...],
-    answers: dict[int, Answer],
-    conflicts: dict[str, Conflict],
-) -> QuestionnaireForm:
-    """The page after a save: what the person typed, on top of the answers now stored."""
-    initial = {name: posted.data.get(name) for name in posted.fields if name in posted.data}
-    for key, conflict in conflicts.items():
-        # Show their answer in the fields; the person's own one is shown in the conflict box.
-        initial[key] = conflict.mine["value"]
-        initial[f"{key}--comment"] = conflict.mine["comment"]
-        initial[f"{key}--evidence"] = conflict.mine["evidence"]
-    form = QuestionnaireForm(
-        initial=initial, questions=questions, answers=answers, conflicts=conflicts
-    )
-    form.cleaned_data = {}
-    for name, errors in posted.errors.items():
-        if name not in form.fields:
-            continue
-        for error in errors:
-            form.add_error(name, error)
-    return form
-
-
 def _options(question: Any, selected: Any) -> list[dict[str, Any]]:
     """Answer options with their anchor labels, plus N/A where the question allows it."""
     options = [
@@ -407,8 +360,8 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
                 return redirect("assessments:domain", assessment.pk, target)
             return redirect("assessments:domain", assessment.pk, key)
         answers = _answers_by_question(assessment)
-        conflicts = {**outcome.conflicts, **_unresolved_conflicts(posted, answers)}
-        form = _redisplay_form(posted, questions, answers, conflicts)
+        conflicts = {**outcome.conflicts, **unresolved_conflicts(posted, answers)}
+        form = redisplay_form(posted, questions, answers, conflicts)
         result = assessment.compute_results(_values(content, answers))
         if autosave:
             return _autosave_response(form, questions, answers, result, content, outcome.saved)
