@@ -172,7 +172,7 @@ def test_the_next_round_gets_a_sensible_default_name_and_date(world, submitted):
         ("Baseline", "Baseline (next round)"),
     ],
 )
-def test_suggest_round_label(label, expected):
+def test_the_suggested_label_follows_the_previous_round(label, expected):
     assert suggest_round_label(label) == expected
 
 
@@ -402,17 +402,27 @@ def test_the_diff_groups_questions_by_what_happened(world, next_round):
 
 
 def test_the_diff_shows_each_domains_score_and_level_before_and_after(world, next_round):
+    # Scored by hand (PRODUCT.md, "Scoring"). The submitted spring round: gov.q01 yes (s=1),
+    # gov.q02 no (s=0, critical: a blocker), gov.q03 "2" (s=2/4), so gov = 100 * 1.5 / 3 = 50.0,
+    # level 3 capped at 2; ops.q01 "some" (s=1/3), ops.q02 N/A, so ops = 33.3, level 2; overall
+    # (1 * 50.0 + 2 * 33.3) / 3 = 38.87 -> 38.9, level 2; a blocker, so "Not ready".
+    # The autumn draft, scored live: gov.q02 yes, gov.q03 "4", so gov = 100.0, level 5;
+    # ops.q01 "none" (s=0), so ops = 0.0, level 1; overall (100.0 + 2 * 0.0) / 3 = 33.33 -> 33.3,
+    # level 2; a domain at level 1, so "Not ready" again.
     diff = round_diff(assessment=next_round)
-    live = next_round.compute_results()
-    stored = {d.domain_key: d for d in diff.previous.domain_results.all()}
-    gov = next(d for d in diff.domains if d.key == "gov")
-    assert gov.old_score == stored["gov"].score
-    assert gov.new_score == live.domain("gov").score
-    assert gov.change == live.domain("gov").score - stored["gov"].score
-    assert gov.direction == "up"
+    assert [(d.key, d.old_score, d.old_level, d.new_score, d.new_level) for d in diff.domains] == [
+        ("gov", Decimal("50.0"), 2, Decimal("100.0"), 5),
+        ("ops", Decimal("33.3"), 2, Decimal("0.0"), 1),
+    ]
+    assert [(d.change, d.direction) for d in diff.domains] == [
+        (Decimal("50.0"), "up"),
+        (Decimal("-33.3"), "down"),
+    ]
     assert diff.current_is_live
-    assert diff.old_overall == diff.previous.result_score
-    assert diff.new_overall == live.overall_score
+    assert (diff.old_overall, diff.old_level) == (Decimal("38.9"), 2)
+    assert (diff.new_overall, diff.new_level) == (Decimal("33.3"), 2)
+    assert diff.overall_change == Decimal("-5.6")
+    assert (diff.old_verdict, diff.new_verdict) == ("Not ready", "Not ready")
 
 
 def test_the_diff_across_versions_marks_new_and_dropped_questions(world, submitted):
@@ -428,7 +438,7 @@ def test_the_diff_across_versions_marks_new_and_dropped_questions(world, submitt
     assert by_key["gov.q03"][1].note == "Not answered in this round"
 
 
-def test_the_round_diff_page(world, next_round):
+def test_the_round_diff_page_shows_each_group_and_the_carried_over_mark(world, next_round):
     url = reverse("assessments:round-diff", args=[next_round.pk])
     response = _client(world.victor).get(url)
     assert response.status_code == 200
