@@ -13,24 +13,16 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
-from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from accounts import mfa
 from accounts.forms import CodeForm, DisableForm
-from assessments.http import AuthenticatedHttpRequest
+from assessments.http import AuthenticatedHttpRequest, private_no_store
 
 # Recovery codes wait here between the set-up POST and the page that shows them, once.
 NEW_CODES_SESSION_KEY = "mfa_new_recovery_codes"
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    # Secrets and recovery codes must not stay in a browser or proxy cache.
-    add_never_cache_headers(response)
-    patch_cache_control(response, private=True, no_store=True)
-    return response
 
 
 def _next_url(request: AuthenticatedHttpRequest) -> str:
@@ -89,7 +81,7 @@ def two_factor(request: AuthenticatedHttpRequest) -> HttpResponse:
         "new_codes": new_codes if isinstance(new_codes, list) else None,
         "form": DisableForm(),
     }
-    return _private(render(request, "accounts/two_factor.html", context))
+    return private_no_store(render(request, "accounts/two_factor.html", context))
 
 
 @login_required
@@ -120,7 +112,9 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
         "next": _next_url(request),
     }
     status = 422 if form.errors else 200
-    return _private(render(request, "accounts/two_factor_setup.html", context, status=status))
+    return private_no_store(
+        render(request, "accounts/two_factor_setup.html", context, status=status)
+    )
 
 
 @login_required
@@ -154,7 +148,9 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
             _refused(form, user)
     context = {"form": form, "next": _next_url(request)}
     status = 422 if form.errors else 200
-    return _private(render(request, "accounts/two_factor_verify.html", context, status=status))
+    return private_no_store(
+        render(request, "accounts/two_factor_verify.html", context, status=status)
+    )
 
 
 @login_required
@@ -187,4 +183,4 @@ def two_factor_disable(request: AuthenticatedHttpRequest) -> HttpResponse:
         "new_codes": None,
         "form": form,
     }
-    return _private(render(request, "accounts/two_factor.html", context, status=422))
+    return private_no_store(render(request, "accounts/two_factor.html", context, status=422))

@@ -11,10 +11,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
-from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_http_methods, require_POST
 
+from assessments.http import private_no_store
 from assessments.models import Organisation
 from offboarding.forms import ConfirmDeleteForm
 from offboarding.models import OffboardingLog
@@ -104,12 +104,6 @@ class OffboardingLogAdmin(admin.ModelAdmin):
         )
         return TemplateResponse(request, "admin/offboarding/choose.html", context)
 
-    @staticmethod
-    def _private(response: HttpResponse) -> HttpResponse:
-        add_never_cache_headers(response)
-        patch_cache_control(response, private=True, no_store=True)
-        return response
-
     @method_decorator(require_http_methods(["GET", "POST"]))
     def organisation_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         _superuser(request)
@@ -152,7 +146,7 @@ class OffboardingLogAdmin(admin.ModelAdmin):
             context,
             status=422 if form.errors else 200,
         )
-        return self._private(response)
+        return private_no_store(response)
 
     @method_decorator(require_POST)
     def export_view(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -165,4 +159,4 @@ class OffboardingLogAdmin(admin.ModelAdmin):
         )
         response = HttpResponse(export.content, content_type="application/zip")
         response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
-        return self._private(response)
+        return private_no_store(response)

@@ -18,11 +18,10 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from assessments import access
-from assessments.http import AuthenticatedHttpRequest
+from assessments.http import AuthenticatedHttpRequest, private_no_store
 from assessments.models import Membership
 from assessments.scoring import LEVEL_NAMES
 from reports import charts, comparison
@@ -101,11 +100,6 @@ def _query(request: AuthenticatedHttpRequest, **changes: Any) -> str:
         if value is not None:
             query[name] = str(value)
     return query.urlencode()
-
-
-def _private(response: HttpResponse) -> HttpResponse:
-    patch_cache_control(response, private=True, no_store=True)
-    return response
 
 
 def _f(value: Decimal | None) -> float | None:
@@ -252,7 +246,7 @@ def compare(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             ),
         )
     status = 422 if setup.form.is_bound and setup.form.errors else 200
-    return _private(render(request, "reports/compare.html", context, status=status))
+    return private_no_store(render(request, "reports/compare.html", context, status=status))
 
 
 def _export_name(filters: CompareFilters, extension: str) -> str:
@@ -281,7 +275,7 @@ def _export(request: AuthenticatedHttpRequest, slug: str, kind: str) -> HttpResp
     )
     response = HttpResponse(export.content, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{_export_name(filters, kind)}"'
-    return _private(response)
+    return private_no_store(response)
 
 
 @login_required

@@ -11,10 +11,10 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assessments import access
+from assessments.http import private_no_store
 from assessments.models import Assessment
 from reports import services
 from reports.forms import BrandingForm
@@ -27,12 +27,6 @@ def _user_id(request: HttpRequest) -> int:
     return cast(int, request.user.pk)
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    # Reports hold patient-safety findings: never kept by shared caches or the back button.
-    patch_cache_control(response, private=True, no_store=True)
-    return response
-
-
 @login_required
 @require_GET
 def results(request: HttpRequest, pk: int) -> HttpResponse:
@@ -40,7 +34,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     report = build_report(assessment, charts_mode="html")
     services.report_view_log(assessment=assessment, user_id=_user_id(request), subject="results")
     context = {"current_membership": membership, **report_context(report, pdf=False)}
-    return _private(render(request, "reports/results.html", context))
+    return private_no_store(render(request, "reports/results.html", context))
 
 
 @login_required
@@ -52,7 +46,7 @@ def gap_report(request: HttpRequest, pk: int) -> HttpResponse:
         assessment=assessment, user_id=_user_id(request), subject="report-html"
     )
     context = {"current_membership": membership, **report_context(report, pdf=False)}
-    return _private(render(request, "reports/gap_report.html", context))
+    return private_no_store(render(request, "reports/gap_report.html", context))
 
 
 def pdf_filename(assessment: Assessment) -> str:
@@ -70,7 +64,7 @@ def gap_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{pdf_filename(assessment)}"'
-    return _private(response)
+    return private_no_store(response)
 
 
 @login_required
@@ -118,5 +112,4 @@ def branding_logo(request: HttpRequest, slug: str) -> HttpResponseBase:
         raise Http404 from None
     response = FileResponse(handle, content_type="image/png")
     # The organisation's own file: no cache keeps it (PrivateNoStoreMiddleware says so too).
-    patch_cache_control(response, private=True, no_store=True)
-    return response
+    return private_no_store(response)
