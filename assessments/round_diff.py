@@ -11,12 +11,13 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.db import models
 
 from assessments.carry_over import CarryPlan, answer_label, plan_from_answers
 from assessments.content import instrument_content
+from assessments.display import display_name
 from assessments.models import Answer, Assessment, AuditEntry, Question
 from assessments.results import AssessmentResults, assessment_results, to_decimal
 from assessments.rounds import RoundError
@@ -120,12 +121,6 @@ class RoundDiff:
 def _points(question: QuestionSpec | None, value: str) -> Fraction | None:
     """The normalised score of an answer, or None where it is not comparable."""
     return None if question is None else normalised_score(question, value)
-
-
-def _person(user: Any) -> str:
-    if user is None:
-        return ""
-    return str(user.get_full_name() or user.get_username())
 
 
 def _domain_results(results: AssessmentResults) -> dict[str, tuple[Decimal | None, int | None]]:
@@ -264,9 +259,9 @@ def round_diff(*, assessment: Assessment) -> RoundDiff:
         if new_answer is not None and (old_value != new_value or not new_answer.carried_over):
             latest = last_change.get(key)
             if latest is not None:
-                change.changed_by, change.changed_at = _person(latest.user), latest.at
+                change.changed_by, change.changed_at = display_name(latest.user), latest.at
             else:
-                change.changed_by = _person(new_answer.answered_by)
+                change.changed_by = display_name(new_answer.answered_by)
                 change.changed_at = new_answer.answered_at
         diff.groups[change.status].append(change)
     return diff

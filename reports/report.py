@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.content import InstrumentContent, instrument_content
+from assessments.display import display_name
 from assessments.models import Answer, Assessment, Domain, Organisation, Question
 from assessments.results import AssessmentResults, ResultSource, assessment_results, to_decimal
 from assessments.scoring import (
@@ -96,10 +97,7 @@ class AnswerRow:
 
     @property
     def answered_by(self) -> str:
-        user = self.answer.answered_by if self.answer else None
-        if user is None:
-            return ""
-        return user.get_full_name() or user.get_username()
+        return display_name(self.answer.answered_by if self.answer else None)
 
     @property
     def answered_at(self) -> Any:

@@ -18,6 +18,7 @@ import pandas as pd
 from django.contrib.auth.models import AbstractUser
 from django.utils import timezone
 
+from assessments.display import display_name
 from assessments.models import Membership, Site
 from reports.comparison import queries
 from reports.comparison.filters import CompareFilters
@@ -163,7 +164,7 @@ def export_xlsx(
     """The comparison table as an Excel workbook: "Scores" and "Filters" (who, when, what)."""
     headers, frame = _export_frame(membership, filters)
     now = now or timezone.now()
-    who = (user.get_full_name() or user.get_username()) if user is not None else ""
+    who = display_name(user)
     scores = frame.astype(object).where(frame.notna(), None)
     for column in scores.columns:
         if scores[column].map(lambda v: isinstance(v, str)).any():
