@@ -73,6 +73,14 @@ def world(db: None, small_instrument: Instrument) -> World:
     )
 
 
+@pytest.fixture
+def golden(world: World) -> World:
+    """The hand-made comparison data set of tests/reports/compare_data.py (`build_golden`)."""
+    from tests.reports.compare_data import build_golden
+
+    return build_golden(world)
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 

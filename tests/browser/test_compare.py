@@ -13,42 +13,24 @@ from tests.reports.compare_data import make_submitted
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _data(world) -> None:
-    i = world.instrument
+def _add_a_round_without_an_operations_score(golden) -> None:
+    """The shared comparison data, and a later round at the hospital with no score in
+    Operations: the heatmap shows a grey "—" cell."""
     make_submitted(
-        world.clinic,
-        i,
-        "2025 autumn",
-        datetime.date(2025, 10, 1),
-        score="40.0",
-        level=3,
-        domains={"gov": ("50.0", 3, []), "ops": ("35.0", 2, [])},
-    )
-    make_submitted(
-        world.clinic,
-        i,
-        "2026 spring",
-        datetime.date(2026, 3, 1),
-        score="61.7",
-        level=4,
-        domains={"gov": ("75.0", 4, []), "ops": ("55.0", 3, [])},
-    )
-    # No score in Operations: the heatmap shows a grey "—" cell.
-    make_submitted(
-        world.hospital,
-        i,
-        "2026 spring",
-        datetime.date(2026, 3, 15),
+        golden.hospital,
+        golden.instrument,
+        "2026 summer",
+        datetime.date(2026, 6, 1),
         score="20.0",
         level=2,
         domains={"gov": ("20.0", 2, ["gov.q02"]), "ops": (None, None, [])},
     )
 
 
-def test_the_compare_page_draws_its_charts_without_console_errors(page, world):
-    _data(world)
+def test_the_compare_page_draws_its_charts_without_console_errors(page, golden):
+    _add_a_round_without_an_operations_score(golden)
     log_in(page, "alice")
-    page.goto(f"/o/{world.org.slug}/compare/")
+    page.goto(f"/o/{golden.org.slug}/compare/")
     expect(page.get_by_role("heading", name="Compare sites")).to_be_visible()
     heatmap = page.locator("#chart-heatmap")
     expect(heatmap.locator(".main-svg").first).to_be_visible()
@@ -66,10 +48,10 @@ def test_the_compare_page_draws_its_charts_without_console_errors(page, world):
     assert page.console_errors == []
 
 
-def test_a_site_admin_sees_only_their_site_in_the_drawn_chart(page, world):
-    _data(world)
+def test_a_site_admin_sees_only_their_site_in_the_drawn_chart(page, golden):
+    _add_a_round_without_an_operations_score(golden)
     log_in(page, "sam")
-    page.goto(f"/o/{world.org.slug}/compare/")
+    page.goto(f"/o/{golden.org.slug}/compare/")
     expect(page.locator("#chart-heatmap.js-plotly-plot")).to_be_visible()
     assert "Northside Hospital" not in page.content()
     assert page.console_errors == []

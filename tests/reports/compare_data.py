@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +12,7 @@ from tests import factories
 from tests.conftest import World
 
 D = Decimal
+SPRING = (("2026 spring", datetime.date(2026, 3, 2)),)
 
 
 def make_submitted(
@@ -100,3 +102,29 @@ def build_golden(world: World) -> World:
         domains={"gov": ("99.0", 5, []), "ops": ("99.0", 5, [])},
     )
     return world
+
+
+def add_peer_sites(
+    world: World,
+    count: int,
+    *,
+    name: str = "Peer",
+    score: Callable[[int], int] = lambda n: 50,
+    rounds: Sequence[tuple[str, datetime.date]] = SPRING,
+) -> None:
+    """`count` more sites of world.org, named "<name> 000" on (numbering goes on across calls),
+    each with a submitted assessment per round that scores `score(n)` in every domain."""
+    start = Site.objects.filter(organisation=world.org, name__startswith=f"{name} ").count()
+    for n in range(start, start + count):
+        site = factories.make_site(world.org, f"{name} {n:03d}")
+        value, level = f"{score(n)}.0", min(5, 1 + score(n) // 20)
+        for round_label, round_date in rounds:
+            make_submitted(
+                site,
+                world.instrument,
+                round_label,
+                round_date,
+                score=value,
+                level=level,
+                domains={"gov": (value, level, []), "ops": (value, level, [])},
+            )

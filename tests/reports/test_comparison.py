@@ -17,14 +17,9 @@ from reports import comparison
 from reports.comparison import CompareFilters
 from tests import factories
 from tests.conftest import World
-from tests.reports.compare_data import build_golden, make_submitted
+from tests.reports.compare_data import make_submitted
 
 D = Decimal
-
-
-@pytest.fixture
-def golden(world: World) -> World:
-    return build_golden(world)
 
 
 def _membership(world: World, user: Any) -> Membership:

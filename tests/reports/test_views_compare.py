@@ -16,14 +16,9 @@ from assessments.models import Site
 from reports import comparison
 from tests import factories
 from tests.conftest import World
-from tests.reports.compare_data import build_golden, make_submitted
+from tests.reports.compare_data import add_peer_sites
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def golden(world: World) -> World:
-    return build_golden(world)
 
 
 def _client(user) -> Client:
@@ -212,17 +207,7 @@ def test_sort_links_are_accessible_and_toggle(golden):
 
 
 def test_many_sites_are_paged_and_the_site_filter_becomes_a_name_search(world):
-    for n in range(210):
-        site = factories.make_site(world.org, f"Site {n:03d}")
-        make_submitted(
-            site,
-            world.instrument,
-            "R1",
-            datetime.date(2026, 1, 1),
-            score=f"{n % 100}.0",
-            level=1 + (n % 100) // 20,
-            domains={"gov": (f"{n % 100}.0", 1 + (n % 100) // 20, [])},
-        )
+    add_peer_sites(world, 210, name="Site", score=lambda n: n % 100)
     client = _client(world.alice)
     response = client.get(_url(world), {"page": "3", "per_page": "50"})
     result = response.context["result"]
@@ -239,11 +224,7 @@ def test_many_sites_are_paged_and_the_site_filter_becomes_a_name_search(world):
 
 
 def test_focus_opens_the_page_with_that_site(world):
-    for n in range(30):
-        site = factories.make_site(world.org, f"Site {n:03d}")
-        make_submitted(
-            site, world.instrument, "R1", datetime.date(2026, 1, 1), score=f"{n}.0", level=1
-        )
+    add_peer_sites(world, 30, name="Site", score=lambda n: n)
     focused = Site.objects.get(name="Site 000")  # the lowest score: last page
     response = _client(world.alice).get(_url(world), {"focus": focused.pk})
     result = response.context["result"]
@@ -304,28 +285,15 @@ def test_an_organisation_without_submitted_assessments_gets_an_explanation(world
 
 
 def test_page_queries_do_not_grow_with_sites_and_rounds(world, django_assert_max_num_queries):
-    def add_sites(count: int) -> None:
-        for n in range(count):
-            site = factories.make_site(world.org, f"Bulk {Site.objects.count()} {n}")
-            for r, date in enumerate((datetime.date(2025, 10, 1), datetime.date(2026, 3, 1))):
-                make_submitted(
-                    site,
-                    world.instrument,
-                    f"R{r}",
-                    date,
-                    score=f"{40 + r}.0",
-                    level=3,
-                    domains={"gov": ("50.0", 3, []), "ops": ("40.0", 3, [])},
-                )
-
+    rounds = (("R0", datetime.date(2025, 10, 1)), ("R1", datetime.date(2026, 3, 1)))
     client = _client(world.alice)
-    add_sites(3)
+    add_peer_sites(world, 3, rounds=rounds)
     params = {"instrument": "small-test", "round": "", "kind": ""}
     with django_assert_max_num_queries(14) as small:
         assert client.get(_url(world), params).status_code == 200
     with django_assert_max_num_queries(12) as small_csv:
         assert client.get(_url(world, "reports:compare-csv"), params).status_code == 200
-    add_sites(27)
+    add_peer_sites(world, 27, rounds=rounds)
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(_url(world), params)
     assert response.context["result"].total_sites == 30
@@ -359,17 +327,7 @@ def test_the_site_page_queries_do_not_grow_with_the_organisation(
     client.get(url)
     with django_assert_max_num_queries(30) as small:
         client.get(url)
-    for n in range(20):
-        site = factories.make_site(golden.org, f"Peer {n}")
-        make_submitted(
-            site,
-            golden.instrument,
-            "2026 spring",
-            datetime.date(2026, 3, 2),
-            score="50.0",
-            level=3,
-            domains={"gov": ("50.0", 3, [])},
-        )
+    add_peer_sites(golden, 20)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
 
