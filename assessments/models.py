@@ -227,6 +227,10 @@ class Assessment(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="next_rounds"
     )
     last_domain_key = models.CharField(max_length=80, blank=True)
+    # Question keys someone marked "for review": a working note for everyone who edits the
+    # assessment (audited, in the JSON file), never part of the results or the reports. Kept
+    # on the row the questionnaire already reads, so the page needs no extra query.
+    review_flags = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -365,6 +369,7 @@ class AuditEntry(models.Model):
         RENAMED = "renamed", "Round renamed"
         VIEWED = "viewed", "Report viewed"
         EXPORTED = "exported", "Exported"
+        REVIEW = "review", "Review flag"
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="audit")
     user = models.ForeignKey(
