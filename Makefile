@@ -72,8 +72,14 @@ run: install
 	$(MANAGE) seed_demo
 	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:8000
 
+# pytest-xdist runs the tests on every core (-n auto), each worker with its own test database
+# (pytest-django names it test_<name>_gw0, _gw1, ...). --dist loadfile keeps each test file on
+# one worker, so a module-scoped fixture (the seeded demo, the loaded shipped instruments)
+# runs once. `make test PYTEST_ARGS=` runs in one process.
+PYTEST_ARGS ?= -n auto --dist loadfile
+
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
