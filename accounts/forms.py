@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 
 
 class CodeForm(forms.Form):
@@ -53,3 +54,25 @@ class DisableForm(CodeForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["code"].widget.attrs.pop("autofocus", None)
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Sign-in as people know it: with the email address the account was invited with.
+
+    Accounts are named by their email address (invitations create them so), so the field keeps
+    Django's "username" name and only says what to type.
+    """
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": (
+            "Please enter a correct email address and password. Note that both fields may be "
+            "case-sensitive."
+        ),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.label = "Email address"
+        field.widget.attrs.update({"inputmode": "email", "autocomplete": "username"})

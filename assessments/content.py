@@ -12,6 +12,7 @@ only for type checking: models.py can call it without an import circle.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
@@ -43,9 +44,36 @@ class InstrumentContent:
         return {q.key: q for q in self.questions}
 
     @cached_property
+    def numbers(self) -> dict[str, str]:
+        """Question key -> its number ("7.4"), as every page, report and export shows it."""
+        return question_numbers(
+            [d.key for d in self.domains], [(q.key, q.domain.key) for q in self.questions]
+        )
+
+    @cached_property
     def spec(self) -> scoring.InstrumentSpec:
         """The scoring spec of these rows (pure data for scoring.py)."""
         return _build_spec(self)
+
+
+def question_numbers(
+    domain_keys: Sequence[str], questions: Iterable[tuple[str, str]]
+) -> dict[str, str]:
+    """Number every question "<domain>.<question>" from the order of the instrument file.
+
+    The domain's place among the domains, then the question's place among its domain's
+    questions, counting every question, free text and follow-ups included. A follow-up keeps
+    its number while an earlier answer hides it, so a number never moves with the answers:
+    it is fixed per instrument version, and 7.4 in a report is 7.4 on the questionnaire.
+    (`questions` are (key, domain key) pairs in file order.)
+    """
+    domain_number = {key: index for index, key in enumerate(domain_keys, start=1)}
+    counts: dict[str, int] = {}
+    numbers = {}
+    for key, domain_key in questions:
+        counts[domain_key] = counts.get(domain_key, 0) + 1
+        numbers[key] = f"{domain_number[domain_key]}.{counts[domain_key]}"
+    return numbers
 
 
 def instrument_content(instrument: Instrument) -> InstrumentContent:

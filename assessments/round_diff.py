@@ -79,6 +79,7 @@ class QuestionChange:
     changed_by: str = ""
     changed_at: datetime.datetime | None = None
     carried_unconfirmed: bool = False
+    number: str = ""  # "7.4", in the version that asks it (InstrumentContent.numbers)
 
 
 GROUPS = tuple((status.value, status.label) for status in ChangeStatus)
@@ -230,6 +231,7 @@ def round_diff(*, assessment: Assessment) -> RoundDiff:
         assert shown is not None
         change = QuestionChange(
             key=key,
+            number=(new_content if new_q else old_content).numbers[key],
             text=shown.text,
             domain_title=shown.domain.title,
             old_value=old_value,

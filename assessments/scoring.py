@@ -395,6 +395,7 @@ def verdict_reasons(
     `levels` are those of the applicable domains (None, no score yet, counts as level 1) and
     `blockers` the number of blockers. Each reason is a clause, as `provisional_reasons` gives.
     """
+    levels = list(levels)
     counted = [level or 1 for level in levels]
     verdict = _verdict(counted, blockers > 0)
     at_1, at_2 = counted.count(1), counted.count(2)
@@ -417,13 +418,43 @@ def verdict_reasons(
             f"{'s are' if at_2 != 1 else ' is'} at level 2 ({LEVEL_NAMES[2]})",
         )
     reasons = []
-    if at_1:
+    # A domain without a score shows "—", not level 1: say so, rather than count it silently.
+    unscored = sum(1 for level in levels if level is None)
+    scored_at_1 = at_1 - unscored
+    if scored_at_1:
         reasons.append(
-            f"{at_1} domain{'s are' if at_1 != 1 else ' is'} at level 1 ({LEVEL_NAMES[1]})"
+            f"{scored_at_1} domain{'s are' if scored_at_1 != 1 else ' is'} at level 1 "
+            f"({LEVEL_NAMES[1]})"
+        )
+    if unscored:
+        reasons.append(
+            f"{unscored} domain{'s have' if unscored != 1 else ' has'} no score yet, which "
+            f"counts as level 1 ({LEVEL_NAMES[1]})"
         )
     if at_2 > _MAX_CONDITIONAL_AT_2:
         reasons.append(f"{at_2} domains are at level 2 ({LEVEL_NAMES[2]}), more than two")
     return tuple(reasons)
+
+
+PRIORITY_HIGH = "High"
+PRIORITY_MEDIUM = "Medium"
+PRIORITY_LOW = "Low"
+
+
+def priority_band(
+    priority: Fraction | Decimal, *, highest: Fraction | Decimal, blocker: bool
+) -> str:
+    """A recommendation's priority in words, relative to the plan it is in.
+
+    High: a blocker, or at least half the plan's highest priority; Medium: at least a quarter
+    of it; Low: the rest. Callers pass the priorities as shown (four decimals), so that the
+    label and the number beside it never disagree.
+    """
+    if blocker or (highest > 0 and priority * 2 >= highest):
+        return PRIORITY_HIGH
+    if highest > 0 and priority * 4 >= highest:
+        return PRIORITY_MEDIUM
+    return PRIORITY_LOW
 
 
 def provisional_reasons(

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from assessments import admin_views, invitation_views, rounds_views, transfer_views, views
+from assessments import (
+    admin_views,
+    help_views,
+    invitation_views,
+    rounds_views,
+    transfer_views,
+    views,
+)
 
 app_name = "assessments"
 
@@ -49,6 +56,7 @@ assessment_urls = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("help/", help_views.help_page, name="help"),
     *organisation_urls,
     path("sites/<id:pk>/", views.site, name="site"),
     path("invitations/<str:token>/", invitation_views.accept_invitation, name="accept-invitation"),

@@ -25,6 +25,7 @@ from assessments.forms import (
     redisplay_form,
     unresolved_conflicts,
 )
+from assessments.history import history_lines
 from assessments.http import AuthenticatedHttpRequest
 from assessments.models import Answer, Assessment, AuditEntry, Instrument, Membership
 from assessments.scoring import LEVEL_NAMES, NA, AssessmentResult
@@ -283,6 +284,7 @@ def _question_rows(
     questions: tuple[Any, ...],
     answers: dict[int, Answer],
     visible: frozenset[str],
+    numbers: dict[str, str],
 ) -> list[dict[str, Any]]:
     rows = []
     for question in questions:
@@ -290,6 +292,7 @@ def _question_rows(
         rows.append(
             {
                 "question": question,
+                "number": numbers[key],
                 "answer": answers.get(question.pk),
                 "field": form[key],
                 "comment": form[f"{key}--comment"],
@@ -381,7 +384,7 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
 
     index = next(i for i, d in enumerate(content.domains) if d.key == key)
     status = 200 if request.method == "GET" or not (form.errors or conflicts) else 422
-    rows = _question_rows(form, questions, answers, result.visible)
+    rows = _question_rows(form, questions, answers, result.visible, content.numbers)
     # Questions of a newer version that did not carry over: marked until answered.
     marks = version_marks(assessment)
     for row in rows:
@@ -421,7 +424,8 @@ def _autosave_response(
     saved: dict[str, Answer],
 ) -> JsonResponse:
     rows = {
-        row["question"].key: row for row in _question_rows(form, questions, answers, result.visible)
+        row["question"].key: row
+        for row in _question_rows(form, questions, answers, result.visible, content.numbers)
     }
     problems = {
         key: render_to_string(
@@ -552,16 +556,14 @@ def history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # Each entry with the question as it was then: answers given before a move to a newer
     # version keep that version's options and labels.
     questions = questions_of_entries(assessment, entries[:HISTORY_PAGE_SIZE])
-    rows = []
-    for entry in entries[:HISTORY_PAGE_SIZE]:
-        rows.append({"entry": entry, "question": questions[entry.pk]})
+    lines = history_lines(entries[:HISTORY_PAGE_SIZE], questions)
     return render(
         request,
         "assessments/assessment_history.html",
         {
             "current_membership": membership,
             "assessment": assessment,
-            "rows": rows,
+            "lines": lines,
             "page": page,
             "has_next": has_next,
             "next_url": reverse("assessments:history", args=[pk]) + f"?page={page + 1}",

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 
+from accounts.forms import EmailAuthenticationForm
 from assessments.admin_forms import SetPasswordLinkForm
 from assessments.converters import IdConverter
 from assessments.security import ThrottledPasswordResetView
@@ -12,7 +14,16 @@ from assessments.views import favicon
 register_converter(IdConverter, "id")
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True,
+            authentication_form=EmailAuthenticationForm,
+            # LoginView sets site_name to the host name; the page's brand is the app's name.
+            extra_context={"site_name": settings.SITE_NAME},
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/reset/",

@@ -37,6 +37,7 @@ from assessments.scoring import (
     level_capped,
     normalised_score,
     option_score,
+    priority_band,
     provisional_reasons,
     threshold_words,
     verdict_reasons,
@@ -63,7 +64,7 @@ class AnswerRow:
     # For templates: {% if row.status == row.Status.ANSWERED %}.
     Status: ClassVar[type[AnswerStatus]] = AnswerStatus
 
-    number: str  # "3.2": domain 3, question 2 of the instrument
+    number: str  # "3.2": domain 3, question 2 of the instrument (InstrumentContent.numbers)
     question: Question
     domain_title: str
     answer: Answer | None
@@ -159,6 +160,7 @@ class ActionRow:
     priority: Decimal
     section: DomainSection
     row: AnswerRow
+    band: str = ""  # High, Medium or Low (scoring.priority_band)
 
     @property
     def recommendation(self) -> str:
@@ -357,11 +359,11 @@ def _sections(
         blocker_keys = set(stored.get("blockers") or [])
         rows = []
         hidden = 0
-        for q_index, question in enumerate(content.questions_of(domain.key), start=1):
+        for question in content.questions_of(domain.key):
             row = _answer_row(
                 question,
                 specs[question.key],
-                f"{d_index}.{q_index}",
+                content.numbers[question.key],
                 answers.get(question.pk),
                 question.key in visible,
             )
@@ -407,8 +409,10 @@ def _action_plan(
         )
         for rank, item in enumerate(items, start=1)
     ]
+    highest = max((action.priority for action in plan), default=Decimal(0))
     for action in plan:
         action.row.action_rank = action.rank
+        action.band = priority_band(action.priority, highest=highest, blocker=action.row.blocker)
     return plan
 
 

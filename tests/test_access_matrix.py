@@ -62,6 +62,8 @@ MATRIX: dict[str, Entry] = {
     "password_reset_confirm": Entry("reset", (OK, OK, OK, OK), public=True),
     "password_reset_complete": Entry("none", (OK, OK, OK, OK), public=True),
     "assessments:home": Entry("none", (REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
+    # The help page and glossary: no organisation's data, open to all, signed in or not.
+    "assessments:help": Entry("none", (OK, OK, OK, OK), public=True),
     "assessments:organisation": _org_view(),
     "assessments:manage-sites": _org_admin(),
     "assessments:edit-site": _org_admin(target="org-site"),

@@ -562,7 +562,7 @@ def _fail(attempts: list[tuple[str, str]], **headers: str) -> None:
         response = _login(username, "wrong", address, **headers)
         if number < len(attempts):
             assert response.status_code == 200, number  # the form again, with its error
-            assert b"Please enter a correct username and password" in response.content
+            assert b"Please enter a correct email address and password" in response.content
         else:
             assert _is_lockout(response), number
 
@@ -617,7 +617,7 @@ def test_a_very_long_username_is_refused_like_a_wrong_password_and_still_counted
     for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
         response = _login(long_name, "wrong", "10.0.6.1")
         assert response.status_code == 200
-        assert b"Please enter a correct username and password" in response.content
+        assert b"Please enter a correct email address and password" in response.content
     assert _is_lockout(_login(long_name, "wrong", "10.0.6.1"))
     assert _is_lockout(_login(long_name[:255] + "b", "wrong", "10.0.6.1"))
 

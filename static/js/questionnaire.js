@@ -10,6 +10,8 @@
   var timers = {};
   var inFlight = {};
   var queued = {};
+  // A radio group's choice is saved once it has settled for this long (or focus left it).
+  var RADIO_SETTLE_MS = 1000;
 
   function cards() {
     return Array.prototype.slice.call(form.querySelectorAll(".question-card"));
@@ -170,7 +172,11 @@
     if (!key) return;
     if (event.target.type === "radio" && event.target.name === key) applyVisibility();
     if (event.target.name === key + "--resolve") return; // a choice is saved with the answer
-    schedule(key, event.target.type === "radio" ? 0 : 300);
+    // Arrow keys move through a radio group one option at a time, each a "change": wait
+    // until the choice settles (a second without another change, or focus leaving the
+    // group) so that the history records one change, not every option passed on the way.
+    if (event.target.type === "radio") setStatus("Unsaved changes…");
+    schedule(key, event.target.type === "radio" ? RADIO_SETTLE_MS : 300);
   });
 
   form.addEventListener("input", function (event) {
@@ -181,6 +187,9 @@
 
   form.addEventListener("focusout", function (event) {
     var key = keyOf(event.target);
+    var next = event.relatedTarget;
+    // Focus moving to another option of the same radio group is arrowing, not leaving.
+    if (event.target.type === "radio" && next && next.type === "radio" && next.name === event.target.name) return;
     if (key && timers[key]) {
       clearTimeout(timers[key]);
       delete timers[key];

@@ -1047,8 +1047,18 @@ def test_a_blocker_caps_the_level_at_2_and_says_so_only_when_it_lowered_it(
             F(1, 2),
             ("no blocker and no domain at level 1, but 2 domains are at level 2 (Developing)",),
         ),
-        # A domain without a score yet (None) counts as level 1.
-        ([None, 4], 0, F(1, 2), ("1 domain is at level 1 (Initial)",)),
+        # A domain without a score yet (None) counts as level 1, and is called what it is:
+        # the table shows "—" for it, not level 1 (issue 11).
+        ([None, 4], 0, F(1, 2), ("1 domain has no score yet, which counts as level 1 (Initial)",)),
+        (
+            [None, None, 1, 4],
+            0,
+            F(1, 2),
+            (
+                "1 domain is at level 1 (Initial)",
+                "2 domains have no score yet, which counts as level 1 (Initial)",
+            ),
+        ),
         (
             [1, 1, 2, 2, 2],
             0,

@@ -54,7 +54,7 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
 
 def log_in(page: Any, username: str, password: str = "pw-Secret-123") -> None:
     page.goto("/login/")
-    page.get_by_label("Username").fill(username)
+    page.get_by_label("Email address").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
