@@ -13,10 +13,10 @@ from assessments import access
 from assessments.display import file_size
 from assessments.forms import ImportForm
 from assessments.http import AuthenticatedHttpRequest
-from assessments.models import AuditEntry
-from assessments.transfer import (
-    TransferError,
-    assessment_import,
+from assessments.transfer import assessment_import
+from assessments.transfer_checks import TransferError
+from assessments.transfer_export import (
+    assessment_export_log,
     dumps,
     export_assessment,
     export_filename,
@@ -28,9 +28,7 @@ from assessments.transfer import (
 def export_json(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment, _ = access.get_assessment_for_user(request.user.pk, pk, "report")
     text = dumps(export_assessment(assessment))
-    AuditEntry.objects.create(
-        assessment=assessment, user=request.user, action=AuditEntry.Action.EXPORTED, subject="json"
-    )
+    assessment_export_log(assessment=assessment, user_id=request.user.pk)
     response = HttpResponse(text.encode(), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{export_filename(assessment)}"'
     return response

@@ -37,7 +37,7 @@ from assessments.models import (
     Organisation,
     Site,
 )
-from assessments.transfer import dumps, export_assessment, export_filename
+from assessments.transfer_export import dumps, export_assessment, export_filename
 from offboarding.models import OffboardingLog
 from reports import comparison
 from reports.services import export_record_create

@@ -22,6 +22,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from assessments.assessment_format import FORMAT
 from assessments.instrument_loading import load_file
 from assessments.models import (
     Answer,
@@ -38,14 +39,12 @@ from assessments.services import (
     assessment_submit,
 )
 from assessments.transfer import (
-    FORMAT,
     TransferError,
     assessment_import,
-    dumps,
-    export_assessment,
     parse_assessment_json,
     validate_import,
 )
+from assessments.transfer_export import dumps, export_assessment
 from tests import factories
 from tests.conftest import World
 

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from assessments.assessment_format import FORMAT
 from assessments.models import (
     Answer,
     Assessment,
@@ -19,7 +20,7 @@ from assessments.models import (
     Site,
 )
 from assessments.services import AnswerChange, answers_save, assessment_submit
-from assessments.transfer import FORMAT, export_assessment
+from assessments.transfer_export import export_assessment
 from tests import factories
 from tests.conftest import World
 

@@ -23,9 +23,10 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments import forms, services, transfer
+from assessments.assessment_format import FORMAT
 from assessments.models import Assessment, AuditEntry, Site, round_key
 from assessments.services import RoundTaken, assessment_create, assessment_submit
-from assessments.transfer import FORMAT, TransferError, assessment_import
+from assessments.transfer import TransferError, assessment_import
 from tests import factories
 from tests.assessments.test_rounds import SMALL_1_1
 from tests.conftest import World

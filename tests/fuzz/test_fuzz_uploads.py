@@ -17,7 +17,7 @@ from assessments.models import (
     Assessment,
     Instrument,
 )
-from assessments.transfer import export_assessment
+from assessments.transfer_export import export_assessment
 from tests import factories
 from tests.fuzz.common import (
     FUZZ,

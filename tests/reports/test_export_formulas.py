@@ -24,7 +24,7 @@ from django.urls import reverse
 
 from assessments.models import Assessment, Instrument
 from assessments.services import AnswerChange, answers_save, assessment_submit
-from assessments.transfer import export_assessment
+from assessments.transfer_export import export_assessment
 from reports import comparison
 from tests import factories
 from tests.conftest import World

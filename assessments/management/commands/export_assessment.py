@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.models import Assessment
-from assessments.transfer import dumps, export_assessment
+from assessments.transfer_export import dumps, export_assessment
 
 
 class Command(BaseCommand):

@@ -1,0 +1,182 @@
+"""The assessment file format (the assessment JSON), declared once: pydantic models.
+
+These models state what the format says (keys, types, lengths, ranges, the allowed statuses)
+and are the source of the published JSON Schema, `assessment.schema.json`, which a script or an
+editor can check a file against before importing it. `transfer_checks` runs them over a parsed
+file, words their errors as `key: reason` and adds what only the database knows (is the
+instrument loaded here, is the question or domain one of its own, is the value one of its
+options). The shape is the contract of PRODUCT.md ("Data in and out"); more keys may be added.
+
+To add a field to an answer, add it to `AnswerFormat` (a bool or a text field is worded
+without further code), write it in `transfer_export` and read it in `transfer`. Regenerate the
+published file with `manage.py assessment_schema` after changing a model; a test fails while it
+is stale.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
+
+from assessments.models import Assessment
+from assessments.services import MAX_TEXT
+from assessments.value_text import exact_decimal, has_decimals
+
+FORMAT = "readiness-assessment/1"
+SCHEMA_PATH = Path(__file__).resolve().parent / "assessment.schema.json"
+
+# Limits follow the model columns, so a file that validates is never truncated on write.
+MAX_NAME = 200  # Organisation.name, Site.name
+MAX_ROUND = 100  # Assessment.round_label
+MAX_INSTRUMENT_REF = 80  # Instrument.slug; a longer version cannot be loaded either
+
+# Text a database column can store: PostgreSQL refuses NUL characters.
+STORABLE = r"^[^\x00]*$"
+# The same, and somewhere a character that is not a space (names are stripped on import).
+STORABLE_NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_TARGET_STEP = Decimal("0.1")
+
+
+def _a_real_day(text: str) -> str:
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        raise PydanticCustomError("date_invalid", "not a day of the calendar") from None
+    return text
+
+
+def _one_decimal(number: float) -> float:
+    exact = exact_decimal(number)
+    if exact is None or has_decimals(exact, _TARGET_STEP):
+        raise PydanticCustomError("decimals", "at most one decimal")
+    return number
+
+
+# Text a database column can store; a name is that and not blank.
+AnswerText = Annotated[str, StringConstraints(max_length=MAX_TEXT, pattern=STORABLE)]
+NameText = Annotated[str, StringConstraints(max_length=MAX_NAME, pattern=STORABLE_NOT_BLANK)]
+RoundText = Annotated[str, StringConstraints(max_length=MAX_ROUND, pattern=STORABLE_NOT_BLANK)]
+RefText = Annotated[
+    str, StringConstraints(max_length=MAX_INSTRUMENT_REF, pattern=STORABLE_NOT_BLANK)
+]
+RoundDate = Annotated[
+    str,
+    StringConstraints(pattern=DATE_PATTERN),
+    AfterValidator(_a_real_day),
+    Field(json_schema_extra={"format": "date"}),
+]
+Target = Annotated[
+    float,
+    Field(ge=0, le=100, description="A percentage with at most one decimal."),
+    AfterValidator(_one_decimal),
+]
+# The statuses are the model's; a file writes their values ("draft"), so not strict.
+Status = Annotated[Assessment.Status, Field(strict=False)]
+
+
+def _absent() -> Any:
+    """No value: a field that may be left out but, when written, may not be null."""
+    return None
+
+
+class _Format(BaseModel):
+    # strict: "true" is not true and "60" is not a number, as in the file's own JSON types.
+    model_config = ConfigDict(
+        strict=True,
+        extra="forbid",
+        allow_inf_nan=False,
+        # Patterns are judged by Python's engine, as `str.strip` sees spaces.
+        regex_engine="python-re",
+    )
+
+
+class AnswerFormat(_Format):
+    """One answer, keyed by its question key in "answers"."""
+
+    value: AnswerText = Field(
+        description='An option value of the question, "na" for not applicable, the text of a '
+        'free-text question, or "" for not answered yet.'
+    )
+    comment: AnswerText = ""
+    evidence: AnswerText = Field(default="", description="Where the evidence is kept.")
+    carried_over: bool = Field(
+        default=False,
+        description="Copied from the previous round and not yet confirmed; written only when true.",
+    )
+
+
+class InstrumentRef(_Format):
+    """The instrument version the answers belong to; it must be loaded where the file goes."""
+
+    model_config = ConfigDict(extra="allow")
+
+    slug: RefText
+    version: RefText
+
+
+class AssessmentFormat(_Format):
+    """An assessment file as `manage.py export_assessment` writes it and the import reads it."""
+
+    # More keys may be added (PRODUCT.md): an older app ignores what it does not know.
+    model_config = ConfigDict(extra="allow")
+
+    format: Literal["readiness-assessment/1"]
+    id: Any = Field(
+        default_factory=_absent,
+        description="The assessment's id where it was exported; recorded on import, not used.",
+    )
+    exported_at: Any = Field(
+        default_factory=_absent, description="When the file was written (UTC); not used."
+    )
+    instrument: InstrumentRef
+    organisation: NameText = Field(
+        description="Found by name (or created) by the import command; the app's import puts "
+        "the assessment into the organisation whose page it is."
+    )
+    site: NameText
+    round: RoundText
+    round_date: RoundDate = Field(
+        default_factory=_absent, description="YYYY-MM-DD; the day of import when left out."
+    )
+    status: Status
+    targets: dict[str, Target] = Field(
+        description="Domain key: target percentage; a domain left out keeps the instrument's."
+    )
+    answers: dict[str, AnswerFormat] = Field(description="Question key: answer.")
+    results: Any = Field(
+        default_factory=_absent,
+        description="The computed results; ignored on import and recomputed from the answers.",
+    )
+
+
+# The answer fields in the order a file writes them and a problem lists them.
+ANSWER_FIELDS = tuple(AnswerFormat.model_fields)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of an assessment file, as published."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **AssessmentFormat.model_json_schema(by_alias=True),
+    }
+
+
+def schema_text() -> str:
+    """The published file's exact text."""
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_schema(path: Path = SCHEMA_PATH) -> bool:
+    """Write the published schema; True when the file changed."""
+    text = schema_text()
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.write_text(text, encoding="utf-8")
+    return True
