@@ -92,7 +92,7 @@ def test_the_results_page_shows_verdict_blockers_charts_table_plan_and_open_ques
     # Figures travel as JSON data blocks read by static/js/charts.js, never inline code.
     assert '<script id="chart-radar-data" type="application/json">' in html
     assert 'aria-describedby="chart-radar-caption chart-radar-table"' in html
-    assert "vendor/plotly-4.1.1.min.js" in html
+    assert "vendor/plotly-custom-4.1.1.min.js" in html
     assert "js/charts.js" in html
     inline = re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", html)
     assert inline == []

@@ -51,7 +51,7 @@ def test_the_page_shows_heatmap_ranking_trend_and_distribution(golden):
     assert 'data-chart="chart-heatmap-data"' in html
     assert 'id="chart-heatmap-data" type="application/json"' in html
     assert "js/charts.js" in html
-    assert "vendor/plotly-4.1.1.min.js" in html
+    assert "vendor/plotly-custom-4.1.1.min.js" in html
     assert "<script>" not in html  # strict CSP: no inline script or style
     assert "style=" not in html
     ranking = response.context["result"].rows
