@@ -11,4 +11,5 @@ urlpatterns = [
     path("account/two-factor/setup/", views.two_factor_setup, name="two-factor-setup"),
     path("account/two-factor/verify/", views.two_factor_verify, name="two-factor-verify"),
     path("account/two-factor/disable/", views.two_factor_disable, name="two-factor-disable"),
+    path("account/notifications/", views.notifications, name="notifications"),
 ]

@@ -184,3 +184,28 @@ def two_factor_disable(request: AuthenticatedHttpRequest) -> HttpResponse:
         "form": form,
     }
     return private_no_store(render(request, "accounts/two_factor.html", context, status=422))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The person's e-mail choices: the daily digest of their action items (default on)."""
+    from actions.forms import DigestForm
+    from actions.models import DigestPreference
+    from actions.services import digest_preference_set
+
+    preference = DigestPreference.objects.filter(user=request.user).first()
+    enabled = preference.enabled if preference is not None else True
+    form = DigestForm(initial={"enabled": enabled})
+    if request.method == "POST":
+        form = DigestForm(request.POST)
+        if form.is_valid():
+            digest_preference_set(user=request.user, enabled=form.cleaned_data["enabled"])
+            messages.success(
+                request,
+                "Saved: you get the daily digest."
+                if form.cleaned_data["enabled"]
+                else "Saved: no more daily digest e-mails.",
+            )
+            return redirect("accounts:notifications")
+    return render(request, "accounts/notifications.html", {"form": form, "enabled": enabled})

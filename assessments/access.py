@@ -7,11 +7,19 @@ Inside an organisation the user can see, an action the role does not allow is a 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from assessments.models import Assessment, Membership, Site
+
+if TYPE_CHECKING:
+    from actions.models import ActionItem
+
+M = TypeVar("M", bound=Model)
 
 Role = Membership.Role
 
@@ -24,8 +32,12 @@ ACTIONS: dict[str, frozenset[str]] = {
     "create": frozenset({Role.ORG_ADMIN, Role.SITE_ADMIN}),
     "import": frozenset({Role.ORG_ADMIN, Role.CONSULTANT}),
     "brand": frozenset({Role.ORG_ADMIN, Role.CONSULTANT}),
+    # Batch exports of many sites' reports (reports/job_views.py): who exports for the network.
+    "batch-export": frozenset({Role.ORG_ADMIN, Role.CONSULTANT}),
     "compare": frozenset({Role.ORG_ADMIN, Role.SITE_ADMIN, Role.CONSULTANT, Role.VIEWER}),
     "reopen": frozenset({Role.ORG_ADMIN}),
+    # Action items (issue 14): consultants take on the plan too; site admins on their sites.
+    "plan": frozenset({Role.ORG_ADMIN, Role.SITE_ADMIN, Role.CONSULTANT}),
     "manage": frozenset({Role.ORG_ADMIN}),
 }
 
@@ -110,3 +122,72 @@ def get_assessment_for_user(
     membership = _membership(user_id, assessment.site.organisation_id, assessment.site_id)
     require(membership, action)
     return assessment, membership
+
+
+# --- action items (issue 14) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemRights:
+    """What a member may do with one action item."""
+
+    edit: bool  # every field: title, owner, due date, status, reason, notes
+    update: bool  # status, reason and notes only: the owner may, whatever the role
+
+
+def site_admin_site_ids(membership: Membership) -> frozenset[int]:
+    """The sites a site admin administers (empty for other roles: they need no list)."""
+    if membership.role != Role.SITE_ADMIN:
+        return frozenset()
+    return frozenset(membership.sites.values_list("pk", flat=True))
+
+
+def item_rights(
+    membership: Membership, *, site_id: int, owner_id: int | None, user_id: int, site_ids: Any
+) -> ItemRights:
+    """Viewers read; site admins edit their sites' items; org admins and consultants all of
+    their organisation's; the owner may always update status and notes. `site_ids` is
+    site_admin_site_ids(membership), passed in so that a list asks once, not per row."""
+    edit = allows(membership, "plan") and (
+        membership.role != Role.SITE_ADMIN or site_id in site_ids
+    )
+    return ItemRights(edit=edit, update=edit or (owner_id is not None and owner_id == user_id))
+
+
+def visible_site_items(membership: Membership, queryset: QuerySet[M], user_id: int) -> QuerySet[M]:
+    """Rows of sites (with `site` and `owner` fields) of the membership's organisation that
+    its holder may see: a site admin sees their sites' rows and the ones they own."""
+    queryset = queryset.filter(organisation_id=membership.organisation_id)
+    if membership.role == Role.SITE_ADMIN:
+        queryset = queryset.filter(Q(site__site_admins=membership) | Q(owner_id=user_id))
+    return queryset.distinct() if membership.role == Role.SITE_ADMIN else queryset
+
+
+def get_action_item_for_user(
+    user_id: int, pk: int, *, change: bool = False
+) -> tuple[ActionItem, Membership, ItemRights]:
+    """The item, the user's membership and rights; 404 unless the user may see it, 403 when
+    `change` is asked of someone who may neither edit nor update it."""
+    # Imported here: actions builds on assessments, never the reverse at import time.
+    from actions.models import ActionItem
+
+    item = ActionItem.objects.with_context().filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    membership = (
+        Membership.objects.filter(user_id=user_id, organisation_id=item.organisation_id)
+        .select_related("organisation")
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    site_ids = site_admin_site_ids(membership)
+    owner = item.owner_id is not None and item.owner_id == user_id
+    if membership.role == Role.SITE_ADMIN and item.site_id not in site_ids and not owner:
+        raise Http404
+    rights = item_rights(
+        membership, site_id=item.site_id, owner_id=item.owner_id, user_id=user_id, site_ids=site_ids
+    )
+    if change and not rights.update:
+        raise PermissionDenied
+    return item, membership, rights

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "reports",
     "accounts",
     "offboarding",
+    "actions",
 ]
 
 MIDDLEWARE = [
@@ -282,6 +283,9 @@ CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "readiness@localhost")
+# The address people reach the app at, for links in e-mails sent without a request (the
+# daily action-item digest).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # An invitation to join an organisation can be accepted for this many days (resending renews it).
 INVITATION_DAYS = envint("INVITATION_DAYS", 7)
 

@@ -50,5 +50,6 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path("", include("accounts.urls")),
     path("", include("reports.urls")),
+    path("", include("actions.urls")),
     path("", include("assessments.urls")),
 ]

@@ -15,6 +15,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from actions.services import action_items_create_from_plan
 from assessments.invitations import invitation_create
 from assessments.models import Membership
 from assessments.rounds import assessment_start_next_round
@@ -85,6 +86,8 @@ MATRIX: dict[str, Entry] = {
     "assessments:take": _view(REDIRECT, target="draft"),
     "assessments:domain": _view(target="draft-domain"),
     "assessments:confirm-carried": _edit(REDIRECT, target="draft-domain", method="post"),
+    # Marking a question for review (issue 11): for those who may edit the assessment.
+    "assessments:review-flag": _edit(REDIRECT, target="draft-question", method="post"),
     "assessments:submit": _edit(target="draft"),
     "assessments:reopen": Entry("submitted", (FORBIDDEN, NOT_FOUND, NOT_FOUND, REDIRECT), "post"),
     "assessments:targets": _edit(target="draft"),
@@ -95,6 +98,14 @@ MATRIX: dict[str, Entry] = {
     # Moving a draft to a newer version: only those who may edit it learn that the page
     # exists (a viewer gets a 404 too). The draft here has no newer version: sent back.
     "assessments:move-version": Entry("draft", (NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT)),
+    # Action items (issue 14): everyone of the organisation reads; a site admin sees their
+    # sites' items (and those they own); tracking the plan is for those who may edit it.
+    "actions:organisation": _org_view(),
+    "actions:export-csv": _org_view(),
+    "actions:export-xlsx": _org_view(),
+    "actions:site": _view(target="site"),
+    "actions:item": _view(target="item"),
+    "actions:track": _edit(REDIRECT, target="submitted", method="post"),
     "reports:compare": _org_view(),
     "reports:compare-csv": _org_view(),
     "reports:compare-xlsx": _org_view(),
@@ -106,6 +117,7 @@ MATRIX: dict[str, Entry] = {
     # The signed-in user's own two-factor sign-in: no organisation's data. Without a device,
     # the code page has nothing to ask and turning it off has nothing to turn off.
     "accounts:two-factor": Entry("none", (OK, OK, OK, OK)),
+    "accounts:notifications": Entry("none", (OK, OK, OK, OK)),
     "accounts:two-factor-setup": Entry("none", (OK, OK, OK, OK)),
     "accounts:two-factor-verify": Entry("none", (REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
     "accounts:two-factor-disable": Entry(
@@ -183,6 +195,7 @@ def objects(world) -> dict[str, Any]:
             "draft": own_draft,
             "submitted": own_submitted,
             "next": own_next,
+            "item": action_items_create_from_plan(assessment=own_submitted, user=world.alice)[0],
         },
         "other": {
             "org": world.other_org,
@@ -192,6 +205,7 @@ def objects(world) -> dict[str, Any]:
             "draft": other_draft,
             "submitted": other_submitted,
             "next": other_next,
+            "item": action_items_create_from_plan(assessment=other_submitted, user=world.oscar)[0],
         },
     }
 
@@ -208,8 +222,10 @@ def _kwargs(target: str, objs: dict[str, Any]) -> dict[str, Any]:
         "site": {"pk": objs["site"].pk},
         "draft": {"pk": objs["draft"].pk},
         "draft-domain": {"pk": objs["draft"].pk, "key": "gov"},
+        "draft-question": {"pk": objs["draft"].pk, "key": "gov.q01"},
         "submitted": {"pk": objs["submitted"].pk},
         "next": {"pk": objs["next"].pk},
+        "item": {"pk": objs["item"].pk},
     }[target]
 
 

@@ -373,6 +373,25 @@ def _routes() -> list[tuple[str, str, list[str]]]:
     return found
 
 
+def _action_item(seeded: Seeded) -> Any:
+    """An action item of the draft (its plan is live), with a script in its notes."""
+    from actions.models import ActionItem
+    from actions.services import action_item_update, action_items_create_from_plan
+
+    item = ActionItem.objects.filter(assessment=seeded.draft).first()
+    if item is None:
+        item = action_items_create_from_plan(
+            assessment=seeded.draft, user=seeded.world.alice, keys=None, limit=1
+        )[0]
+        action_item_update(
+            item=item,
+            user=seeded.world.alice,
+            changes={"notes": SCRIPT, "owner": seeded.world.alice},
+            revision=item.revision,
+        )
+    return item
+
+
 def _kwargs(
     route: str, params: list[str], seeded: Seeded, assessment: Assessment
 ) -> dict[str, Any]:
@@ -400,6 +419,8 @@ def _kwargs(
                 invited_by=world.alice,
                 accept_url=str,
             ).invitation.pk
+        elif param == "pk" and route.startswith("actions/"):
+            values[param] = _action_item(seeded).pk
         elif param == "uidb64":
             values[param] = urlsafe_base64_encode(force_bytes(world.victor.pk))
         elif param == "token":
