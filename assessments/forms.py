@@ -73,12 +73,36 @@ class AssessmentCreateForm(forms.Form):
         help_text="The date the round refers to; rounds are ordered by it.",
     )
 
-    def __init__(self, *args: Any, instruments: Any, **kwargs: Any) -> None:
+    carry_over = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Carry over the answers of the latest submitted round",
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        instruments: Any,
+        previous_rounds: dict[str, Assessment] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["instrument"]
         assert isinstance(field, IdModelChoiceField)
         field.queryset = instruments
         field.label_from_instance = lambda i: f"{i.title} (version {i.version})"  # type: ignore[method-assign,assignment]
+        # Offered only where the site has a submitted round to carry from (any version).
+        if previous_rounds:
+            rounds = "; ".join(
+                f"{a.instrument.title}: {a.round_label}" for a in previous_rounds.values()
+            )
+            self.fields["carry_over"].help_text = (
+                f"Starts from the latest submitted round of the same questionnaire ({rounds}), "
+                "each answer marked until confirmed, and links the two rounds. Answers to "
+                "questions that changed are left out."
+            )
+        else:
+            del self.fields["carry_over"]
         if not self.is_bound:
             today = timezone.localdate()
             season = "spring" if today.month <= 6 else "autumn"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -21,8 +22,8 @@ from django.utils import timezone
 
 from assessments.carry_over import carry_over_plan, version_entry
 from assessments.content import instrument_content
-from assessments.models import Answer, Assessment, AuditEntry, Instrument
-from assessments.services import RoundTaken, assessment_round_taken
+from assessments.models import Answer, Assessment, AuditEntry, Instrument, Site
+from assessments.services import RoundTaken, assessment_create, assessment_round_taken
 
 
 class RoundError(Exception):
@@ -52,6 +53,16 @@ def next_round_instruments(previous: Assessment) -> list[Instrument]:
     floor = version_key(previous.instrument.version)
     usable = [i for i in candidates if version_key(i.version) >= floor]
     return sorted(usable, key=lambda i: version_key(i.version))
+
+
+def latest_submitted_rounds(assessments: Iterable[Assessment]) -> dict[str, Assessment]:
+    """Instrument slug -> the latest submitted of `assessments` (one site's, newest first,
+    as Assessment's ordering gives them): what a new round there carries over from."""
+    latest: dict[str, Assessment] = {}
+    for assessment in assessments:
+        if assessment.status == Assessment.Status.SUBMITTED:
+            latest.setdefault(assessment.instrument.slug, assessment)
+    return latest
 
 
 _SEASONS = {"spring": "autumn", "autumn": "spring"}
@@ -180,3 +191,34 @@ def assessment_start_next_round(
         )
         AuditEntry.objects.bulk_create(audit)
     return assessment
+
+
+def assessment_start_round(
+    *,
+    site: Site,
+    instrument: Instrument,
+    round_label: str,
+    round_date: datetime.date,
+    user: User | None,
+    previous: Assessment | None,
+    carry_over: bool,
+) -> Assessment:
+    """A new round of `site` from its page: carried over from `previous` when asked, else
+    blank; either way linked to `previous` (the site's latest submitted round of the same
+    instrument, any version), so that "Changes since previous round" works."""
+    if previous is not None and carry_over:
+        return assessment_start_next_round(
+            previous=previous,
+            user=user,
+            instrument=instrument,
+            round_label=round_label,
+            round_date=round_date,
+        )
+    return assessment_create(
+        site=site,
+        instrument=instrument,
+        round_label=round_label,
+        round_date=round_date,
+        user=user,
+        previous=previous,
+    )

@@ -131,7 +131,10 @@ def assessment_create(
     round_date: datetime.date,
     user: User | None,
 ) -> Assessment:
-    """A new draft; raises RoundTaken when the site already has this instrument and round."""
+    previous: Assessment | None = None,
+    """A new draft; raises RoundTaken when the site already has this instrument and round.
+
+    `previous` links it to the round before (started blank: nothing is carried over)."""
     existing = assessment_round_taken(
         site=site, instrument_slug=instrument.slug, round_label=round_label
     )
@@ -149,6 +152,7 @@ def assessment_create(
                     round_date=round_date,
                     created_by=user,
                 )
+                    previous=previous,
         except IntegrityError as exc:
             existing = assessment_round_taken(
                 site=site, instrument_slug=instrument.slug, round_label=round_label
@@ -158,7 +162,11 @@ def assessment_create(
             assessment=assessment,
             user=user,
             action=AuditEntry.Action.CREATED,
-            new={"round": round_label, "instrument": f"{instrument.slug} {instrument.version}"},
+            new={
+                "round": round_label,
+                "instrument": f"{instrument.slug} {instrument.version}",
+                **({"previous round": previous.round_label} if previous else {}),
+            },
         )
     return assessment
 

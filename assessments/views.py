@@ -16,7 +16,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from assessments import access
+from assessments import access, questionnaire
 from assessments.content import InstrumentContent, instrument_content
 from assessments.forms import (
     AssessmentCreateForm,
@@ -28,6 +28,7 @@ from assessments.forms import (
 from assessments.history import history_lines
 from assessments.http import AuthenticatedHttpRequest
 from assessments.models import Answer, Assessment, AuditEntry, Instrument, Membership
+from assessments.rounds import RoundError, assessment_start_round, latest_submitted_rounds
 from assessments.scoring import LEVEL_NAMES, NA, AssessmentResult
 from assessments.services import (
     AssessmentLocked,
@@ -36,7 +37,6 @@ from assessments.services import (
     RoundTaken,
     answers_confirm_carried_over,
     answers_save,
-    assessment_create,
     assessment_reopen,
     assessment_set_targets,
     assessment_submit,
@@ -49,23 +49,11 @@ HISTORY_PAGE_SIZE = 100
 MAX_HISTORY_PAGE = 100_000
 
 
-def _progress(content: InstrumentContent, result: AssessmentResult) -> list[dict[str, Any]]:
-    """Per domain: answered / visible scored items, for the domain navigation."""
-    rows = []
-    for domain, dr in zip(content.domains, result.domains, strict=True):
-        total = dr.visible_scored
-        rows.append(
-            {
-                "domain": domain,
-                "result": dr,
-                "key": domain.key,
-                "answered": dr.answered,
-                "total": total,
-                "percent": int(100 * dr.answered / total) if total else 100,
-                "complete": dr.answered == total,
-            }
-        )
-    return rows
+def _progress(
+    content: InstrumentContent, result: AssessmentResult, values: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Per domain: answered / visible questions (free text included), for the navigation."""
+    return questionnaire.progress_rows(content, result, values)
 
 
 def _overall_progress(result: AssessmentResult) -> int:
@@ -162,28 +150,43 @@ def organisation(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
 def site(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     site, membership = access.get_site_for_user(request.user.pk, pk)
     can_create = access.allows(membership, "create") and not site.archived
-    form = AssessmentCreateForm(instruments=_instruments_for(membership))
+    assessments = list(site.assessments.select_related("instrument"))
+    # One way to start a round: from a submitted one of the same questionnaire, carried over.
+    previous_rounds = latest_submitted_rounds(assessments)
+    form_kwargs = {"instruments": _instruments_for(membership), "previous_rounds": previous_rounds}
+    form = AssessmentCreateForm(**form_kwargs)
     if request.method == "POST":
         access.require(membership, "create")
         if site.archived:
             messages.error(request, "This site is archived: restore it to start an assessment.")
             return redirect(site)
-        form = AssessmentCreateForm(request.POST, instruments=_instruments_for(membership))
+        form = AssessmentCreateForm(request.POST, **form_kwargs)
         if form.is_valid():
+            data = form.cleaned_data
+            previous = previous_rounds.get(data["instrument"].slug)
+            carry = previous is not None and bool(data.get("carry_over"))
             try:
-                assessment = assessment_create(
+                assessment = assessment_start_round(
                     site=site,
-                    instrument=form.cleaned_data["instrument"],
-                    round_label=form.cleaned_data["round_label"],
-                    round_date=form.cleaned_data["round_date"],
+                    instrument=data["instrument"],
+                    round_label=data["round_label"],
+                    round_date=data["round_date"],
                     user=request.user,
+                    previous=previous,
+                    carry_over=carry,
                 )
             except RoundTaken as taken:
                 form.add_error("round_label", str(taken))
+            except RoundError as error:
+                form.add_error(None, str(error))
             else:
-                messages.success(request, "Assessment created. Start with the first domain.")
+                messages.success(
+                    request,
+                    "Assessment created with last round's answers: confirm or change each."
+                    if carry
+                    else "Assessment created. Start with the first domain.",
+                )
                 return redirect("assessments:take", assessment.pk)
-    assessments = list(site.assessments.select_related("instrument"))
     progress = _progress_by_assessment(assessments)
     return render(
         request,
@@ -207,7 +210,8 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The assessment's overview: status, progress per domain and what can be done next."""
     assessment, membership = access.get_assessment_for_user(request.user.pk, pk)
     content = instrument_content(assessment.instrument)
-    result = assessment.compute_results()
+    values = assessment.answer_values()
+    result = assessment.compute_results(values)
     carried = assessment.answers.filter(carried_over=True).count()
     return render(
         request,
@@ -215,9 +219,15 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         {
             "current_membership": membership,
             "assessment": assessment,
-            "progress": _progress(content, result),
+            "progress": _progress(content, result, values),
             "overall_progress": _overall_progress(result),
             "result": result,
+            # Nothing answered yet: the overview says "Not started" where the verdict goes.
+            "not_started": not any(questionnaire.is_answered(values, k) for k in values),
+            "left": questionnaire.left_per_domain(content, result, values),
+            "review_flags": [
+                content.by_key[k] for k in assessment.review_flags if k in content.by_key
+            ],
             "carried_over": carried,
             "can_edit": access.allows(membership, "edit") and assessment.is_editable,
             "can_reopen": access.allows(membership, "reopen")
@@ -233,13 +243,14 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def take(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Resume where the assessment was left: the last domain worked on, or the first."""
+    """Continue at the first unanswered question, from the last domain worked on onwards."""
     assessment, _ = access.get_assessment_for_user(request.user.pk, pk)
     content = instrument_content(assessment.instrument)
-    key = assessment.last_domain_key
-    if not key or content.domain(key) is None:
-        key = content.domains[0].key
-    return redirect("assessments:domain", assessment.pk, key)
+    values = assessment.answer_values()
+    result = assessment.compute_results(values)
+    point = questionnaire.resume_point(content, result, values, assessment.last_domain_key)
+    url = reverse("assessments:domain", args=[assessment.pk, point.domain_key])
+    return redirect(f"{url}#q-{point.question_key}" if point.question_key else url)
 
 
 def _answers_by_question(assessment: Assessment) -> dict[int, Answer]:
@@ -363,11 +374,14 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
                 return redirect("assessments:domain", assessment.pk, target)
             return redirect("assessments:domain", assessment.pk, key)
         answers = _answers_by_question(assessment)
+        last_round = {} if autosave else questionnaire.previous_answers(assessment)
         conflicts = {**outcome.conflicts, **unresolved_conflicts(posted, answers)}
         form = redisplay_form(posted, questions, answers, conflicts)
         result = assessment.compute_results(_values(content, answers))
         if autosave:
-            return _autosave_response(form, questions, answers, result, content, outcome.saved)
+            return _autosave_response(
+                form, questions, answers, result, content, outcome.saved, assessment
+            )
         if conflicts:
             messages.warning(
                 request,
@@ -377,7 +391,7 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
         if posted.errors:
             messages.error(request, "Some answers could not be saved: see the messages below.")
     else:
-        answers = _answers_by_question(assessment)
+        answers, last_round = questionnaire.answers_and_last_round(assessment)
         form = QuestionnaireForm(questions=questions, answers=answers)
         # Nothing is written here: answers_save remembers the domain for resuming.
         result = assessment.compute_results(_values(content, answers))
@@ -385,6 +399,8 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
     index = next(i for i, d in enumerate(content.domains) if d.key == key)
     status = 200 if request.method == "GET" or not (form.errors or conflicts) else 422
     rows = _question_rows(form, questions, answers, result.visible, content.numbers)
+    values = _values(content, answers)
+    _add_flags_and_last_round(rows, assessment, values, last_round)
     # Questions of a newer version that did not carry over: marked until answered.
     marks = version_marks(assessment)
     for row in rows:
@@ -400,8 +416,11 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
             "domain_result": result.domain(key),
             "rows": rows,
             "version_marks_in_domain": sum(1 for row in rows if row["version_mark"]),
+            "unanswered_in_domain": sum(1 for row in rows if row["visible"] and not row["done"]),
+            "flagged_in_domain": sum(1 for row in rows if row["flagged"]),
+            "only_unanswered": request.GET.get("only") == "unanswered",
             "form": form,
-            "progress": _progress(content, result),
+            "progress": _progress(content, result, values),
             "overall_progress": _overall_progress(result),
             "previous_domain": content.domains[index - 1] if index > 0 else None,
             "next_domain": content.domains[index + 1] if index + 1 < len(content.domains) else None,
@@ -415,6 +434,21 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
     )
 
 
+def _add_flags_and_last_round(
+    rows: list[dict[str, Any]],
+    assessment: Assessment,
+    values: dict[str, str],
+    previous: dict[str, str],
+) -> None:
+    """Each question's review flag, whether it is answered, and last round's answer."""
+    for row in rows:
+        key = row["question"].key
+        row["flagged"] = key in assessment.review_flags
+        row["done"] = questionnaire.is_answered(values, key)
+        row["last_round"] = previous.get(key, "")
+        row["review_url"] = reverse("assessments:review-flag", args=[assessment.pk, key])
+
+
 def _autosave_response(
     form: QuestionnaireForm,
     questions: tuple[Any, ...],
@@ -422,15 +456,16 @@ def _autosave_response(
     result: AssessmentResult,
     content: InstrumentContent,
     saved: dict[str, Answer],
+    assessment: Assessment,
 ) -> JsonResponse:
-    rows = {
-        row["question"].key: row
-        for row in _question_rows(form, questions, answers, result.visible, content.numbers)
-    }
+    listed = _question_rows(form, questions, answers, result.visible, content.numbers)
+    values = _values(content, answers)
+    _add_flags_and_last_round(listed, assessment, values, {})
+    rows = {row["question"].key: row for row in listed}
     problems = {
         key: render_to_string(
             "assessments/_question.html",
-            {"row": rows[key], "form": form, "can_edit": True, "na": NA},
+            {"row": rows[key], "form": form, "can_edit": True, "na": NA, "assessment": assessment},
         )
         for key in rows
         if key in form.conflicts
@@ -452,7 +487,7 @@ def _autosave_response(
                     "total": row["total"],
                     "percent": row["percent"],
                 }
-                for row in _progress(content, result)
+                for row in _progress(content, result, values)
             },
             "overall": _overall_progress(result),
         },
@@ -467,7 +502,8 @@ def submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.info(request, "This assessment is already submitted.")
         return redirect(assessment)
     content = instrument_content(assessment.instrument)
-    result = assessment.compute_results()
+    values = assessment.answer_values()
+    result = assessment.compute_results(values)
     if request.method == "POST":
         if request.POST.get("confirm") != "yes":
             messages.error(request, "Tick the confirmation box to submit.")
@@ -489,7 +525,7 @@ def submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "assessment": assessment,
             "unanswered": unanswered,
             "result": result,
-            "progress": _progress(content, result),
+            "progress": _progress(content, result, values),
             "overall_progress": _overall_progress(result),
         },
     )

@@ -402,6 +402,8 @@ def _kwargs(
     for param in params:
         if param == "slug":
             values[param] = world.org.slug
+        elif param == "key" and "/q/<key>" in route:
+            values[param] = "gov.q01"  # a question (the review flag)
         elif param == "key":
             values[param] = "gov"
         elif param == "pk" and route.startswith("a/"):

@@ -62,12 +62,14 @@
 
   function updateProgress(progress, overall) {
     Object.keys(progress || {}).forEach(function (domainKey) {
-      var link = document.querySelector('.domain-nav [data-domain="' + domainKey + '"] [data-count]');
-      if (!link) return;
+      // The side list and the phone's domain switcher both show the count.
       var p = progress[domainKey];
-      link.textContent = p.answered + "/" + p.total;
-      link.classList.toggle("domain-done", p.answered === p.total);
+      document.querySelectorAll('[data-domain-count="' + domainKey + '"]').forEach(function (count) {
+        count.textContent = p.answered + "/" + p.total;
+        count.classList.toggle("domain-done", p.answered === p.total);
+      });
     });
+    refreshUnanswered();
     var overallBox = document.getElementById("overall-progress");
     if (overallBox && typeof overall === "number") overallBox.textContent = overall + "% answered overall";
   }
@@ -226,5 +228,86 @@
     flushAll(true);
   });
 
+  // --- Finding what is left: "show unanswered only" and the unanswered count --------------
+  var onlyBox = document.getElementById("only-unanswered");
+  var countBox = document.getElementById("unanswered-count");
+
+  function isAnswered(card) {
+    if (currentValue(card)) return true;
+    var text = card.querySelector('textarea[name="' + card.dataset.key + '"]');
+    return !!(text && text.value.trim());
+  }
+
+  function refreshUnanswered() {
+    if (!countBox) return;
+    var open = cards().filter(function (card) { return !card.hidden && !isAnswered(card); }).length;
+    var flagged = cards().filter(function (card) { return card.classList.contains("is-flagged"); }).length;
+    countBox.textContent = open + " unanswered in this domain" + (flagged ? " · " + flagged + " marked for review" : "");
+  }
+
+  // Cards answered while the filter is on stay in place (focus would be lost otherwise);
+  // switching it on again takes them away.
+  function applyFilter() {
+    cards().forEach(function (card) { card.classList.toggle("is-answered", isAnswered(card)); });
+    form.classList.toggle("only-unanswered", onlyBox.checked);
+    var url = new URL(window.location.href);
+    if (onlyBox.checked) url.searchParams.set("only", "unanswered");
+    else url.searchParams.delete("only");
+    window.history.replaceState(null, "", url.toString());
+  }
+
+  if (onlyBox) onlyBox.addEventListener("change", applyFilter);
+
+  // --- Mark for review: one flag per question, shared by everyone who edits --------------
+  form.querySelectorAll(".review-toggle").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var card = button.closest(".question-card");
+      var wanted = button.getAttribute("aria-pressed") !== "true";
+      var data = new FormData();
+      data.append("csrfmiddlewaretoken", form.querySelector('input[name="csrfmiddlewaretoken"]').value);
+      data.append("flagged", wanted ? "1" : "0");
+      fetch(button.dataset.reviewUrl, {
+        method: "POST",
+        body: data,
+        headers: { "Accept": "application/json" },
+        credentials: "same-origin"
+      })
+        .then(function (response) {
+          return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+        })
+        .then(function (result) {
+          if (!result.ok) {
+            setStatus(result.body.message || "Could not change the review flag.", true);
+            return;
+          }
+          var flagged = !!result.body.flagged;
+          button.setAttribute("aria-pressed", flagged ? "true" : "false");
+          card.classList.toggle("is-flagged", flagged);
+          var badge = card.querySelector("[data-review-badge]");
+          if (badge) badge.hidden = !flagged;
+          setStatus(flagged ? "Marked for review." : "Review mark removed.");
+          refreshUnanswered();
+        })
+        .catch(function () {
+          setStatus("Could not reach the server: the review flag was not changed.", true);
+        });
+    });
+  });
+
+  // --- Focus never under the save bar (WCAG 2.2 2.4.11) ----------------------------------
+  // scroll-padding in app.css covers focus scrolling; this catches what is already on screen.
+  var bar = form.querySelector(".sticky-actions");
+  document.addEventListener("focusin", function (event) {
+    if (!bar || bar.contains(event.target)) return;
+    var target = event.target;
+    if (target.type === "radio") target = target.nextElementSibling || target;
+    var box = target.getBoundingClientRect();
+    var limit = bar.getBoundingClientRect().top - 8;
+    if (box.bottom > limit) window.scrollBy(0, box.bottom - limit);
+    else if (box.top < 8) window.scrollBy(0, box.top - 8);
+  });
+
   applyVisibility();
+  refreshUnanswered();
 })();

@@ -99,7 +99,8 @@ def test_resuming_opens_the_domain_left_last(world, assessment):
     client.post(_domain_url(assessment, "ops"), {**data, "ops.q01": "some"})
     response = client.get(reverse("assessments:take", args=[assessment.pk]))
     assert response.status_code == 302
-    assert response.url == _domain_url(assessment, "ops")
+    # At the domain's first unanswered question (issue 11: Continue finds where you left off).
+    assert response.url == _domain_url(assessment, "ops") + "#q-ops.q02"
 
 
 def test_save_and_continue_goes_to_the_next_domain(world, assessment):
@@ -139,7 +140,8 @@ def test_autosave_saves_one_question_and_returns_the_new_revision(world, assessm
     body = response.json()
     assert body["saved"]["gov.q03"]["rev"] == 1
     assert body["saved"]["gov.q03"]["base"] == snapshot_hash("3", "", "")
-    assert body["progress"]["gov"] == {"answered": 1, "total": 2, "percent": 50}
+    # gov.q01, gov.q03 and the free-text gov.q04 are shown (the follow-up gov.q02 is not).
+    assert body["progress"]["gov"] == {"answered": 1, "total": 3, "percent": 33}
     assert _answers(assessment) == {"gov.q03": "3"}
 
 
