@@ -130,8 +130,8 @@ def assessment_create(
     round_label: str,
     round_date: datetime.date,
     user: User | None,
-) -> Assessment:
     previous: Assessment | None = None,
+) -> Assessment:
     """A new draft; raises RoundTaken when the site already has this instrument and round.
 
     `previous` links it to the round before (started blank: nothing is carried over)."""
@@ -151,8 +151,8 @@ def assessment_create(
                     round_label=round_label,
                     round_date=round_date,
                     created_by=user,
-                )
                     previous=previous,
+                )
         except IntegrityError as exc:
             existing = assessment_round_taken(
                 site=site, instrument_slug=instrument.slug, round_label=round_label
