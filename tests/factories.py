@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import itertools
 from pathlib import Path
 from typing import Any
@@ -59,13 +60,21 @@ def load_instrument(slug: str = "clinical-ai", version: str = "1.0") -> Instrume
 
 def load_instrument_text(text: str, name: str = "test.yaml") -> Instrument:
     """Load an instrument from YAML text written in a test."""
-    import yaml
-
     from assessments.instrument_loading import load_file
 
     load_file(text.encode(), name=name)
+    slug, version = _slug_and_version(text)
+    return Instrument.objects.get(slug=slug, version=version)
+
+
+@functools.cache
+def _slug_and_version(text: str) -> tuple[str, str]:
+    # Most tests load the same few texts (the `world` fixture loads SMALL_INSTRUMENT for each
+    # test): parsing each once saves a YAML parse per test.
+    import yaml
+
     data = yaml.safe_load(text)
-    return Instrument.objects.get(slug=data["slug"], version=str(data["version"]))
+    return data["slug"], str(data["version"])
 
 
 def make_assessment(
