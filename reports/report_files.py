@@ -20,6 +20,7 @@ from assessments.caching import cache_get, cache_set
 from assessments.models import Assessment
 from reports import chart_svg
 from reports.report import build_report, report_context
+from reports.report_actions import action_items_fingerprint
 
 # Bump when the report's templates or content change, so cached PDFs are rendered again.
 REPORT_TEMPLATE_VERSION = "2"
@@ -47,6 +48,8 @@ def pdf_cache_key(assessment: Assessment, *, charts_available: bool) -> str:
         REPORT_TEMPLATE_VERSION,
         charts_available,
         str(timezone.localdate()),
+        # The "Action items" section changes with the items, not with the assessment.
+        action_items_fingerprint(assessment),
     ]
     digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
     return f"reports:pdf:{assessment.pk}:{digest}"
