@@ -150,6 +150,12 @@ class AssessmentFormat(_Format):
         description="Domain key: target percentage; a domain left out keeps the instrument's."
     )
     answers: dict[str, AnswerFormat] = Field(description="Question key: answer.")
+    review: list[Annotated[str, StringConstraints(max_length=80)]] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="Question keys someone marked for review: a note for the editors, "
+        "not part of the results; each a question of the instrument.",
+    )
     results: Any = Field(
         default_factory=_absent,
         description="The computed results; ignored on import and recomputed from the answers.",

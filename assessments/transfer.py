@@ -29,6 +29,7 @@ from assessments.models import (
     Organisation,
     Site,
 )
+from assessments.review import ordered_flags
 from assessments.services import (
     RoundTaken,
     assessment_create,
@@ -68,6 +69,7 @@ class ValidImport:
     status: str
     targets: dict[str, Decimal]
     answers: tuple[ValidAnswer, ...]
+    review: tuple[str, ...] = ()
 
 
 def validate_import(
@@ -112,6 +114,7 @@ def validate_import(
             check.add("round", round_taken_message(taken, round_label.strip(), _ROUND_ADVICE))
     targets = check.targets(instrument)
     answers = check.answers(instrument)
+    review = check.review(instrument)
 
     check.raise_problems()
     # No problem means every part was read; the asserts tell the type checker so.
@@ -130,6 +133,7 @@ def validate_import(
         status=status,
         targets=targets,
         answers=answers,
+        review=review,
     )
 
 
@@ -212,6 +216,7 @@ def assessment_import(
                     "site": valid.site_name,
                     "status": valid.status,
                     "answers": len(valid.answers),
+                    **({"marked for review": len(valid.review)} if valid.review else {}),
                     # The id it had where it was exported, to trace the copy back.
                     "source_id": source_id if type(source_id) is int else None,
                 },
@@ -241,7 +246,8 @@ def assessment_import(
             if d.key in valid.targets and valid.targets[d.key] != d.effective_target
         }
         assessment.revision = 1
-        assessment.save(update_fields=["targets", "revision"])
+        assessment.review_flags = ordered_flags(assessment, valid.review)
+        assessment.save(update_fields=["targets", "revision", "review_flags"])
         if valid.status in (Assessment.Status.SUBMITTED, Assessment.Status.REOPENED):
             assessment_submit(assessment=assessment, user=user)
         if valid.status == Assessment.Status.REOPENED:

@@ -284,6 +284,21 @@ class AssessmentFileChecker:
                 self.add(where, f"must be a number from 0 to 100, not {show(value)}")
         return targets
 
+    def review(self, instrument: Instrument | None) -> tuple[str, ...]:
+        """The question keys marked for review (optional; each a question of the instrument)."""
+        if self._bad("review"):
+            self.add("review", 'must be a list of question keys, e.g. ["access.q01"]')
+            return ()
+        keys = self.data.get("review", [])
+        questions = instrument_content(instrument).by_key if instrument else None
+        found: list[str] = []
+        for index, key in enumerate(keys):
+            if questions is not None and key not in questions:
+                self.add(f"review[{index}]", f"{show(key)} is not a question of this instrument")
+            elif key not in found:
+                found.append(key)
+        return tuple(found)
+
     def answers(self, instrument: Instrument | None) -> tuple[ValidAnswer, ...]:
         error = self.errors.get(("answers",))
         if error is not None:

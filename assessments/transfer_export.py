@@ -27,6 +27,7 @@ from django.utils.text import slugify
 from assessments.assessment_format import FORMAT
 from assessments.content import instrument_content
 from assessments.models import Answer, Assessment, AuditEntry
+from assessments.review import ordered_flags
 from assessments.scoring import result_to_dict
 
 
@@ -65,6 +66,8 @@ def export_assessment(assessment: Assessment) -> dict[str, Any]:
         "status": assessment.status,
         "targets": {d.key: float(assessment.target_for(d)) for d in content.domains},
         "answers": exported,
+        # Marked for review: a working note that travels with the answers (not a result).
+        "review": ordered_flags(assessment, assessment.review_flags),
         # Recomputed even for a submitted assessment: its stored results are the same numbers,
         # and one code path keeps export → import → export identical.
         "results": result_to_dict(assessment.compute_results(values)),

@@ -109,3 +109,64 @@ def test_flags_change_no_result_and_no_report(world, assessment):
     assert assessment.revision == revision
     report = _client(world.sam).get(reverse("reports:gap-report", args=[assessment.pk]))
     assert "Marked for review" not in report.content.decode()
+
+
+# --- in the assessment JSON: exported, and accepted by the import ----------------------------
+
+
+def test_the_json_export_carries_the_flags_and_the_import_restores_them(world, assessment):
+    from assessments.transfer import assessment_import
+    from assessments.transfer_export import export_assessment
+
+    review_flag_set(assessment=assessment, user=world.sam, key="ops.q02", flagged=True)
+    review_flag_set(assessment=assessment, user=world.sam, key="gov.q03", flagged=True)
+    data = export_assessment(assessment)
+    assert data["review"] == ["gov.q03", "ops.q02"]
+    data["round"] = "2026 copy"
+    copy = assessment_import(data=data, user=world.alice)
+    assert copy.review_flags == ["gov.q03", "ops.q02"]
+    # Not a result: the results of the file do not mention them.
+    assert "review" not in data["results"]
+
+
+def test_an_older_file_without_review_imports_with_no_flags(world, assessment):
+    from assessments.transfer import assessment_import
+    from assessments.transfer_export import export_assessment
+
+    data = export_assessment(assessment)
+    del data["review"]
+    data["round"] = "2026 copy"
+    assert assessment_import(data=data, user=world.alice).review_flags == []
+
+
+@pytest.mark.parametrize(
+    ("review", "key", "reason"),
+    [
+        (["gov.q99"], "review[0]", "is not a question of this instrument"),
+        (["gov.q01", 7], "review", "must be a list of question keys"),
+        ("gov.q01", "review", "must be a list of question keys"),
+        (["x" * 81], "review", "must be a list of question keys"),
+    ],
+)
+def test_a_bad_review_list_names_the_key_and_imports_nothing(
+    world, assessment, review, key, reason
+):
+    from assessments.transfer import TransferError, assessment_import
+    from assessments.transfer_export import export_assessment
+
+    data = export_assessment(assessment)
+    data["round"] = "2026 copy"
+    data["review"] = review
+    before = Assessment.objects.count()
+    with pytest.raises(TransferError) as raised:
+        assessment_import(data=data, user=world.alice)
+    assert any(k == key and reason in r for k, r in raised.value.problems), raised.value.problems
+    assert Assessment.objects.count() == before
+
+
+def test_the_history_shows_the_flag_in_words(world, assessment):
+    review_flag_set(assessment=assessment, user=world.sam, key="gov.q01", flagged=True)
+    page = _client(world.alice).get(reverse("assessments:history", args=[assessment.pk]))
+    html = page.content.decode()
+    assert "Marked for review" in html
+    assert "(no answer)" not in html

@@ -139,6 +139,7 @@ def test_export_has_the_product_shape_in_a_fixed_key_order(full_assessment):
         "status",
         "targets",
         "answers",
+        "review",
         "results",
     ]
     assert data["format"] == "readiness-assessment/1"
