@@ -21,6 +21,13 @@ class Organisation(models.Model):
     report_title = models.CharField(max_length=200, blank=True)
     report_logo = models.ImageField(upload_to="logos/", blank=True)
     report_signoff = models.CharField(max_length=200, blank=True)
+    # Paper of the PDF report. Letter by default: the instruments cite US rules (HIPAA,
+    # 42 CFR Part 2) and the clinics they are written for print on Letter.
+    report_page_size = models.CharField(
+        max_length=6,
+        choices=[("letter", "US Letter (8.5 × 11 in)"), ("a4", "A4 (210 × 297 mm)")],
+        default="letter",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

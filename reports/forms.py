@@ -13,16 +13,23 @@ from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, UnidentifiedImageError
 
 from assessments.forms import MAX_ID
-from assessments.models import Membership, Organisation, Site
+from assessments.models import Assessment, Membership, Organisation, Site
 from reports.comparison import PER_PAGE_CHOICES, CompareOptions, visible_site_ids
+from reports.models import ConsultantBranding
+from reports.report_options import SECTION_CHOICES
 
 LOGO_MAX_BYTES = 1024 * 1024
+# A larger logo is scaled down to fit this box (the cover shows it a few centimetres wide).
 LOGO_MAX_PIXELS = 2000
+# Beyond this many pixels a 1 MB file is a decompression bomb, not a logo: refused.
+LOGO_MAX_SOURCE_PIXELS = 40_000_000
 LOGO_FORMATS = {"PNG", "JPEG"}
 if TYPE_CHECKING:
     _ModelForm = forms.ModelForm[Organisation]
+    _ConsultantModelForm = forms.ModelForm[ConsultantBranding]
 else:  # ModelForm is generic for the type checker only
     _ModelForm = forms.ModelForm
+    _ConsultantModelForm = forms.ModelForm
 
 NOT_AN_IMAGE = (
     "Upload a PNG or JPEG image. This file is not one (SVG, GIF and PDF are not accepted)."
@@ -52,38 +59,40 @@ class LogoField(forms.FileField):
     """
 
 
-class BrandingForm(_ModelForm):
-    report_logo = LogoField(
+def _logo_field() -> LogoField:
+    return LogoField(
         label="Logo",
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
         help_text=(
-            "PNG or JPEG, at most 1 MB and 2000 × 2000 pixels. It is stored as PNG and shown "
-            "on the report cover."
+            "PNG or JPEG, at most 1 MB. A logo wider or taller than 2000 pixels is scaled "
+            "down. It is stored as PNG and shown on the report cover."
         ),
     )
 
-    class Meta:
-        model = Organisation
-        fields = ["report_title", "report_logo", "report_signoff"]
-        labels = {"report_title": "Report title", "report_signoff": "Sign-off name"}
-        help_texts = {
-            "report_title": 'Shown on the cover and the running header, e.g. "AI readiness review".'
-            " Leave empty for the default title.",
-            "report_signoff": "The person or firm the report is prepared by, e.g. a consultant's "
-            "name and company.",
-        }
 
-    def __init__(self, *args: Any, logo_url: str = "", **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+TITLE_HELP = (
+    'Shown on the cover and the running header, e.g. "AI readiness review".'
+    " Leave empty for the default title."
+)
+
+
+class _LogoFormMixin:
+    """The logo and title checks shared by the organisation's and a consultant's branding."""
+
+    cleaned_data: dict[str, Any]
+    initial: Any
+    instance: Any
+
+    def _init_logo(self, logo_url: str) -> None:
         if self.instance.report_logo and logo_url:
             self.initial["report_logo"] = LogoLink(logo_url)
 
     def clean_report_title(self) -> str:
         return " ".join(self.cleaned_data["report_title"].split())
 
-    def clean_report_signoff(self) -> str:
-        return " ".join(self.cleaned_data["report_signoff"].split())
+    def _logo_name(self) -> str:
+        return "logo"
 
     def clean_report_logo(self) -> Any:
         upload = self.cleaned_data.get("report_logo")
@@ -96,12 +105,105 @@ class BrandingForm(_ModelForm):
                 "The logo is %(size)s; the limit is 1 MB. Save it smaller and upload it again.",
                 params={"size": f"{upload.size / (1024 * 1024):.1f} MB"},
             )
-        slug = self.instance.slug or "organisation"
-        return ContentFile(_reencode_logo(upload), name=f"{slug}.png")
+        return ContentFile(_reencode_logo(upload), name=f"{self._logo_name()}.png")
+
+
+class BrandingForm(_LogoFormMixin, _ModelForm):
+    """An organisation's branding, for its own staff's reports, and its paper size."""
+
+    report_logo = _logo_field()
+
+    class Meta:
+        model = Organisation
+        fields = ["report_title", "report_logo", "report_page_size"]
+        labels = {"report_title": "Report title", "report_page_size": "Paper size of the PDF"}
+        help_texts = {
+            "report_title": TITLE_HELP,
+            "report_page_size": "US Letter is what clinics in the United States print on; "
+            "A4 elsewhere.",
+        }
+
+    def __init__(self, *args: Any, logo_url: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._init_logo(logo_url)
+        # Left out of a post (an older form, a script): the current setting stays.
+        self.fields["report_page_size"].required = False
+
+    def clean_report_page_size(self) -> str:
+        return str(self.cleaned_data.get("report_page_size") or self.instance.report_page_size)
+
+    def _logo_name(self) -> str:
+        return self.instance.slug or "organisation"
+
+
+class ConsultantBrandingForm(_LogoFormMixin, _ConsultantModelForm):
+    """A consultant's own branding: on the reports they export for any client."""
+
+    report_logo = _logo_field()
+
+    class Meta:
+        model = ConsultantBranding
+        fields = ["report_title", "report_logo", "report_signoff"]
+        labels = {"report_title": "Report title", "report_signoff": "Name you sign with"}
+        help_texts = {
+            "report_title": TITLE_HELP,
+            "report_signoff": 'Printed when you tick "Sign this report" on a submitted '
+            'assessment, e.g. "Marcus Bell, Bell Health Advisory". Empty: your name.',
+        }
+
+    def __init__(self, *args: Any, logo_url: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._init_logo(logo_url)
+
+    def clean_report_signoff(self) -> str:
+        return " ".join(self.cleaned_data["report_signoff"].split())
+
+    def _logo_name(self) -> str:
+        return f"consultant-{self.instance.user_id or 'new'}"
+
+
+class ReportExportForm(forms.Form):
+    """What goes into an exported report (GET on the PDF's URL)."""
+
+    preset = forms.ChoiceField(
+        label="Report",
+        required=False,
+        choices=[
+            ("full", "Full report (the sections chosen below)"),
+            ("board", "Board summary: cover, verdict, blockers, top gaps, first actions"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    sections = forms.MultipleChoiceField(
+        label="Sections",
+        required=False,
+        choices=SECTION_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every section. The cover is always included.",
+    )
+    sign = forms.BooleanField(label="Sign this report", required=False)
+
+    def __init__(self, *args: Any, assessment: Assessment, signer: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.assessment = assessment
+        self.initial.setdefault("preset", "full")
+        if not self.is_bound:
+            self.initial.setdefault("sections", [key for key, _ in SECTION_CHOICES])
+        submitted = assessment.status == Assessment.Status.SUBMITTED
+        self.fields["sign"].label = f"Sign this report as {signer}"
+        if not submitted:
+            self.fields["sign"].disabled = True
+            self.fields[
+                "sign"
+            ].help_text = "Only a submitted assessment can be signed; this one is a draft."
+
+    def clean_preset(self) -> str:
+        return str(self.cleaned_data.get("preset") or "full")
 
 
 def _reencode_logo(upload: Any) -> bytes:
-    """Check the upload is a real PNG or JPEG of a sensible size, and redraw it as PNG.
+    """Check the upload is a real PNG or JPEG, scale it into 2000 × 2000 pixels keeping its
+    proportions, and redraw it as PNG.
 
     Re-encoding drops anything but pixels (metadata, trailing data, polyglot payloads).
     """
@@ -116,17 +218,25 @@ def _reencode_logo(upload: Any) -> bytes:
         raise forms.ValidationError(NOT_AN_IMAGE) from None
     if image_format not in LOGO_FORMATS:
         raise forms.ValidationError(NOT_AN_IMAGE)
-    # Checked from the header, before decoding any pixels.
-    if width > LOGO_MAX_PIXELS or height > LOGO_MAX_PIXELS:
+    # Checked from the header, before decoding any pixels: scaling a logo down is fine,
+    # decoding a 1 MB file of a billion blank pixels is not.
+    if width * height > LOGO_MAX_SOURCE_PIXELS:
         raise forms.ValidationError(
-            "The logo is %(w)d × %(h)d pixels; the limit is 2000 × 2000.",
+            "The logo is %(w)d × %(h)d pixels, too large to scale down here; save it at "
+            "most 2000 pixels wide and tall and upload it again.",
             params={"w": width, "h": height},
         )
     try:
         # verify() leaves the image unusable: open it again to decode.
         with Image.open(io.BytesIO(data)) as opened:
+            if opened.format == "JPEG":
+                # Lets libjpeg decode at a fraction of the size straight away.
+                opened.draft("RGB", (LOGO_MAX_PIXELS, LOGO_MAX_PIXELS))
             opened.load()
             image: Image.Image = opened
+            if image.width > LOGO_MAX_PIXELS or image.height > LOGO_MAX_PIXELS:
+                image = image.copy()
+                image.thumbnail((LOGO_MAX_PIXELS, LOGO_MAX_PIXELS), Image.Resampling.LANCZOS)
             if image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
                 # e.g. CMYK JPEGs, which PNG cannot hold.
                 image = image.convert("RGBA" if "A" in image.mode else "RGB")

@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from assessments.scoring import threshold_words
+from reports.reference_titles import reference_title
 
 
 class Framework(NamedTuple):
@@ -176,6 +177,7 @@ class ReferenceCoverage:
     questions: tuple[str, ...]  # every question citing it, in instrument order
     gap_questions: tuple[str, ...]  # counted questions scoring below the threshold
     pending: int  # citing questions still to answer
+    title: str = ""  # in plain language, beside a bare citation (reports/reference_titles.py)
 
     @property
     def status_label(self) -> str:
@@ -255,6 +257,7 @@ def framework_crosswalk(
                 questions=tuple(q.key for q in cited_by),
                 gap_questions=gaps,
                 pending=sum(1 for q in cited_by if q.pending),
+                title=reference_title(reference),
             )
         )
 

@@ -45,6 +45,7 @@ from assessments.scoring import (
 )
 from reports import gaps
 from reports.report_charts import Chart, ChartMode, report_charts
+from reports.report_options import BOARD_ACTIONS, ReportOptions, report_options
 
 DEFAULT_TITLE = "AI readiness gap report"
 TOP_GAPS = 3
@@ -242,6 +243,9 @@ class Report:
     charts: list[Chart] = field(default_factory=list)
     chart_mode: str = "html"
     generated_at: Any = None
+    # Branding, sign-off, sections and paper of this export (reports/report_options.py).
+    options: ReportOptions = field(default_factory=ReportOptions)
+    actions_left_out: int = 0  # a board summary shows the first few actions only
 
     @property
     def site(self) -> Any:
@@ -253,15 +257,15 @@ class Report:
 
     @property
     def title(self) -> str:
-        return self.organisation.report_title or DEFAULT_TITLE
+        return self.options.branding.title or DEFAULT_TITLE
 
     @property
     def signoff(self) -> str:
-        return self.organisation.report_signoff
+        return self.options.signed_by
 
     @property
     def has_logo(self) -> bool:
-        return bool(self.organisation.report_logo)
+        return self.options.branding.logo is not None
 
     @property
     def level_name(self) -> str:
@@ -513,7 +517,12 @@ def _provisional_reason(provisional: bool, sections: list[DomainSection]) -> str
     return _sentence(reasons, prefix="Provisional: ") or "Provisional."
 
 
-def build_report(assessment: Assessment, *, charts_mode: ChartMode = "html") -> Report:
+def build_report(
+    assessment: Assessment,
+    *,
+    charts_mode: ChartMode = "html",
+    options: ReportOptions | None = None,
+) -> Report:
     """Everything the results page and the gap report show, for one assessment.
 
     `charts_mode` picks what the charts carry: the plotly.js payload ("html"), an SVG for the
@@ -554,7 +563,11 @@ def build_report(assessment: Assessment, *, charts_mode: ChartMode = "html") -> 
         blocker_below=blocker_below,
         chart_mode=charts_mode,
         generated_at=timezone.now(),
+        options=options or report_options(assessment=assessment),
     )
+    if report.options.board and len(action_plan) > BOARD_ACTIONS:
+        report.actions_left_out = len(action_plan) - BOARD_ACTIONS
+        report.action_plan = action_plan[:BOARD_ACTIONS]
     report.charts = report_charts(
         _domain_gaps(s for s in sections if s.applicable), charts_mode, blocker_below
     )
@@ -565,9 +578,18 @@ def report_context(report: Report, *, pdf: bool) -> dict[str, Any]:
     """Template context of the report; the logo comes from /media/ in the PDF (read from disk
     by the PDF's URL fetcher) and from the access-checked logo view in the browser."""
     logo_src = ""
-    if report.has_logo:
+    logo = report.options.branding.logo
+    if logo is not None:
         if pdf:
-            logo_src = report.organisation.report_logo.url
+            logo_src = logo.url
         else:
             logo_src = reverse("reports:branding-logo", args=[report.organisation.slug])
-    return {"report": report, "assessment": report.assessment, "pdf": pdf, "logo_src": logo_src}
+    return {
+        "report": report,
+        "assessment": report.assessment,
+        "pdf": pdf,
+        "logo_src": logo_src,
+        "options": report.options,
+        # The PDF's paper size, set after print.css by base_pdf.html.
+        "paper": report.options.paper if pdf else None,
+    }

@@ -21,26 +21,29 @@ from assessments.models import Assessment
 from reports import chart_svg
 from reports.report import build_report, report_context
 from reports.report_actions import action_items_fingerprint
+from reports.report_options import ReportOptions, report_options
 
 # Bump when the report's templates or content change, so cached PDFs are rendered again.
-REPORT_TEMPLATE_VERSION = "2"
+REPORT_TEMPLATE_VERSION = "3"
 PDF_TEMPLATE = "reports/pdf/gap_report.html"
 PDF_CACHE_SECONDS = 7 * 24 * 3600
 
 
-def pdf_cache_key(assessment: Assessment, *, charts_available: bool) -> str:
+def pdf_cache_key(
+    assessment: Assessment, *, charts_available: bool, options: ReportOptions | None = None
+) -> str:
     """Changes whenever what the PDF shows can change.
 
-    The revision moves with every answer, target and status change; branding, names and the
-    template version cover the rest. The date is in it because the cover shows it.
+    The revision moves with every answer, target and status change; the options (whose
+    branding, who signs, paper, sections: `ReportOptions.identity`), names and the template
+    version cover the rest. The date is in it because the cover shows it.
     """
     organisation = assessment.site.organisation
+    options = options or report_options(assessment=assessment)
     parts = [
         assessment.pk,
         assessment.revision,
-        organisation.report_title,
-        organisation.report_logo.name if organisation.report_logo else "",
-        organisation.report_signoff,
+        options.identity(),
         organisation.name,
         assessment.site.name,
         assessment.round_label,
@@ -56,19 +59,28 @@ def pdf_cache_key(assessment: Assessment, *, charts_available: bool) -> str:
 
 
 def report_pdf(
-    assessment: Assessment, *, use_cache: bool = True, with_charts: bool = True
+    assessment: Assessment,
+    *,
+    use_cache: bool = True,
+    with_charts: bool = True,
+    options: ReportOptions | None = None,
 ) -> bytes:
-    """The gap report as PDF; an unchanged assessment is served from the cache."""
+    """The gap report as PDF; an unchanged assessment is served from the cache.
+
+    `options` (reports/report_options.py) are the exporter's; without them, the
+    organisation's branding, unsigned, every section.
+    """
     # Imported here: WeasyPrint is slow to import, and most processes never render a PDF.
     from reports import pdf
 
+    options = options or report_options(assessment=assessment)
     charts_available = with_charts and chart_svg.find_chromium() is not None
-    key = pdf_cache_key(assessment, charts_available=charts_available)
+    key = pdf_cache_key(assessment, charts_available=charts_available, options=options)
     if use_cache:
         cached = cache_get(key)
         if isinstance(cached, bytes):
             return cached
-    report = build_report(assessment, charts_mode="svg" if with_charts else "none")
+    report = build_report(assessment, charts_mode="svg" if with_charts else "none", options=options)
     data = pdf.render_pdf(PDF_TEMPLATE, report_context(report, pdf=True))
     # A PDF whose charts failed to export this time is not kept: the next one may succeed.
     if use_cache and not (charts_available and report.charts_missing):
@@ -85,8 +97,8 @@ def report_html(assessment: Assessment) -> str:
     """
     report = build_report(assessment, charts_mode="svg")
     context = report_context(report, pdf=True)
-    if report.has_logo:
-        logo = report.organisation.report_logo
+    logo = report.options.branding.logo
+    if logo is not None:
         try:
             with logo.storage.open(str(logo.name), "rb") as handle:
                 encoded = base64.b64encode(handle.read()).decode("ascii")

@@ -13,12 +13,15 @@ from typing import Any, cast
 
 from django.contrib.auth.models import User
 from django.db import models, transaction
+from django.utils import timezone
 
 from assessments.models import Assessment, AuditEntry, ExportRecord, Organisation
+from reports.models import ConsultantBranding
 
 logger = logging.getLogger(__name__)
 
-BRANDING_FIELDS = ("report_title", "report_logo", "report_signoff")
+BRANDING_FIELDS = ("report_title", "report_logo", "report_page_size")
+CONSULTANT_BRANDING_FIELDS = ("report_title", "report_logo", "report_signoff", "updated_at")
 
 
 @transaction.atomic
@@ -45,7 +48,11 @@ def report_export_log(*, assessment: Assessment, user_id: int | None, subject: s
 
 
 def organisation_branding_update(
-    *, organisation: Organisation, report_title: str, report_logo: Any, report_signoff: str
+    *,
+    organisation: Organisation,
+    report_title: str,
+    report_logo: Any,
+    report_page_size: str | None = None,
 ) -> Organisation:
     """Save the report branding of an organisation and delete a logo file it no longer uses.
 
@@ -63,7 +70,8 @@ def organisation_branding_update(
             .first()
         ) or ""
         organisation.report_title = report_title
-        organisation.report_signoff = report_signoff
+        if report_page_size:
+            organisation.report_page_size = report_page_size
         field.save_form_data(organisation, report_logo)  # as a ModelForm does
         organisation.save(update_fields=list(BRANDING_FIELDS))
     new_logo = organisation.report_logo.name if organisation.report_logo else ""
@@ -71,6 +79,26 @@ def organisation_branding_update(
         # Replaced or cleared: no row refers to the old file any more.
         organisation.report_logo.storage.delete(old_logo)
     return organisation
+
+
+def consultant_branding_update(
+    *, user: User, report_title: str, report_logo: Any, report_signoff: str
+) -> ConsultantBranding:
+    """Save a consultant's own report branding (created on first save), deleting a logo
+    file it no longer uses once the row is saved, as organisation_branding_update does."""
+    field = cast(models.FileField, ConsultantBranding._meta.get_field("report_logo"))
+    with transaction.atomic():
+        branding, _ = ConsultantBranding.objects.select_for_update().get_or_create(user=user)
+        old_logo = branding.report_logo.name if branding.report_logo else ""
+        branding.report_title = report_title
+        branding.report_signoff = report_signoff
+        branding.updated_at = timezone.now()
+        field.save_form_data(branding, report_logo)
+        branding.save(update_fields=list(CONSULTANT_BRANDING_FIELDS))
+    new_logo = branding.report_logo.name if branding.report_logo else ""
+    if old_logo and old_logo != new_logo:
+        branding.report_logo.storage.delete(old_logo)
+    return branding
 
 
 @transaction.atomic

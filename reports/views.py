@@ -7,6 +7,7 @@ from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -15,11 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from assessments import access
 from assessments.http import private_no_store
-from assessments.models import Assessment
+from assessments.models import Assessment, Membership
 from reports import services
-from reports.forms import BrandingForm
+from reports.forms import BrandingForm, ConsultantBrandingForm
+from reports.models import ConsultantBranding
 from reports.report import build_report, report_context
 from reports.report_files import report_pdf
+from reports.report_options import branding_for, report_options_for_request
 
 
 def _user_id(request: HttpRequest) -> int:
@@ -41,12 +44,18 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def gap_report(request: HttpRequest, pk: int) -> HttpResponse:
     assessment, membership = access.get_assessment_for_user(_user_id(request), pk, "report")
-    report = build_report(assessment, charts_mode="html")
+    options, export_form = report_options_for_request(request, assessment, membership)
+    report = build_report(assessment, charts_mode="html", options=options)
     services.report_view_log(
         assessment=assessment, user_id=_user_id(request), subject="report-html"
     )
-    context = {"current_membership": membership, **report_context(report, pdf=False)}
-    return private_no_store(render(request, "reports/gap_report.html", context))
+    context = {
+        "current_membership": membership,
+        "export_form": export_form,
+        **report_context(report, pdf=False),
+    }
+    status = 422 if export_form.is_bound and export_form.errors else 200
+    return private_no_store(render(request, "reports/gap_report.html", context, status=status))
 
 
 def pdf_filename(assessment: Assessment) -> str:
@@ -57,8 +66,13 @@ def pdf_filename(assessment: Assessment) -> str:
 @login_required
 @require_GET
 def gap_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment, _ = access.get_assessment_for_user(_user_id(request), pk, "report")
-    data = report_pdf(assessment)
+    assessment, membership = access.get_assessment_for_user(_user_id(request), pk, "report")
+    options, form = report_options_for_request(request, assessment, membership)
+    if form.is_bound and form.errors:
+        # The report page shows what is wrong, next to the export options.
+        url = reverse("reports:gap-report", args=[assessment.pk])
+        return redirect(f"{url}?{request.GET.urlencode()}")
+    data = report_pdf(assessment, options=options)
     services.report_export_log(
         assessment=assessment, user_id=_user_id(request), subject="report-pdf"
     )
@@ -67,12 +81,53 @@ def gap_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return private_no_store(response)
 
 
+def _consultant_branding(
+    request: HttpRequest, membership: Membership, logo_url: str
+) -> HttpResponse:
+    """A consultant edits their own branding, which follows them to every client."""
+    own = ConsultantBranding.objects.filter(user_id=_user_id(request)).first()
+    instance = own or ConsultantBranding(user_id=_user_id(request))
+    form = ConsultantBrandingForm(instance=instance, logo_url=logo_url)
+    status = 200
+    if request.method == "POST":
+        form = ConsultantBrandingForm(
+            request.POST, request.FILES, instance=instance, logo_url=logo_url
+        )
+        if form.is_valid():
+            services.consultant_branding_update(
+                user=cast(User, request.user),
+                report_title=form.cleaned_data["report_title"],
+                report_logo=form.cleaned_data["report_logo"],
+                report_signoff=form.cleaned_data["report_signoff"],
+            )
+            messages.success(request, "Your report branding is saved. Reports you export show it.")
+            return redirect("reports:branding", membership.organisation.slug)
+        status = 422
+        messages.error(request, "Your branding was not saved: see the messages below.")
+        if own is not None:
+            own.refresh_from_db(fields=["report_title", "report_logo", "report_signoff"])
+    return render(
+        request,
+        "reports/branding.html",
+        {
+            "current_membership": membership,
+            "organisation": membership.organisation,
+            "form": form,
+            "consultant": True,
+            "branding": own,
+        },
+        status=status,
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def branding(request: HttpRequest, slug: str) -> HttpResponse:
     membership = access.get_organisation_for_user(_user_id(request), slug, "brand")
     organisation = membership.organisation
     logo_url = reverse("reports:branding-logo", args=[organisation.slug])
+    if membership.role == Membership.Role.CONSULTANT:
+        return _consultant_branding(request, membership, logo_url)
     form = BrandingForm(instance=organisation, logo_url=logo_url)
     status = 200
     if request.method == "POST":
@@ -82,14 +137,14 @@ def branding(request: HttpRequest, slug: str) -> HttpResponse:
                 organisation=organisation,
                 report_title=form.cleaned_data["report_title"],
                 report_logo=form.cleaned_data["report_logo"],
-                report_signoff=form.cleaned_data["report_signoff"],
+                report_page_size=form.cleaned_data["report_page_size"],
             )
             messages.success(request, "Report branding saved. New reports show it.")
             return redirect("reports:branding", organisation.slug)
         status = 422
         messages.error(request, "The branding was not saved: see the messages below.")
         # A rejected form must not show the rejected upload as the current logo.
-        organisation.refresh_from_db(fields=["report_title", "report_logo", "report_signoff"])
+        organisation.refresh_from_db(fields=["report_title", "report_logo", "report_page_size"])
     return render(
         request,
         "reports/branding.html",
@@ -101,9 +156,10 @@ def branding(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def branding_logo(request: HttpRequest, slug: str) -> HttpResponseBase:
-    """The organisation's logo, for its members only (media files are not served publicly)."""
+    """The logo of the branding this member's reports carry (the organisation's, or a
+    consultant's own), for members only (media files are not served publicly)."""
     membership = access.get_organisation_for_user(_user_id(request), slug, "view")
-    logo = membership.organisation.report_logo
+    logo = branding_for(request.user, membership).logo
     if not logo:
         raise Http404
     try:

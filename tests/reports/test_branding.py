@@ -12,6 +12,7 @@ from django.urls import reverse
 from PIL import Image
 
 from assessments.models import Organisation
+from reports.models import ConsultantBranding
 
 
 def _client(user) -> Client:
@@ -56,21 +57,49 @@ def test_anonymous_visitors_are_sent_to_log_in(world):
     assert response.status_code == 302
 
 
-def test_a_consultant_sets_title_sign_off_and_a_png_logo(world):
+def test_an_org_admin_sets_the_organisations_title_paper_and_a_png_logo(world):
     response = _post(
-        _client(world.carla),
+        _client(world.alice),
         world.org.slug,
         logo=_upload(_image()),
         report_title="  Readiness   review ",
+        report_page_size="a4",
     )
     assert response.status_code == 302
     org = Organisation.objects.get(pk=world.org.pk)
-    assert org.report_title == "Readiness review"
-    assert org.report_signoff == "Casey, Acme"
+    assert (org.report_title, org.report_page_size) == ("Readiness review", "a4")
     assert org.report_logo.name.startswith("logos/northside-health")
     with org.report_logo.open("rb") as handle, Image.open(handle) as image:
         assert image.format == "PNG"
         assert image.size == (120, 40)
+
+
+def test_a_new_organisation_prints_on_letter_and_an_unknown_paper_is_refused(world):
+    assert Organisation.objects.get(pk=world.org.pk).report_page_size == "letter"
+    response = _post(_client(world.alice), world.org.slug, report_page_size="a3")
+    assert response.status_code == 422
+    assert "report_page_size" in response.context["form"].errors
+    assert Organisation.objects.get(pk=world.org.pk).report_page_size == "letter"
+
+
+def test_a_consultant_sets_their_own_branding_not_the_organisations(world):
+    response = _post(
+        _client(world.carla),
+        world.org.slug,
+        logo=_upload(_image()),
+        report_title="  Bell   review ",
+        report_signoff="Carla C.,  Bell Advisory",
+    )
+    assert response.status_code == 302
+    own = ConsultantBranding.objects.get(user=world.carla)
+    assert (own.report_title, own.report_signoff) == ("Bell review", "Carla C., Bell Advisory")
+    assert own.report_logo.name.startswith("logos/consultants/")
+    org = Organisation.objects.get(pk=world.org.pk)
+    assert (org.report_title, bool(org.report_logo)) == ("", False)
+    # The page shows the consultant's own, and says it follows them.
+    html = _client(world.carla).get(reverse("reports:branding", args=[world.org.slug]))
+    assert "Bell review" in html.content.decode()
+    assert "every client" in html.content.decode()
 
 
 def test_a_jpeg_logo_is_stored_as_png_without_its_metadata(world):
@@ -122,10 +151,33 @@ def test_a_logo_over_1_mb_is_refused(world):
     assert "the limit is 1 MB" in response.context["form"].errors["report_logo"][0]
 
 
-def test_a_logo_over_2000_pixels_is_refused(world):
-    response = _post(_client(world.alice), world.org.slug, logo=_upload(_image("PNG", (2001, 10))))
+def test_a_logo_over_2000_pixels_is_scaled_down_keeping_its_proportions(world):
+    response = _post(_client(world.alice), world.org.slug, logo=_upload(_image("PNG", (3000, 600))))
+    assert response.status_code == 302
+    org = Organisation.objects.get(pk=world.org.pk)
+    with org.report_logo.open("rb") as handle, Image.open(handle) as image:
+        assert image.size == (2000, 400)
+
+
+def test_a_tall_jpeg_logo_is_scaled_down_too(world):
+    response = _post(
+        _client(world.alice),
+        world.org.slug,
+        logo=_upload(_image("JPEG", (500, 4000)), "logo.jpg", "image/jpeg"),
+    )
+    assert response.status_code == 302
+    org = Organisation.objects.get(pk=world.org.pk)
+    with org.report_logo.open("rb") as handle, Image.open(handle) as image:
+        assert image.size == (250, 2000)
+
+
+def test_a_logo_of_absurd_dimensions_is_refused_with_a_message_not_decoded(world):
+    # 1 MB or less, but 50 million pixels: too much to decode for a logo.
+    response = _post(
+        _client(world.alice), world.org.slug, logo=_upload(_image("PNG", (10000, 5000), mode="1"))
+    )
     assert response.status_code == 422
-    assert "2001 × 10 pixels" in response.context["form"].errors["report_logo"][0]
+    assert "10000 × 5000 pixels" in response.context["form"].errors["report_logo"][0]
 
 
 def test_saving_without_a_new_file_keeps_the_logo_and_links_it_through_the_logo_view(world):

@@ -216,7 +216,7 @@ def test_a_changed_assessment_is_rendered_again(scored, renders):
 
 def test_changed_branding_renders_again(scored, renders):
     report_pdf(_fresh(scored), with_charts=False)
-    Organisation.objects.filter(pk=scored.site.organisation_id).update(report_signoff="New Name")
+    Organisation.objects.filter(pk=scored.site.organisation_id).update(report_title="New title")
     report_pdf(_fresh(scored), with_charts=False)
     assert len(renders) == 2
 

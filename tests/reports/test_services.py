@@ -7,6 +7,7 @@ from django.core.files.base import ContentFile
 
 from assessments.models import AuditEntry
 from reports import services
+from reports.models import ConsultantBranding
 from tests import factories
 
 
@@ -41,7 +42,6 @@ def test_a_replaced_logo_file_is_deleted_and_the_new_one_kept(world):
         organisation=organisation,
         report_title="Ours",
         report_logo=ContentFile(b"first", name="a.png"),
-        report_signoff="",
     )
     first = organisation.report_logo.name
     storage = organisation.report_logo.storage
@@ -50,12 +50,12 @@ def test_a_replaced_logo_file_is_deleted_and_the_new_one_kept(world):
         organisation=organisation,
         report_title="Ours",
         report_logo=ContentFile(b"second", name="b.png"),
-        report_signoff="Signed",
+        report_page_size="a4",
     )
     organisation.refresh_from_db()
     assert not storage.exists(first)
     assert storage.exists(organisation.report_logo.name)
-    assert (organisation.report_title, organisation.report_signoff) == ("Ours", "Signed")
+    assert (organisation.report_title, organisation.report_page_size) == ("Ours", "a4")
 
 
 def test_clearing_the_logo_deletes_its_file(world):
@@ -64,12 +64,34 @@ def test_clearing_the_logo_deletes_its_file(world):
         organisation=organisation,
         report_title="",
         report_logo=ContentFile(b"logo", name="a.png"),
-        report_signoff="",
     )
     name = organisation.report_logo.name
     services.organisation_branding_update(
-        organisation=organisation, report_title="", report_logo=False, report_signoff=""
+        organisation=organisation, report_title="", report_logo=False
     )
     organisation.refresh_from_db()
     assert not organisation.report_logo
     assert not organisation.report_logo.storage.exists(name)
+
+
+def test_a_consultants_branding_is_their_own_and_a_replaced_logo_is_deleted(world):
+    services.consultant_branding_update(
+        user=world.carla,
+        report_title="Bell review",
+        report_logo=ContentFile(b"first", name="a.png"),
+        report_signoff="Carla C., Bell Advisory",
+    )
+    branding = ConsultantBranding.objects.get(user=world.carla)
+    first, storage = branding.report_logo.name, branding.report_logo.storage
+    services.consultant_branding_update(
+        user=world.carla, report_title="Bell review", report_logo=False, report_signoff=""
+    )
+    branding.refresh_from_db()
+    assert (branding.report_title, branding.report_signoff, bool(branding.report_logo)) == (
+        "Bell review",
+        "",
+        False,
+    )
+    assert not storage.exists(first)
+    world.org.refresh_from_db()
+    assert world.org.report_title == ""

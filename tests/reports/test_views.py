@@ -135,7 +135,9 @@ def test_the_report_shows_the_branding(world, scored):
         _client(world.alice).get(reverse("reports:gap-report", args=[scored.pk])).content.decode()
     )
     assert "Readiness review by Acme Advisory" in html
-    assert "Prepared by <strong>Casey Consultant, Acme Advisory</strong>" in html
+    # The organisation's old sign-off field signs nothing: only the exporter signs.
+    assert "Casey Consultant" not in html
+    assert "Signed by" not in html
 
 
 def test_user_text_is_escaped_in_the_html(world, scored):
