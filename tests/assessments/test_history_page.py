@@ -70,7 +70,7 @@ def test_the_page_shows_first_and_last_value_with_every_step_in_a_details(world,
     _save(assessment, world.sam, "ops.q01", "all", 70)
     html = _history(world.sam, assessment)
     [row] = re.findall(r'<tr class="history-group">(.*?)</tr>', html, re.S)
-    before, after = re.findall(r'<td class="small audit-value">(.*?)</td>', row, re.S)
+    before, after = re.findall(r'<td class="small audit-value"[^>]*>(.*?)</td>', row, re.S)
     assert "—" in before
     assert after.strip() == "Always"
     details = re.search(r"<details class=\"history-steps\">(.*?)</details>", row, re.S).group(1)

@@ -520,14 +520,16 @@ def test_the_history_keeps_every_old_answer_with_its_old_labels(world, draft, ve
     text = html.content.decode()
     assert "Questionnaire version changed" in text
     # Every answer given on 1.0 is still there, read with 1.0's labels.
-    assert "some — Sometimes reviewed" in text
+    # Labels only (issue 11): never the internal value beside them.
+    assert "Sometimes reviewed" in text
+    assert "some — " not in text
     assert "Scribe" in text
-    assert "4 — Level 4" not in text  # (the scale's labels are the anchors)
-    assert "4 — In place and monitored" in text  # gov.q05
-    assert "1 — Planned" in text  # the removed gov.q06
+    assert "Level 4" not in text  # (the scale's labels are the anchors)
+    assert "In place and monitored" in text  # gov.q05
+    assert "Planned" in text  # the removed gov.q06
     assert "Not carried over to version 1.1" in text
     # The answer given after the move is read with 1.1's question.
-    assert "all — Always reviewed" in text
+    assert "Always reviewed" in text
 
 
 def test_a_stale_move_changes_nothing(world, draft, versions):
