@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from assessments.instrument_format import MAX_QUESTION_KEY
 from assessments.models import Assessment
 from assessments.services import MAX_TEXT
 from assessments.value_text import exact_decimal, has_decimals
@@ -66,6 +67,8 @@ RoundText = Annotated[str, StringConstraints(max_length=MAX_ROUND, pattern=STORA
 RefText = Annotated[
     str, StringConstraints(max_length=MAX_INSTRUMENT_REF, pattern=STORABLE_NOT_BLANK)
 ]
+# A question key as an instrument may write it (Question.key).
+QuestionKey = Annotated[str, StringConstraints(max_length=MAX_QUESTION_KEY)]
 RoundDate = Annotated[
     str,
     StringConstraints(pattern=DATE_PATTERN),
@@ -150,7 +153,7 @@ class AssessmentFormat(_Format):
         description="Domain key: target percentage; a domain left out keeps the instrument's."
     )
     answers: dict[str, AnswerFormat] = Field(description="Question key: answer.")
-    review: list[Annotated[str, StringConstraints(max_length=80)]] = Field(
+    review: list[QuestionKey] = Field(
         default_factory=list,
         max_length=1000,
         description="Question keys someone marked for review: a note for the editors, "

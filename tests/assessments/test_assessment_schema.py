@@ -148,3 +148,13 @@ def test_the_valid_fixture_is_valid_by_the_schema_and_by_the_models(world):
     data = _valid_file()
     assert _validator().is_valid(data)
     assert _models_accept(data)
+
+
+def test_a_review_key_may_be_as_long_as_a_question_key(world):
+    # An instrument's question keys may have 120 characters; its export must import again.
+    longest = "gov." + "q" * 116
+    assert len(longest) == 120
+    assert _validator().is_valid(_valid_file(review=[longest]))
+    assert _models_accept(_valid_file(review=[longest]))
+    assert not _validator().is_valid(_valid_file(review=[longest + "q"]))
+    assert not _models_accept(_valid_file(review=[longest + "q"]))

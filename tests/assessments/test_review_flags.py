@@ -145,7 +145,7 @@ def test_an_older_file_without_review_imports_with_no_flags(world, assessment):
         (["gov.q99"], "review[0]", "is not a question of this instrument"),
         (["gov.q01", 7], "review", "must be a list of question keys"),
         ("gov.q01", "review", "must be a list of question keys"),
-        (["x" * 81], "review", "must be a list of question keys"),
+        (["x" * 121], "review", "must be a list of question keys"),
     ],
 )
 def test_a_bad_review_list_names_the_key_and_imports_nothing(
