@@ -100,7 +100,7 @@ def status_filtered(
     if filters.status:
         queryset = queryset.filter(status=filters.status)
     if filters.overdue:
-        queryset = queryset.overdue(today)
+        queryset = queryset.filter(status__in=ActionItem.OPEN_STATUSES, due_date__lt=today)
     return queryset
 
 

@@ -103,9 +103,8 @@ def item(request: HttpRequest, pk: int) -> HttpResponse:
                     revision=form.cleaned_data["revision"],
                 )
             except services.StaleItem as stale:
-                who = display_name(
-                    stale.item.events.first().user if stale.item.events.exists() else None
-                )
+                last = stale.item.events.select_related("user").first()
+                who = display_name(last.user if last is not None else None)
                 messages.error(
                     request,
                     f"{who or 'Someone'} changed this item while you were editing it. Nothing "

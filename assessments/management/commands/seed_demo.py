@@ -30,6 +30,11 @@ class Command(BaseCommand):
         summary = seed_demo()
         self.stdout.write(str(summary.instruments))
         self.stdout.write(str(summary))
+        # Action items live in their own app, built on the assessments just made.
+        from actions.demo import demo_actions_seed
+
+        if items := demo_actions_seed():
+            self.stdout.write(f"Demo action items: {items} created.")
         self.stdout.write(format_logins())
         # Org admins and consultants must otherwise set up two-factor sign-in first.
         if mfa_required_roles_apply():
