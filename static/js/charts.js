@@ -1,9 +1,17 @@
 /* Draws the plotly charts of the results page, the HTML gap report and the comparison page.
  * Each chart is a <div data-chart="ID"> whose figure is in <script type="application/json" id="ID">
  * (written by Django's json_script: data, not code, so the strict CSP allows it). Every chart
- * has a table with the same figures, so a page is complete without JavaScript. */
+ * has a table with the same figures, so a page is complete without JavaScript.
+ *
+ * plotly.js (static/vendor, about 430 KB gzipped) is the heaviest thing a page can load, so it
+ * is fetched only when a chart is about to be shown: the first time a chart comes within 200px
+ * of the viewport. Its address is this script's data-plotly-src. */
 (function () {
   "use strict";
+
+  var script = document.currentScript;
+  var plotlySrc = script && script.getAttribute("data-plotly-src");
+  var loading = null;
 
   // A point whose customdata is a path of this app (a heatmap cell: that site's assessment)
   // opens it on click; the table links beside the chart do the same by keyboard.
@@ -20,28 +28,74 @@
     });
   }
 
+  function loadPlotly() {
+    if (loading === null) {
+      loading = new Promise(function (resolve, reject) {
+        if (typeof window.Plotly !== "undefined") {
+          resolve();
+          return;
+        }
+        if (!plotlySrc) {
+          reject(new Error("charts.js: no data-plotly-src"));
+          return;
+        }
+        var tag = document.createElement("script");
+        tag.src = plotlySrc;
+        tag.async = true;
+        tag.onload = function () {
+          resolve();
+        };
+        tag.onerror = function () {
+          reject(new Error("charts.js: plotly.js did not load"));
+        };
+        document.head.appendChild(tag);
+      });
+    }
+    return loading;
+  }
+
   function draw(element) {
     var source = document.getElementById(element.getAttribute("data-chart"));
-    if (!source || typeof window.Plotly === "undefined") {
+    if (!source) {
       return;
     }
-    var figure = JSON.parse(source.textContent);
-    window.Plotly.newPlot(element, figure.data, figure.layout, figure.config).then(function () {
+    loadPlotly().then(function () {
+      var figure = JSON.parse(source.textContent);
+      return window.Plotly.newPlot(element, figure.data, figure.layout, figure.config);
+    }).then(function () {
       element.classList.add("is-drawn");
       followLinks(element);
+    }, function () {
+      // Without plotly.js the chart's table still holds its figures.
+      element.classList.add("is-not-drawn");
     });
   }
 
-  function drawAll() {
+  function start() {
     var charts = document.querySelectorAll("[data-chart]");
-    for (var i = 0; i < charts.length; i += 1) {
-      draw(charts[i]);
+    var i;
+    if (!("IntersectionObserver" in window)) {
+      for (i = 0; i < charts.length; i += 1) {
+        draw(charts[i]);
+      }
+      return;
+    }
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (entry.isIntersecting) {
+          observer.unobserve(entry.target);
+          draw(entry.target);
+        }
+      });
+    }, { rootMargin: "200px 0px" });
+    for (i = 0; i < charts.length; i += 1) {
+      observer.observe(charts[i]);
     }
   }
 
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", drawAll);
+    document.addEventListener("DOMContentLoaded", start);
   } else {
-    drawAll();
+    start();
   }
 })();

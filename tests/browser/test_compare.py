@@ -35,7 +35,10 @@ def test_the_compare_page_draws_its_charts_without_console_errors(page, golden):
     heatmap = page.locator("#chart-heatmap")
     expect(heatmap.locator(".main-svg").first).to_be_visible()
     assert heatmap.evaluate("el => el.classList.contains('js-plotly-plot')")
+    # plotly.js draws a chart once it comes near the viewport (static/js/charts.js).
+    page.locator("#chart-trend").scroll_into_view_if_needed()
     expect(page.locator("#chart-trend.js-plotly-plot")).to_be_visible()
+    page.locator("#chart-distribution").scroll_into_view_if_needed()
     expect(page.locator("#chart-distribution.js-plotly-plot")).to_be_visible()
     # The cells carry their scores and levels; a missing score is a dash, never 0.
     text = heatmap.inner_text()

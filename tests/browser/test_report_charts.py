@@ -41,6 +41,8 @@ def test_charts_are_drawn_under_the_strict_csp_without_console_errors(
     log_in(page, "alice")
     response = page.goto(reverse(name, args=[assessment.pk]))
     assert "style-src 'self'" in response.headers["content-security-policy"]
+    # plotly.js draws a chart once it comes near the viewport (static/js/charts.js).
+    page.locator(".chart-plot").last.scroll_into_view_if_needed()
     page.wait_for_selector(".chart-plot.is-drawn >> nth=1", timeout=15000)
     assert page.locator(".chart-plot svg.main-svg").count() >= 2
     # No <style> element was injected by plotly.js (the CSP would have blocked it).
@@ -61,6 +63,7 @@ def test_results_and_report_pages_have_no_serious_accessibility_violation(
 ):
     log_in(page, "alice")
     page.goto(reverse(name, args=[assessment.pk]))
+    page.locator(".chart-plot").last.scroll_into_view_if_needed()
     page.wait_for_selector(".chart-plot.is-drawn >> nth=1", timeout=15000)
     # The page's own content; the shared navigation bar is checked by tests/browser.
     results = Axe().run(page, context="#main")
