@@ -19,6 +19,7 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check
 # it, the admin and the consultant would first have to set up an authenticator app.
 DEMO_LOGINS := admin@riverbend.example,consultant@riverbend.example,clinic@riverbend.example,viewer@riverbend.example
 RUN_ENV := DEBUG=false SECURE=false MFA_EXEMPT_USERS=$(DEMO_LOGINS)
+RUN_PORT ?= 8000
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint typecheck migrations-check ci lock audit
@@ -70,7 +71,13 @@ run: install
 	$(MANAGE) load_instruments
 	$(RUN_ENV) $(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) seed_demo
-	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:8000
+	@# One Celery worker (with its periodic tasks, -B) beside the web server, on kombu's
+	@# file-system queue in var/celery: no service to install. Ctrl-C reaches both (same
+	@# process group); the trap stops the worker however the server ends.
+	@$(RUN_ENV) $(BIN)/celery -A readiness worker -B --concurrency 1 --loglevel WARNING \
+		--schedule var/celery/beat-schedule --without-gossip --without-mingle & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(RUN_ENV) $(MANAGE) runserver 127.0.0.1:$(RUN_PORT)
 
 # pytest-xdist runs the tests on every core (-n auto), each worker with its own test database
 # (pytest-django names it test_<name>_gw0, _gw1, ...). --dist loadfile keeps each test file on

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from assessments import signals
 from assessments.content import instrument_content
 from assessments.display import display_name
 from assessments.models import (
@@ -367,6 +368,10 @@ def assessment_submit(*, assessment: Assessment, user: User | None) -> Assessmen
         # other fields (a link to the previous round, the last domain visited...).
         assessment.save(
             update_fields=[*RESULT_FIELDS, "status", "revision", "updated_at", "submitted_at"]
+        )
+        # Listeners (the reports app pre-renders the report) run once the submit is stored.
+        transaction.on_commit(
+            lambda: signals.assessment_submitted.send(sender=Assessment, assessment=assessment)
         )
     return result
 

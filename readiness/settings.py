@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "accounts",
     "offboarding",
     "actions",
+    "respondents",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +159,54 @@ else:
             "TIMEOUT": envint("CACHE_TIMEOUT", 7 * 24 * 3600),
         }
     }
+
+# Background work (reports/tasks.py): Celery workers render report PDFs and build batch exports.
+# Production names a Redis server (or RabbitMQ: amqp://...). The default is kombu's file-system
+# transport in var/celery: `make run` needs no service, but only processes of one machine share
+# it. Job state lives in the database, so no result backend is used.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_DIR = Path(os.environ.get("CELERY_BROKER_DIR", BASE_DIR / "var" / "celery"))
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "readiness")
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged only when it has finished, and a worker that dies mid-task gives it
+# back: a killed worker's job is redone by another (tasks are idempotent).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# One report is rendered in seconds; these bound a hung Chromium or WeasyPrint.
+CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 300)
+CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 360)
+# A web request that cannot reach the broker gives up after this and renders itself.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
+        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
+        "store_processed": False,
+    }
+    # Broadcast (remote control, gossip) needs a fan-out the folder does not give every
+    # worker: the one embedded worker does without it.
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # An unacknowledged task (its worker was killed) is delivered again after this long;
+        # longer than the longest task, or a slow task would run twice.
+        "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 900),
+        "socket_connect_timeout": 2,
+        "socket_timeout": 10,
+    }
+# Batch exports (ZIPs of reports) are kept this many days; a periodic task deletes them after.
+REPORT_BATCH_DAYS = envint("REPORT_BATCH_DAYS", 7)
+CELERY_BEAT_SCHEDULE = {
+    "report-files-expire": {"task": "reports.tasks.report_files_expire", "schedule": 3600.0},
+    # Jobs whose worker died without the broker giving the task back are queued again.
+    "report-jobs-resume": {"task": "reports.tasks.report_jobs_resume", "schedule": 300.0},
+    # The daily e-mail to owners of action items due soon or overdue (actions/digest.py); where
+    # no beat runs, cron calls `manage.py send_action_digest` instead.
+    "action-digest": {"task": "actions.tasks.action_digest_send", "schedule": 24 * 3600.0},
+}
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -13,3 +13,8 @@ class ReportsConfig(AppConfig):
         from reports.checks import check_chromium
 
         checks.register(check_chromium)
+
+        from assessments.signals import assessment_submitted
+        from reports.prerender import on_assessment_submitted
+
+        assessment_submitted.connect(on_assessment_submitted, dispatch_uid="reports-prerender")

@@ -78,6 +78,10 @@ def organisation_branding_update(
     if old_logo and old_logo != new_logo:
         # Replaced or cleared: no row refers to the old file any more.
         organisation.report_logo.storage.delete(old_logo)
+    # New branding, new reports: a worker renders them before anyone asks (reports/prerender.py).
+    from reports.queue import enqueue_on_commit
+
+    enqueue_on_commit("reports.tasks.report_organisation_prerender", organisation.pk)
     return organisation
 
 

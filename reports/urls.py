@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports import compare_views, views
+from reports import compare_views, job_views, views
 
 app_name = "reports"
 
@@ -15,4 +15,14 @@ urlpatterns = [
     path("a/<id:pk>/results/", views.results, name="results"),
     path("a/<id:pk>/report/", views.gap_report, name="gap-report"),
     path("a/<id:pk>/report.pdf", views.gap_report_pdf, name="gap-report-pdf"),
+    path("a/<id:pk>/report/preparing/", job_views.report_preparing, name="report-preparing"),
+    path("a/<id:pk>/report/status.json", job_views.report_status, name="report-status"),
+    path("o/<slug:slug>/batches/", job_views.batch_list, name="batches"),
+    path("o/<slug:slug>/batches/<id:pk>/", job_views.batch_detail, name="batch"),
+    path("o/<slug:slug>/batches/<id:pk>/status.json", job_views.batch_status, name="batch-status"),
+    path(
+        "o/<slug:slug>/batches/<id:pk>/reports.zip", job_views.batch_download, name="batch-download"
+    ),
+    # For load balancers: no login, no data (reports/job_views.py).
+    path("healthz", job_views.healthz, name="healthz"),
 ]

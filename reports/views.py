@@ -17,11 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from assessments import access
 from assessments.http import private_no_store
 from assessments.models import Assessment, Membership
-from reports import services
+from reports import job_views, services
 from reports.forms import BrandingForm, ConsultantBrandingForm
 from reports.models import ConsultantBranding
 from reports.report import build_report, report_context
-from reports.report_files import report_pdf
 from reports.report_options import branding_for, report_options_for_request
 
 
@@ -65,20 +64,15 @@ def pdf_filename(assessment: Assessment) -> str:
 
 @login_required
 @require_GET
-def gap_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def gap_report_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
     assessment, membership = access.get_assessment_for_user(_user_id(request), pk, "report")
     options, form = report_options_for_request(request, assessment, membership)
     if form.is_bound and form.errors:
         # The report page shows what is wrong, next to the export options.
         url = reverse("reports:gap-report", args=[assessment.pk])
         return redirect(f"{url}?{request.GET.urlencode()}")
-    data = report_pdf(assessment, options=options)
-    services.report_export_log(
-        assessment=assessment, user_id=_user_id(request), subject="report-pdf"
-    )
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(assessment)}"'
-    return private_no_store(response)
+    # The stored file at once, else a worker renders it while "Preparing your report" waits.
+    return job_views.stored_pdf_response(request, assessment, options)
 
 
 def _consultant_branding(

@@ -21,6 +21,12 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# No broker answers here (nothing listens on port 1), so a PDF download renders in the
+# request as when Redis is down in production, and other tests need no worker. The queue's own
+# tests record what is queued (tests/reports/test_jobs.py) or run a real worker on Redis
+# (tests/reports/test_worker_roundtrip.py).
+CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {"socket_connect_timeout": 1}
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="readiness-media-"))
 SECURE = False
 SESSION_COOKIE_SECURE = False

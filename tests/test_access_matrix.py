@@ -20,6 +20,8 @@ from assessments.invitations import invitation_create
 from assessments.models import Membership
 from assessments.rounds import assessment_start_next_round
 from assessments.services import AnswerChange, answers_save, assessment_submit
+from reports.job_services import report_batch_create
+from reports.models import ReportBatch
 from tests import factories
 
 # Personas (issue 6): anonymous, a viewer, a site admin of another site, a consultant of
@@ -114,6 +116,16 @@ MATRIX: dict[str, Entry] = {
     "reports:results": _view(target="submitted"),
     "reports:gap-report": _view(target="submitted"),
     "reports:gap-report-pdf": _view(target="submitted"),
+    # Background report jobs (issue 13). A report being prepared is the report's; batch
+    # exports are for who exports for the network (org admins and consultants); /healthz is
+    # public and shows no data.
+    "reports:report-preparing": _view(REDIRECT, target="submitted"),
+    "reports:report-status": _view(target="submitted"),
+    "reports:batches": _org_admin(),
+    "reports:batch": _org_admin(target="org-batch"),
+    "reports:batch-status": _org_admin(target="org-batch"),
+    "reports:batch-download": _org_admin(target="org-batch"),
+    "reports:healthz": Entry("none", (OK, OK, OK, OK), public=True),
     # The signed-in user's own two-factor sign-in: no organisation's data. Without a device,
     # the code page has nothing to ask and turning it off has nothing to turn off.
     "accounts:two-factor": Entry("none", (OK, OK, OK, OK)),
@@ -170,6 +182,16 @@ def objects(world) -> dict[str, Any]:
     own_draft, own_submitted, own_next = assessments_at(world.clinic, world.alice)
     other_draft, other_submitted, other_next = assessments_at(world.other_site, world.oscar)
 
+    def batch_of(org, user, assessment):
+        # A finished batch export whose ZIP is written by the test (it sets MEDIA_ROOT).
+        batch = report_batch_create(
+            organisation=org, user=user, title="Round", filters=[], assessment_ids=[assessment.pk]
+        )
+        ReportBatch.objects.filter(pk=batch.pk).update(
+            status=ReportBatch.Status.DONE, file="report-batches/test.zip", size=22
+        )
+        return batch
+
     def invitation_of(org, user):
         return invitation_create(
             organisation=org,
@@ -196,6 +218,7 @@ def objects(world) -> dict[str, Any]:
             "submitted": own_submitted,
             "next": own_next,
             "item": action_items_create_from_plan(assessment=own_submitted, user=world.alice)[0],
+            "batch": batch_of(world.org, world.alice, own_submitted),
         },
         "other": {
             "org": world.other_org,
@@ -206,6 +229,7 @@ def objects(world) -> dict[str, Any]:
             "submitted": other_submitted,
             "next": other_next,
             "item": action_items_create_from_plan(assessment=other_submitted, user=world.oscar)[0],
+            "batch": batch_of(world.other_org, world.oscar, other_submitted),
         },
     }
 
@@ -218,6 +242,7 @@ def _kwargs(target: str, objs: dict[str, Any]) -> dict[str, Any]:
         "org-site": {"slug": objs["org"].slug, "pk": objs["site"].pk},
         "org-member": {"slug": objs["org"].slug, "pk": objs["member"].pk},
         "org-invitation": {"slug": objs["org"].slug, "pk": objs["invitation"].pk},
+        "org-batch": {"slug": objs["org"].slug, "pk": objs["batch"].pk},
         "invitation-link": {"token": "bad-token"},  # an invalid link: a page, no data
         "site": {"pk": objs["site"].pk},
         "draft": {"pk": objs["draft"].pk},
@@ -248,6 +273,8 @@ def test_each_role_gets_what_it_should(objects, name, settings, tmp_path):
     )
     for org in (objects["own"]["org"], objects["other"]["org"]):
         org.save(update_fields=["report_logo"])
+    (tmp_path / "report-batches").mkdir()
+    (tmp_path / "report-batches" / "test.zip").write_bytes(b"PK\x05\x06" + bytes(18))
     entry = MATRIX[name]
     url = reverse(name, kwargs=_kwargs(entry.target, objects["own"]))
     anonymous = _request(None, entry, url)

@@ -392,6 +392,23 @@ def _action_item(seeded: Seeded) -> Any:
     return item
 
 
+def _report_batch(seeded: Seeded) -> Any:
+    """A batch export of the submitted assessment (its page and progress, before any worker)."""
+    from reports.job_services import report_batch_create
+    from reports.models import ReportBatch
+
+    batch = ReportBatch.objects.filter(organisation=seeded.world.org).first()
+    if batch is None:
+        batch = report_batch_create(
+            organisation=seeded.world.org,
+            user=seeded.world.alice,
+            title="Round <i>autumn</i>",
+            filters=[("Round", "<i>autumn</i>")],
+            assessment_ids=[seeded.submitted.pk],
+        )
+    return batch
+
+
 def _kwargs(
     route: str, params: list[str], seeded: Seeded, assessment: Assessment
 ) -> dict[str, Any]:
@@ -423,6 +440,8 @@ def _kwargs(
             ).invitation.pk
         elif param == "pk" and route.startswith("actions/"):
             values[param] = _action_item(seeded).pk
+        elif param == "pk" and "batches/<pk>" in route:
+            values[param] = _report_batch(seeded).pk
         elif param == "uidb64":
             values[param] = urlsafe_base64_encode(force_bytes(world.victor.pk))
         elif param == "token":
