@@ -99,3 +99,10 @@ def test_the_history_and_the_round_page_show_the_number(world: World):
     changes = client.get(reverse("assessments:round-diff", args=[second.pk])).content.decode()
     assert '<span class="qnum">2.1</span> How is AI output reviewed?' in changes
     assert Assessment.objects.count() == 2
+
+
+def test_the_submit_page_lists_what_is_unanswered_by_number(world: World):
+    assessment = factories.make_assessment(world.clinic, world.instrument)
+    html = _client(world.sam).get(reverse("assessments:submit", args=[assessment.pk]))
+    text = html.content.decode()
+    assert '<span class="qnum">2.2</span> Operations: Is AI uptime monitored?' in text
