@@ -236,17 +236,23 @@ def compare(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             level_names=sorted(LEVEL_NAMES.items()),
             sort_label=f"{SORT_LABELS[result.sort].lower()}{SORT_HINTS.get(result.sort, '')}, "
             + ("descending" if result.descending else "ascending"),
-            instrument_title=next(
-                (
-                    c.label.rsplit(" (", 1)[0]
-                    for c in setup.options.instruments
-                    if c.slug == setup.filters.slug and c.version == setup.filters.version
-                ),
-                setup.filters.slug,
-            ),
+            instrument_title=_instrument_label(setup.options, setup.filters) or setup.filters.slug,
         )
     status = 422 if setup.form.is_bound and setup.form.errors else 200
     return private_no_store(render(request, "reports/compare.html", context, status=status))
+
+
+def _instrument_label(options: CompareOptions, filters: CompareFilters) -> str:
+    """The compared instrument as the filter's choice names it, "Title — all versions" or
+    "Title 1.1", without its count (no query)."""
+    return next(
+        (
+            c.label.rsplit(" (", 1)[0]
+            for c in options.instruments
+            if c.slug == filters.slug and c.version == filters.version
+        ),
+        "",
+    )
 
 
 def _export_name(filters: CompareFilters, extension: str) -> str:
@@ -262,16 +268,20 @@ def _export(request: AuthenticatedHttpRequest, slug: str, kind: str) -> HttpResp
     # Nothing submitted yet: the export is the table's headers alone, as for filters that
     # match nothing, so that a script reading it needs no special case.
     filters = setup.filters or CompareFilters(slug="")
+    # The title, not the slug; the version has its own column.
+    title = _instrument_label(setup.options, filters).removesuffix(" — all versions")
     if kind == "csv":
-        export = comparison.export_csv(setup.membership, filters)
+        export = comparison.export_csv(setup.membership, filters, instrument_title=title)
     else:
-        export = comparison.export_xlsx(setup.membership, filters, user=request.user)
+        export = comparison.export_xlsx(
+            setup.membership, filters, user=request.user, instrument_title=title
+        )
     export_record_create(
         organisation=setup.membership.organisation,
         user=request.user,
         kind=f"comparison-{kind}",
         rows=export.rows,
-        filters=filters.describe(),
+        filters=filters.describe(title),
     )
     response = HttpResponse(export.content, content_type=export.content_type)
     response["Content-Disposition"] = f'attachment; filename="{_export_name(filters, kind)}"'

@@ -72,13 +72,17 @@ def _neutralise_column(column: pd.Series) -> pd.Series:
 
 
 def _export_frame(
-    membership: Membership, filters: CompareFilters
+    membership: Membership, filters: CompareFilters, title: str
 ) -> tuple[list[str], pd.DataFrame]:
     """The table behind the page as headers and a frame with positional column names
-    (so that a domain titled like a fixed column cannot clash). Three queries."""
-    submitted = queries.submitted(membership, filters)
-    assessments = assessment_frame(queries.assessment_rows(submitted, filters.slug))
-    domain_rows = domain_frame(queries.domain_rows(submitted))
+    (so that a domain titled like a fixed column cannot clash). Three queries.
+
+    The rows are the page's: each site's latest round among the filtered ones (the one
+    round chosen, or the latest of each site), never every earlier round besides.
+    """
+    shown = queries.latest(queries.submitted(membership, filters), queries.round_filters(filters))
+    assessments = assessment_frame(queries.assessment_rows(shown, filters.slug))
+    domain_rows = domain_frame(queries.domain_rows(shown))
     domains = queries.domain_columns(filters)
     blockers = domain_rows.groupby("id")["blockers"].sum()
     domain_keys = [d.key for d in domains]
@@ -103,7 +107,7 @@ def _export_frame(
         _neutralise_column(table["kind"].map(lambda k: kinds.get(k, k))),
         _neutralise_column(table["round_label"]),
         table["round_date"],
-        _neutralise_column(pd.Series([filters.slug] * len(table), dtype=object)),
+        _neutralise_column(pd.Series([title] * len(table), dtype=object)),
         _neutralise_column(table["version"]),
         table["score"] / 10,
         table["level"].astype("Int64"),
@@ -134,9 +138,9 @@ def comparison_table(
     """The table behind the page: one row per site and round, every domain's score a column.
 
     Values are plain Python (str, int, float, date, None); text is neutralised against
-    formula injection. Three queries whatever the size.
+    formula injection. Four queries whatever the size.
     """
-    headers, frame = _export_frame(membership, filters)
+    headers, frame = _export_frame(membership, filters, queries.instrument_title(filters))
     plain = frame.astype(object).where(frame.notna(), None)
     return headers, [[_python(v) for v in row] for row in plain.itertuples(index=False)]
 
@@ -146,9 +150,15 @@ def _python(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def export_csv(membership: Membership, filters: CompareFilters) -> ExportFile:
-    """The comparison table as UTF-8 CSV (no byte-order mark: the Excel export is for Excel)."""
-    headers, frame = _export_frame(membership, filters)
+def export_csv(
+    membership: Membership, filters: CompareFilters, *, instrument_title: str = ""
+) -> ExportFile:
+    """The comparison table as UTF-8 CSV (no byte-order mark: the Excel export is for Excel).
+
+    `instrument_title` saves a query where the caller knows it (the page's filter choices).
+    """
+    title = instrument_title or queries.instrument_title(filters)
+    headers, frame = _export_frame(membership, filters, title)
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, header=headers, lineterminator="\r\n")
     return ExportFile(buffer.getvalue().encode("utf-8"), CSV_CONTENT_TYPE, len(frame))
@@ -160,9 +170,11 @@ def export_xlsx(
     *,
     user: AbstractUser | None,
     now: datetime.datetime | None = None,
+    instrument_title: str = "",
 ) -> ExportFile:
     """The comparison table as an Excel workbook: "Scores" and "Filters" (who, when, what)."""
-    headers, frame = _export_frame(membership, filters)
+    title = instrument_title or queries.instrument_title(filters)
+    headers, frame = _export_frame(membership, filters, title)
     now = now or timezone.now()
     who = display_name(user)
     scores = frame.astype(object).where(frame.notna(), None)
@@ -171,7 +183,7 @@ def export_xlsx(
             scores[column] = scores[column].map(_xlsx_text)
     described = [
         ("Organisation", membership.organisation.name),
-        *filters.describe(),
+        *filters.describe(title),
         ("Rows", str(len(frame))),
         ("Exported by", who),
         ("Exported at", timezone.localtime(now).strftime("%Y-%m-%d %H:%M %Z")),
@@ -190,7 +202,12 @@ def export_xlsx(
         sheet.freeze_panes = "B2"
         for index, header in enumerate(headers, start=1):
             letter = sheet.cell(row=1, column=index).column_letter
-            sheet.column_dimensions[letter].width = min(40, max(10, len(str(header)) + 2))
+            # As wide as the longest cell (site names too), within reason.
+            longest = max(
+                [len(str(header))]
+                + [len(str(v)) for v in scores[scores.columns[index - 1]] if v is not None]
+            )
+            sheet.column_dimensions[letter].width = min(60, max(10, longest + 2))
         writer.sheets["Filters"].column_dimensions["A"].width = 22
         writer.sheets["Filters"].column_dimensions["B"].width = 60
     return ExportFile(buffer.getvalue(), XLSX_CONTENT_TYPE, len(frame))

@@ -28,10 +28,10 @@ class CompareFilters:
     kind: str = ""
     include_archived: bool = False
 
-    def describe(self) -> list[tuple[str, str]]:
+    def describe(self, instrument_title: str = "") -> list[tuple[str, str]]:
         """The filters as (name, value) pairs, for the export's "Filters" sheet."""
         return [
-            ("Instrument", self.slug),
+            ("Instrument", instrument_title or self.slug),
             ("Version", self.version or "all versions"),
             ("Round", self.round_label or "latest round of each site"),
             ("From", self.date_from.isoformat() if self.date_from else ""),

@@ -267,6 +267,18 @@ def domain_rows(queryset: QuerySet[Assessment]) -> list[DomainRow]:
     return cast(list[DomainRow], list(rows))
 
 
+def instrument_title(filters: CompareFilters) -> str:
+    """The title of the compared instrument (its newest version's, or the chosen version's),
+    for the exports; the slug when it is unknown (1 query)."""
+    queryset = Instrument.objects.filter(slug=filters.slug)
+    if filters.version:
+        queryset = queryset.filter(version=filters.version)
+    rows = list(queryset.values_list("version", "title"))
+    if not rows:
+        return filters.slug
+    return max(rows, key=lambda row: version_key(row[0]))[1]
+
+
 def domain_columns(filters: CompareFilters) -> list[DomainColumn]:
     """The instrument's domains in order, titles from its newest version (1 query).
 

@@ -178,33 +178,19 @@ def test_paging_and_focus_move_through_the_ranking(world):
     assert [r.site for r in found.rows if r.focus] == ["Focus"]
 
 
-def test_the_table_behind_the_page_has_one_row_per_site_and_round(golden):
+def test_the_table_behind_the_page_holds_what_the_page_shows_each_sites_latest_round(golden):
+    # Not the clinic's 2025 round as well: the page shows each site's latest round only.
     headers, rows = comparison.comparison_table(_membership(golden, golden.alice), _filters())
     assert headers == [*comparison.EXPORT_HEADERS, "Governance", "Operations"]
+    page = comparison.compare_sites(_membership(golden, golden.alice), _filters())
+    assert sorted((r[0], r[2]) for r in rows) == sorted((r.site, r.round_label) for r in page.rows)
     assert rows == [
-        [
-            "Northside Clinic",
-            "Clinic",
-            "2025 autumn",
-            datetime.date(2025, 10, 1),
-            "small-test",
-            "1.0",
-            40.0,
-            3,
-            "Not ready",
-            "no",
-            100.0,
-            0,
-            None,
-            50.0,
-            35.0,
-        ],
         [
             "Northside Clinic",
             "Clinic",
             "2026 spring",
             datetime.date(2026, 3, 1),
-            "small-test",
+            "Small test instrument",
             "1.0",
             61.7,
             4,
@@ -221,7 +207,7 @@ def test_the_table_behind_the_page_has_one_row_per_site_and_round(golden):
             "Hospital",
             "2026 spring",
             datetime.date(2026, 3, 15),
-            "small-test",
+            "Small test instrument",
             "1.0",
             45.0,
             3,
@@ -234,6 +220,13 @@ def test_the_table_behind_the_page_has_one_row_per_site_and_round(golden):
             57.5,
         ],
     ]
+
+
+def test_a_round_filter_exports_that_round_of_each_site(golden):
+    _, rows = comparison.comparison_table(
+        _membership(golden, golden.alice), _filters(round_label="2025 autumn")
+    )
+    assert [(r[0], r[2]) for r in rows] == [("Northside Clinic", "2025 autumn")]
 
 
 def test_the_csv_export_is_the_table(golden):
@@ -249,12 +242,12 @@ def test_the_csv_export_is_the_table(golden):
         "Overall score",
     ]
     assert rows[0][-2:] == ["Governance", "Operations"]
-    assert rows[2] == [
+    assert rows[1] == [
         "Northside Clinic",
         "Clinic",
         "2026 spring",
         "2026-03-01",
-        "small-test",
+        "Small test instrument",
         "1.0",
         "61.7",
         "4",
@@ -266,8 +259,8 @@ def test_the_csv_export_is_the_table(golden):
         "75.0",
         "55.0",
     ]
-    assert rows[1][12] == ""  # no change without an earlier round
-    assert len(rows) == 4
+    assert rows[2][12] == ""  # no change without an earlier round
+    assert len(rows) == 3
     assert "Other Clinic" not in body.decode()
 
 
@@ -292,6 +285,9 @@ def test_the_excel_export_has_scores_and_the_filters_used(golden):
     assert filters["Exported by"] == "Alice Admin"
     assert filters["Exported at"].startswith("2026-04-02 09:30")
     assert filters["Rows"] == "2"
+    assert filters["Instrument"] == "Small test instrument"
+    # Wide enough for the longest site name.
+    assert book["Scores"].column_dimensions["A"].width >= len("Northside Hospital")
 
 
 def test_text_that_a_spreadsheet_would_run_is_neutralised(world):
