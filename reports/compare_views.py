@@ -210,6 +210,8 @@ def compare(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         "form": setup.form,
         "options": setup.options,
         "result": None,
+        # Batch export of the matching reports (reports/job_views.py): org admins, consultants.
+        "may_batch_export": access.allows(membership, "batch-export"),
     }
     if setup.filters is not None:
         sort = request.GET.get("sort", "score")
