@@ -42,7 +42,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = {"page_queries": 8, "save_queries": 10, "ratio": 4.0}
+# Issue 13: a domain page <= 2.5x the bare page, and >= 1,300 questions served per second by
+# one worker (twice django-survey-and-report's 643 on this machine).
+TARGETS = {"page_queries": 8, "save_queries": 10, "ratio": 2.5, "questions_per_second": 1300}
 # The fields a question has on the page besides its answer (see assessments/forms.py).
 PARTS = ("comment", "evidence", "rev", "base")
 
@@ -406,6 +408,15 @@ def run(args: argparse.Namespace, database_url: str, workdir: Path) -> str:
     user = get_user_model().objects.get(username=demo.ADMIN)
     client = Client()
     client.force_login(user)
+    # An organisation admin must use a second factor (MFA_REQUIRED_ROLES): sign in as one who
+    # gave a code, so that every request pays what it pays in production (OTPMiddleware).
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     target = choose_target()
     assessment = Assessment.objects.select_related("site__organisation", "instrument").get(
         pk=target.assessment_id
@@ -497,6 +508,8 @@ def report(
     lines += [measure.row() for measure in results.values()]
     if clock.cut_short:
         lines.append(f"  (stopped early after --max-seconds {args.max_seconds:g})")
+    # One client in the process: the questions one worker serves per second (1000 / median).
+    questions_per_second = target.questions * 1000 / page.median_ms
     checks = [
         ("page queries", page.queries, TARGETS["page_queries"]),
         ("save queries", save.queries, TARGETS["save_queries"]),
@@ -506,6 +519,11 @@ def report(
     for label, value, limit in checks:
         verdict = "ok" if value <= limit else "OVER TARGET"
         lines.append(f"  {label}: {value} (target <= {limit}) {verdict}")
+    floor = TARGETS["questions_per_second"]
+    lines.append(
+        f"  questions per second (one worker): {questions_per_second:.0f} (target >= {floor}) "
+        f"{'ok' if questions_per_second >= floor else 'UNDER TARGET'}"
+    )
     one_transaction = save.log.transactions == 1 and save.log.writes_outside == 0
     lines.append(
         f"  save transactions: {save.log.transactions}, writes outside one: "
@@ -525,6 +543,7 @@ def report(
         f"pages: page_median_ms={page.median_ms:.1f} save_median_ms={save.median_ms:.1f} "
         f"page_queries={page.queries} save_queries={save.queries} "
         f"bare_median_ms={bare.median_ms:.1f} ratio={ratio:.2f} "
+        f"questions_per_second={questions_per_second:.0f} "
         f"extra_assessments={args.assessments} runs={len(page.times)} db={vendor}"
     )
     return "\n".join(lines)
