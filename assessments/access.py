@@ -41,6 +41,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     # Action items (issue 14): consultants take on the plan too; site admins on their sites.
     "plan": frozenset({Role.ORG_ADMIN, Role.SITE_ADMIN, Role.CONSULTANT}),
     "manage": frozenset({Role.ORG_ADMIN}),
+    # Assigning domains of an assessment to members (issue 15): its coordinators.
+    "assign": frozenset({Role.ORG_ADMIN, Role.SITE_ADMIN, Role.CONSULTANT}),
 }
 
 
@@ -124,6 +126,33 @@ def get_assessment_for_user(
     membership = _membership(user_id, assessment.site.organisation_id, assessment.site_id)
     require(membership, action)
     return assessment, membership
+
+
+def may_edit_domain(membership: Membership, assessment: Assessment, domain_key: str) -> bool:
+    """Whether the member may answer the domain `domain_key` of the assessment: their role
+    allows editing it, or the domain is assigned to them (issue 15; a viewer too, and for that
+    domain only). Whether the assessment is still editable is the caller's question."""
+    if allows(membership, "edit"):
+        return True
+    # Imported here: respondents builds on assessments, never the reverse at import time.
+    from respondents.models import Assignment
+
+    return (
+        Assignment.objects.active()
+        .filter(assessment_id=assessment.pk, domain_key=domain_key, user_id=membership.user_id)
+        .exists()
+    )
+
+
+def require_domain_edit(membership: Membership, assessment: Assessment, domain_key: str) -> None:
+    if not may_edit_domain(membership, assessment, domain_key):
+        raise PermissionDenied
+
+
+def may_be_assigned(membership: Membership, site_id: int, site_ids: Any) -> bool:
+    """Whether the member can see the site (only they may be assigned its domains).
+    `site_ids` is site_admin_site_ids(membership)."""
+    return membership.role != Role.SITE_ADMIN or site_id in site_ids
 
 
 # --- action items (issue 14) -----------------------------------------------------------------

@@ -335,13 +335,13 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
     if current is None:
         raise Http404
     questions = content.questions_of(key)
-    can_edit = access.allows(membership, "edit") and assessment.is_editable
+    can_edit = access.may_edit_domain(membership, assessment, key) and assessment.is_editable
     answers: dict[int, Answer] = {}
     autosave = request.headers.get("X-Autosave") == "1"
     conflicts: dict[str, Conflict] = {}
 
     if request.method == "POST":
-        access.require(membership, "edit")
+        access.require_domain_edit(membership, assessment, key)
         if _posted_for_another_version(request, assessment):
             # The page showed the version the draft had before it moved: its answers were
             # given to other questions, so none is saved.

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "offboarding",
     "actions",
     "respondents",
+    "respondents",
 ]
 
 MIDDLEWARE = [

@@ -51,5 +51,6 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("reports.urls")),
     path("", include("actions.urls")),
+    path("", include("respondents.urls")),
     path("", include("assessments.urls")),
 ]

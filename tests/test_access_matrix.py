@@ -108,6 +108,11 @@ MATRIX: dict[str, Entry] = {
     "actions:site": _view(target="site"),
     "actions:item": _view(target="item"),
     "actions:track": _edit(REDIRECT, target="submitted", method="post"),
+    # Assignments (issue 15): the assessment's coordinators (org admins, consultants, its
+    # site admins) assign; everyone has their own list and reminder choice.
+    "respondents:assignments": _edit(target="draft"),
+    "respondents:mine": Entry("none", (OK, OK, OK, OK)),
+    "respondents:reminders": Entry("none", (OK, OK, OK, OK)),
     "reports:compare": _org_view(),
     "reports:compare-csv": _org_view(),
     "reports:compare-xlsx": _org_view(),

@@ -1,0 +1,101 @@
+"""Assignments of an assessment's domains to members, their audit trail, reminder choices."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from assessments.models import Assessment
+
+
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    def active(self) -> AssignmentQuerySet:
+        return self.filter(removed_at__isnull=True)
+
+
+class Assignment(models.Model):
+    """One member asked to answer one domain of one assessment.
+
+    Removing a person keeps the row (`removed_at` set): what they answered stays in the record,
+    marked as given by someone no longer assigned. Assigning them again brings the row back.
+    """
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="assignments")
+    domain_key = models.CharField(max_length=80)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    due_date = models.DateField(null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    # The last day a reminder went out: the daily run sends at most one per person and day.
+    reminded_on = models.DateField(null=True, blank=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["assessment", "domain_key", "pk"]
+        indexes = [models.Index(fields=["user", "removed_at", "due_date"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "domain_key", "user"], name="one_assignment_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.domain_key} of {self.assessment_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.removed_at is None
+
+    def is_overdue(self, today: datetime.date) -> bool:
+        return self.due_date is not None and self.due_date < today
+
+
+class AssignmentEvent(models.Model):
+    """The audit trail of assignments: who assigned or removed whom, for which domain."""
+
+    class Action(models.TextChoices):
+        ASSIGNED = "assigned", "Assigned"
+        CHANGED = "changed", "Due date changed"
+        REMOVED = "removed", "Removed"
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="assignment_events"
+    )
+    domain_key = models.CharField(max_length=80)
+    respondent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    due_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.domain_key}"
+
+
+class ReminderPreference(models.Model):
+    """A person's choice about the daily reminder of assignments due soon (default: on)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignment_reminders"
+    )
+    enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {'on' if self.enabled else 'off'}"
