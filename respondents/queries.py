@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import F
 from django.utils import timezone
 
 from assessments import questionnaire
@@ -41,7 +42,7 @@ def my_assignments(
         .filter(user_id=user_id)
         .exclude(assessment__status=Assessment.Status.SUBMITTED)
         .select_related("assessment__site", "assessment__instrument")
-        .order_by("due_date", "assessment_id", "domain_key")
+        .order_by(F("due_date").asc(nulls_last=True), "assessment_id", "domain_key")
     )
     if organisation_id is not None:
         rows = rows.filter(assessment__site__organisation_id=organisation_id)
