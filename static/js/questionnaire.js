@@ -304,8 +304,8 @@
     if (target.type === "radio") target = target.nextElementSibling || target;
     var box = target.getBoundingClientRect();
     var limit = bar.getBoundingClientRect().top - 8;
-    if (box.bottom > limit) window.scrollBy(0, box.bottom - limit);
-    else if (box.top < 8) window.scrollBy(0, box.top - 8);
+    if (box.bottom > limit) window.scrollBy({ top: box.bottom - limit, behavior: "instant" });
+    else if (box.top < 8) window.scrollBy({ top: box.top - 8, behavior: "instant" });
   });
 
   applyVisibility();
