@@ -16,14 +16,15 @@ is stale.
 from __future__ import annotations
 
 import datetime
-import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from assessments import format_base
+from assessments.format_base import StrictFormat, absent
 from assessments.instrument_format import MAX_QUESTION_KEY
 from assessments.models import Assessment
 from assessments.services import MAX_TEXT
@@ -84,23 +85,7 @@ Target = Annotated[
 Status = Annotated[Assessment.Status, Field(strict=False)]
 
 
-def _absent() -> Any:
-    """No value: a field that may be left out but, when written, may not be null."""
-    return None
-
-
-class _Format(BaseModel):
-    # strict: "true" is not true and "60" is not a number, as in the file's own JSON types.
-    model_config = ConfigDict(
-        strict=True,
-        extra="forbid",
-        allow_inf_nan=False,
-        # Patterns are judged by Python's engine, as `str.strip` sees spaces.
-        regex_engine="python-re",
-    )
-
-
-class AnswerFormat(_Format):
+class AnswerFormat(StrictFormat):
     """One answer, keyed by its question key in "answers"."""
 
     value: AnswerText = Field(
@@ -115,7 +100,7 @@ class AnswerFormat(_Format):
     )
 
 
-class InstrumentRef(_Format):
+class InstrumentRef(StrictFormat):
     """The instrument version the answers belong to; it must be loaded where the file goes."""
 
     model_config = ConfigDict(extra="allow")
@@ -124,7 +109,7 @@ class InstrumentRef(_Format):
     version: RefText
 
 
-class AssessmentFormat(_Format):
+class AssessmentFormat(StrictFormat):
     """An assessment file as `manage.py export_assessment` writes it and the import reads it."""
 
     # More keys may be added (PRODUCT.md): an older app ignores what it does not know.
@@ -132,11 +117,11 @@ class AssessmentFormat(_Format):
 
     format: Literal["readiness-assessment/1"]
     id: Any = Field(
-        default_factory=_absent,
+        default_factory=absent,
         description="The assessment's id where it was exported; recorded on import, not used.",
     )
     exported_at: Any = Field(
-        default_factory=_absent, description="When the file was written (UTC); not used."
+        default_factory=absent, description="When the file was written (UTC); not used."
     )
     instrument: InstrumentRef
     organisation: NameText = Field(
@@ -146,7 +131,7 @@ class AssessmentFormat(_Format):
     site: NameText
     round: RoundText
     round_date: RoundDate = Field(
-        default_factory=_absent, description="YYYY-MM-DD; the day of import when left out."
+        default_factory=absent, description="YYYY-MM-DD; the day of import when left out."
     )
     status: Status
     targets: dict[str, Target] = Field(
@@ -160,7 +145,7 @@ class AssessmentFormat(_Format):
         "not part of the results; each a question of the instrument.",
     )
     results: Any = Field(
-        default_factory=_absent,
+        default_factory=absent,
         description="The computed results; ignored on import and recomputed from the answers.",
     )
 
@@ -171,21 +156,14 @@ ANSWER_FIELDS = tuple(AnswerFormat.model_fields)
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of an assessment file, as published."""
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        **AssessmentFormat.model_json_schema(by_alias=True),
-    }
+    return format_base.published_schema(AssessmentFormat)
 
 
 def schema_text() -> str:
     """The published file's exact text."""
-    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    return format_base.schema_text(AssessmentFormat)
 
 
 def write_schema(path: Path = SCHEMA_PATH) -> bool:
     """Write the published schema; True when the file changed."""
-    text = schema_text()
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return False
-    path.write_text(text, encoding="utf-8")
-    return True
+    return format_base.write_schema(AssessmentFormat, path)

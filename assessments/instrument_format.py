@@ -12,12 +12,13 @@ test fails while it is stale.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
+from assessments import format_base
+from assessments.format_base import StrictFormat, absent
 from assessments.instruments import INSTRUMENTS_DIR
 
 SCHEMA_PATH = INSTRUMENTS_DIR / "instrument.schema.json"
@@ -56,34 +57,18 @@ Weight = Annotated[float, Field(gt=0, le=MAX_WEIGHT, description="At most 3 deci
 Target = Annotated[float, Field(ge=0, le=100, description="A percentage, at most 1 decimal.")]
 
 
-def _absent() -> Any:
-    """No value: a field that may be left out but, when written, may not be null."""
-    return None
-
-
-class _Format(BaseModel):
-    # strict: "true" is not true and "1.5" is not a number, as in the file's own YAML types.
-    model_config = ConfigDict(
-        strict=True,
-        extra="forbid",
-        allow_inf_nan=False,
-        # The option pattern looks ahead, which only Python's engine supports.
-        regex_engine="python-re",
-    )
-
-
-class OptionFormat(_Format):
+class OptionFormat(StrictFormat):
     value: OptionValue
     label: RequiredText
     score: float = Field(ge=0, le=MAX_WEIGHT)
 
 
-class ShowIfFormat(_Format):
+class ShowIfFormat(StrictFormat):
     question: RequiredText = Field(description="The key of an earlier question with options.")
     in_: list[OptionValue] = Field(alias="in", min_length=1)
 
 
-class QuestionFormat(_Format):
+class QuestionFormat(StrictFormat):
     key: str = Field(pattern=QUESTION_KEY_PATTERN, max_length=MAX_QUESTION_KEY)
     type: Literal["scale", "yes_no", "choice", "text"]
     text: RequiredText
@@ -103,17 +88,17 @@ class QuestionFormat(_Format):
     )
 
 
-class DomainFormat(_Format):
+class DomainFormat(StrictFormat):
     key: str = Field(pattern=DOMAIN_KEY_PATTERN, max_length=MAX_DOMAIN_KEY)
     title: Title
     description: str | None = None
     weight: Weight = 1
     # Absent means the instrument's default_target.
-    target: Target = Field(default_factory=_absent)
+    target: Target = Field(default_factory=absent)
     questions: list[QuestionFormat] = Field(min_length=1)
 
 
-class InstrumentFormat(_Format):
+class InstrumentFormat(StrictFormat):
     """An instrument file, e.g. clinical-ai-1.0.yaml (PRODUCT.md, "Instrument file format")."""
 
     slug: str = Field(pattern=SLUG_PATTERN, max_length=MAX_SLUG)
@@ -139,22 +124,14 @@ class InstrumentFormat(_Format):
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of an instrument file, as published."""
-    schema = InstrumentFormat.model_json_schema(by_alias=True)
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        **schema,
-    }
+    return format_base.published_schema(InstrumentFormat)
 
 
 def schema_text() -> str:
     """The published file's exact text."""
-    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    return format_base.schema_text(InstrumentFormat)
 
 
 def write_schema(path: Path = SCHEMA_PATH) -> bool:
     """Write the published schema; True when the file changed."""
-    text = schema_text()
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return False
-    path.write_text(text, encoding="utf-8")
-    return True
+    return format_base.write_schema(InstrumentFormat, path)
