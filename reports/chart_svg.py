@@ -140,14 +140,20 @@ class _ChartExporter:
         except Exception:  # the browser may already be gone
             logger.debug("kaleido stop failed", exc_info=True)
 
-    def _calc(self, fig: Any, width: int, height: int, deadline: float) -> bytes:
+    def _calc(self, fig: Any, width: int, height: int, deadline: float, fmt: str = "svg") -> bytes:
         import kaleido
 
-        opts = {"format": "svg", "width": width, "height": height}
+        opts: dict[str, Any] = {"format": fmt, "width": width, "height": height}
+        if fmt == "png":
+            # Twice the pixels: sharp when Word prints the picture at its full width.
+            opts["scale"] = 2
         data: bytes = _within(deadline, lambda: kaleido.calc_fig_sync(fig, opts=opts))
         return data
 
     def render_svg(self, fig: Any, path: str, width: int, height: int) -> str:
+        return self.render(fig, path, width, height, "svg").decode("utf-8")
+
+    def render(self, fig: Any, path: str, width: int, height: int, fmt: str) -> bytes:
         with self._lock:
             if self._failed_at is not None and time.monotonic() - self._failed_at < RETRY_AFTER_S:
                 raise ChartExportUnavailable("chart export failed recently; not retried yet")
@@ -160,9 +166,9 @@ class _ChartExporter:
                         self._start(path)
                         # The first render also waits for the browser to start.
                         deadline += START_TIMEOUT_S
-                    data = self._calc(fig, width, height, deadline)
+                    data = self._calc(fig, width, height, deadline, fmt)
                     self._failed_at = None
-                    return data.decode("utf-8")
+                    return data
                 except Exception as error:
                     last_error = error
                     logger.warning("kaleido render failed (attempt %d)", attempt, exc_info=True)
@@ -234,6 +240,33 @@ def _remember(key: str, svg: str) -> None:
         _svg_cache.move_to_end(key)
         while len(_svg_cache) > _SVG_CACHE_SIZE:
             _svg_cache.popitem(last=False)
+
+
+def figure_png(fig: Any, *, width: int = SVG_WIDTH) -> bytes | None:
+    """The figure as a PNG (for the Word report: Word has no SVG without a PNG beside it),
+    or None when no Chromium is available or it fails. Cached in the process only."""
+    height = int(fig.layout.height or SVG_HEIGHT)
+    key = "png:" + figure_hash(fig, width, height)
+    with _svg_cache_lock:
+        cached = _png_cache.get(key)
+    if cached is not None:
+        return cached
+    path = find_chromium()
+    if path is None:
+        return None
+    try:
+        png = _server.render(fig, path, width, height, "png")
+    except Exception:
+        logger.exception("Chart export to PNG failed; the Word report shows the chart's data")
+        return None
+    with _svg_cache_lock:
+        _png_cache[key] = png
+        while len(_png_cache) > _SVG_CACHE_SIZE:
+            _png_cache.popitem(last=False)
+    return png
+
+
+_png_cache: OrderedDict[str, bytes] = OrderedDict()
 
 
 def svg_data_uri(svg: str) -> str:

@@ -18,7 +18,7 @@ from assessments.scoring import threshold_words
 from reports import chart_svg, charts
 from reports.gaps import DomainGap
 
-ChartMode = Literal["html", "svg", "none"]
+ChartMode = Literal["html", "svg", "png", "none"]
 
 NO_SVG_NOTE = (
     "The chart could not be drawn on this server (no Chromium browser was found for the "
@@ -36,6 +36,7 @@ class Chart:
     payload: dict[str, Any] | None = None  # for plotly.js in the browser
     svg: str | None = None  # for the PDF
     svg_data_uri: str = ""
+    png: bytes | None = None  # for the Word report (reports/report_docx.py)
     note: str = ""
 
     @property
@@ -113,4 +114,9 @@ def report_charts(
                 chart.note = NO_SVG_NOTE
             else:
                 chart.svg_data_uri = chart_svg.svg_data_uri(chart.svg)
+    elif mode == "png":
+        for chart, figure in zip((radar, gap_chart), _figures(points), strict=True):
+            chart.png = chart_svg.figure_png(figure)
+            if chart.png is None:
+                chart.note = NO_SVG_NOTE
     return [radar, gap_chart]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("a/<id:pk>/results/", views.results, name="results"),
     path("a/<id:pk>/report/", views.gap_report, name="gap-report"),
     path("a/<id:pk>/report.pdf", views.gap_report_pdf, name="gap-report-pdf"),
+    path("a/<id:pk>/report.docx", views.gap_report_docx, name="gap-report-docx"),
     path("a/<id:pk>/report/preparing/", job_views.report_preparing, name="report-preparing"),
     path("a/<id:pk>/report/status.json", job_views.report_status, name="report-status"),
     path("o/<slug:slug>/batches/", job_views.batch_list, name="batches"),

@@ -75,6 +75,29 @@ def gap_report_pdf(request: HttpRequest, pk: int) -> HttpResponseBase:
     return job_views.stored_pdf_response(request, assessment, options)
 
 
+@login_required
+@require_GET
+def gap_report_docx(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The gap report as an editable Word file, with the same export options as the PDF."""
+    # Imported here: python-docx is only needed by this download.
+    from reports.report_docx import DOCX_CONTENT_TYPE, report_docx
+
+    assessment, membership = access.get_assessment_for_user(_user_id(request), pk, "report")
+    options, form = report_options_for_request(request, assessment, membership)
+    if form.is_bound and form.errors:
+        url = reverse("reports:gap-report", args=[assessment.pk])
+        return redirect(f"{url}?{request.GET.urlencode()}")
+    data = report_docx(assessment, options=options)
+    services.report_export_log(
+        assessment=assessment, user_id=_user_id(request), subject="report-docx"
+    )
+    response = HttpResponse(data, content_type=DOCX_CONTENT_TYPE)
+    filename = pdf_filename(assessment).removesuffix(".pdf") + ".docx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return private_no_store(response)
+
+
 def _consultant_branding(
     request: HttpRequest, membership: Membership, logo_url: str
 ) -> HttpResponse:

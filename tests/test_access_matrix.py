@@ -121,6 +121,7 @@ MATRIX: dict[str, Entry] = {
     "reports:results": _view(target="submitted"),
     "reports:gap-report": _view(target="submitted"),
     "reports:gap-report-pdf": _view(target="submitted"),
+    "reports:gap-report-docx": _view(target="submitted"),
     # Background report jobs (issue 13). A report being prepared is the report's; batch
     # exports are for who exports for the network (org admins and consultants); /healthz is
     # public and shows no data.

@@ -77,6 +77,7 @@ def test_fuzz_query_strings_of_the_pages(world, data):
             reverse("reports:compare", args=[world.org.slug]),
             reverse("reports:results", args=[assessment.pk]),
             reverse("reports:gap-report", args=[assessment.pk]),
+            reverse("reports:gap-report-docx", args=[assessment.pk]),
             reverse("reports:branding", args=[world.org.slug]),
         ]
         url = data.draw(st.sampled_from(pages))
@@ -184,6 +185,7 @@ def test_fuzz_the_comparison_filters_and_exports(world, data):
             "export-json",
             "results",
             "gap-report",
+            "gap-report-docx",
             "edit-site",
             "edit-member",
         ]
@@ -205,6 +207,7 @@ def test_fuzz_ids_and_keys_in_paths(world, number, key, name):
                 "export-json": "export.json",
                 "results": "results/",
                 "gap-report": "report/",
+                "gap-report-docx": "report.docx",
             }.get(name, f"{name}/")
             path = f"/a/{number}/{suffix}"
         response = signed_in(world.alice).get(path)

@@ -1,4 +1,4 @@
-"""manage.py export_report ID --format pdf|html [-o FILE]: the gap report of one assessment."""
+"""manage.py export_report ID --format pdf|html|docx [-o FILE]: the gap report of one assessment."""
 
 from __future__ import annotations
 
@@ -10,24 +10,28 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.models import Assessment
+from reports.report_docx import report_docx
 from reports.report_files import report_html, report_pdf
 from reports.services import report_export_log
 
 
 class Command(BaseCommand):
-    help = "Write the gap report of an assessment as PDF or HTML (to standard output by default)."
+    help = "Write the gap report of an assessment as PDF, HTML or Word (to standard output by default)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("id", type=int, help="The assessment's id.")
-        parser.add_argument("--format", choices=["pdf", "html"], default="pdf")
+        parser.add_argument("--format", choices=["pdf", "html", "docx"], default="pdf")
         parser.add_argument("-o", "--output", help="File to write; standard output when absent.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         assessment = Assessment.objects.with_context().filter(pk=options["id"]).first()
         if assessment is None:
             raise CommandError(f"No assessment with id {options['id']}.")
+        is_binary = options["format"] in ("pdf", "docx")
         if options["format"] == "pdf":
             data = report_pdf(assessment)
+        elif options["format"] == "docx":
+            data = report_docx(assessment)
         else:
             data = report_html(assessment).encode("utf-8")
         report_export_log(
@@ -46,8 +50,10 @@ class Command(BaseCommand):
                 binary.write(data)
                 binary.flush()
             elif isinstance(stream, io.TextIOBase):
-                if options["format"] == "pdf":
-                    raise CommandError("Standard output is not binary: use -o FILE for a PDF.")
+                if is_binary:
+                    raise CommandError(
+                        "Standard output is not binary: use -o FILE for a PDF or Word file."
+                    )
                 stream.write(data.decode("utf-8"))
             else:
                 stream.write(data)
