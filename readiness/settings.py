@@ -207,6 +207,12 @@ CELERY_BEAT_SCHEDULE = {
     # The daily e-mail to owners of action items due soon or overdue (actions/digest.py); where
     # no beat runs, cron calls `manage.py send_action_digest` instead.
     "action-digest": {"task": "actions.tasks.action_digest_send", "schedule": 24 * 3600.0},
+    # The daily reminder of assignments due within 3 days or overdue (respondents/reminders.py);
+    # where no beat runs, cron calls `manage.py send_assignment_reminders` instead.
+    "assignment-reminders": {
+        "task": "respondents.tasks.assignment_reminders_send",
+        "schedule": 24 * 3600.0,
+    },
 }
 
 AUTHENTICATION_BACKENDS = [
