@@ -36,6 +36,8 @@ from reports.report_options import ReportOptions
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TABLE_STYLE = "Light Grid Accent 1"
+# The text width between 2 cm margins on US letter (the narrower paper), for tables.
+USABLE_WIDTH_CM = 17.0
 DASH = "—"
 # Both paper sizes of reports/report_options.py (`page_size`), in centimetres.
 PAPER_CM = {"a4": (21.0, 29.7), "letter": (21.59, 27.94)}
@@ -90,26 +92,42 @@ def _table(
     *,
     widths_cm: Sequence[float] | None = None,
     caption: str = "",
+    header_row: bool = True,
 ) -> Table:
-    """A table in a built-in style whose header row repeats on every page."""
-    table = document.add_table(rows=1, cols=len(headers))
+    """A table in a built-in style whose header row repeats on every page.
+
+    Without `header_row` the headers are ignored: a two-column list of facts (the cover).
+    Widths are set on the columns and on every cell, with autofit off: Word reads the
+    columns, LibreOffice the cells, and both otherwise squeeze text into narrow columns.
+    """
+    table = document.add_table(rows=1 if header_row else 0, cols=len(headers))
     table.style = document.styles[TABLE_STYLE]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    header = table.rows[0]
-    header_props = header._tr.get_or_add_trPr()
-    repeat = OxmlElement("w:tblHeader")
-    repeat.set(qn("w:val"), "true")
-    header_props.append(repeat)
-    for cell, text in zip(header.cells, headers, strict=True):
-        cell.text = text
+    table.autofit = False
+    if header_row:
+        header = table.rows[0]
+        header_props = header._tr.get_or_add_trPr()
+        repeat = OxmlElement("w:tblHeader")
+        repeat.set(qn("w:val"), "true")
+        header_props.append(repeat)
+        for cell, text in zip(header.cells, headers, strict=True):
+            cell.text = text
+    else:
+        # No header row: the style's first-row emphasis would make the first fact a heading.
+        look = table._tbl.tblPr.find(qn("w:tblLook"))
+        if look is not None:
+            look.set(qn("w:firstRow"), "0")
+            look.set(qn("w:val"), "0480")  # the same flags as a bit mask, which older readers use
     for values in rows:
         cells = table.add_row().cells
         for cell, value in zip(cells, values, strict=True):
             cell.text = _text(value)
-    if widths_cm:
-        for row in table.rows:
-            for cell, width in zip(row.cells, widths_cm, strict=True):
-                cell.width = Cm(width)
+    widths = widths_cm or [USABLE_WIDTH_CM / len(headers)] * len(headers)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Cm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = Cm(width)
     if caption:
         # Word's table description: read by screen readers ("Alt Text" of the table).
         properties = table._tbl.tblPr
@@ -284,6 +302,7 @@ def _cover(document: DocumentObject, report: Report) -> None:
         ],
         widths_cm=(4.0, 13.0),
         caption="About this report",
+        header_row=False,
     )
     if report.signoff:
         _labelled(document, "Signed by", report.signoff)
@@ -396,7 +415,7 @@ def _summary(document: DocumentObject, report: Report) -> None:
             document,
             ("Domain", "Score", "Level", "Answered", "Target", "Gap", "Blockers"),
             _domain_rows(report),
-            widths_cm=(5.2, 1.6, 3.4, 2.0, 1.6, 1.6, 1.6),
+            widths_cm=(4.0, 1.5, 3.4, 2.3, 1.9, 1.4, 2.5),
             caption="Results per domain: score, level, answered, target, gap and blockers",
         )
     if report.signoff:
@@ -405,7 +424,7 @@ def _summary(document: DocumentObject, report: Report) -> None:
 
 def _charts(document: DocumentObject, report: Report) -> None:
     document.add_heading("Scores and gaps at a glance", level=1)
-    usable = Cm(17.0)
+    usable = Cm(USABLE_WIDTH_CM)
     for chart in report.charts:
         document.add_heading(chart.title, level=2)
         if chart.png:
@@ -638,7 +657,7 @@ def _appendix(document: DocumentObject, report: Report) -> None:
         document,
         ("No.", "Key", "Answer", "Points", "Answered by", "Date"),
         rows,
-        widths_cm=(1.2, 4.3, 4.5, 1.6, 3.2, 2.2),
+        widths_cm=(1.2, 3.6, 4.2, 1.8, 3.6, 2.6),
         caption="Every answer of the assessment",
     )
 

@@ -109,9 +109,16 @@ def test_the_cover_and_summary_carry_the_headline_numbers(scored):
 def test_tables_use_a_built_in_style_and_repeat_their_header_row(scored):
     document = _open(report_docx(scored))
     assert len(document.tables) >= 6
+    cover, *others = document.tables
+    # The cover's facts are a list of pairs: no header row to repeat or emphasise.
+    assert [c.text for c in cover.rows[0].cells] == ["Organisation", "Northside Health"]
+    assert not cover.rows[0]._tr.xpath("./w:trPr/w:tblHeader")
+    assert cover._tbl.tblPr.xpath("./w:tblLook/@w:firstRow") == ["0"]
     for table in document.tables:
         assert table.style.name == TABLE_STYLE
+    for table in others:
         assert table.rows[0]._tr.xpath("./w:trPr/w:tblHeader")
+        assert table._tbl.tblPr.xpath("./w:tblDescription/@w:val")
 
 
 def test_it_holds_a_table_of_contents_field_that_word_updates_on_open(scored):
