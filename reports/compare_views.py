@@ -180,6 +180,28 @@ def _charts(result: comparison.Comparison) -> dict[str, dict[str, Any]]:
     }
 
 
+def _left_out(
+    request: AuthenticatedHttpRequest, result: comparison.Comparison
+) -> list[dict[str, Any]]:
+    """The sites left out for being on another instrument, grouped by that instrument, each
+    group with a link that compares on it instead (the round filter is the instrument's own,
+    so it goes)."""
+    groups: dict[str, dict[str, Any]] = {}
+    for site in result.left_out:
+        group = groups.setdefault(
+            site.slug,
+            {
+                "slug": site.slug,
+                "title": site.title,
+                "sites": [],
+                "url": "?"
+                + _query(request, instrument=site.slug, round=None, page=None, focus=None),
+            },
+        )
+        group["sites"].append(site)
+    return list(groups.values())
+
+
 def _sort_links(
     request: AuthenticatedHttpRequest, result: comparison.Comparison
 ) -> dict[str, dict[str, Any]]:
@@ -232,6 +254,7 @@ def compare(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             result=result,
             charts=_charts(result),
             sort_links=_sort_links(request, result),
+            left_out=_left_out(request, result),
             page_url="?" + _query(request, page=None, focus=None) + "&page=",
             export_query=_query(request, page=None, focus=None, sort=None, dir=None),
             clear_sites_query=_query(request, site=None, page=None, focus=None),

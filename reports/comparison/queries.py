@@ -215,6 +215,26 @@ def latest(queryset: QuerySet[Assessment], rounds: Q) -> QuerySet[Assessment]:
     return queryset.filter(~Exists(later))
 
 
+def other_instrument_rows(
+    membership: Membership, filters: CompareFilters
+) -> list[tuple[int, str, str, str]]:
+    """Filtered, visible sites with no submitted round of the compared instrument (any
+    version) but one of another: site id, name, and the slug and title of the instrument of
+    its latest submitted round (1 query), by site name."""
+    compared = Assessment.objects.filter(status=SUBMITTED, instrument__slug=filters.slug)
+    rows = (
+        Assessment.objects.filter(status=SUBMITTED, site__in=_sites(membership, filters))
+        .exclude(instrument__slug=filters.slug)
+        .exclude(site_id__in=compared.values("site_id"))
+        .order_by("site__name", "site_id", "-round_date", "-pk")
+        .values_list("site_id", "site__name", "instrument__slug", "instrument__title")
+    )
+    latest_per_site: dict[int, tuple[int, str, str, str]] = {}
+    for row in rows:
+        latest_per_site.setdefault(row[0], row)
+    return list(latest_per_site.values())
+
+
 def assessment_rows(queryset: QuerySet[Assessment], slug: str) -> list[AssessmentRow]:
     """One row per submitted assessment, with the score of the site's round before it.
 

@@ -36,6 +36,8 @@ from reports.comparison.rows import (
     DomainCell,
     DomainColumn,
     DomainSpread,
+    LeftOutSite,
+    MostImproved,
     RankedSite,
     Summary,
     TrendLine,
@@ -59,7 +61,8 @@ def compare_sites(
     per_page: int = PER_PAGE_CHOICES[0],
     focus: int | None = None,
 ) -> Comparison:
-    """The comparison page's data: ranking, heatmap rows, trend and distribution (3 queries).
+    """The comparison page's data: ranking, heatmap rows, trend and distribution, the
+    most improved site and the sites left out for being on another instrument (4 queries).
 
     `focus` (a site id) moves to the page where that site is, unless a page was asked for.
     """
@@ -113,6 +116,30 @@ def compare_sites(
         trend_median=trend_median,
         distribution=_distribution(domain_rows, latest, domains),
         focus_found=focus_found,
+        left_out=[LeftOutSite(*row) for row in queries.other_instrument_rows(membership, filters)],
+        most_improved=_most_improved(latest),
+    )
+
+
+def _most_improved(latest: pd.DataFrame) -> MostImproved | None:
+    """The largest change of overall score since the site's previous round (a fall when
+    every site fell); ties go to the site first by name. None when no site has two rounds."""
+    moved = latest.dropna(subset=["change"])
+    if moved.empty:
+        return None
+    moved = moved.assign(_name=moved["site"].str.casefold()).sort_values(
+        ["change", "_name", "site_id"], ascending=[False, True, True], kind="mergesort"
+    )
+    best = moved.iloc[0]
+    change = from_tenths(best["change"])
+    if change is None:  # not reached: rows without a change were dropped
+        return None
+    return MostImproved(
+        site_id=int(best["site_id"]),
+        site=str(best["site"]),
+        change=change,
+        score=from_tenths(best["score"]),
+        previous_score=from_tenths(best["previous_score"]),
     )
 
 

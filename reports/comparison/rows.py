@@ -93,6 +93,27 @@ class DomainSpread:
     points: list[tuple[str, Decimal | None]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class LeftOutSite:
+    """A site with submitted rounds of another instrument only: not on this comparison."""
+
+    site_id: int
+    site: str
+    slug: str  # the instrument its latest submitted round is on
+    title: str
+
+
+@dataclass(frozen=True)
+class MostImproved:
+    """The site whose latest round moved most since its previous round."""
+
+    site_id: int
+    site: str
+    change: Decimal
+    score: Decimal | None
+    previous_score: Decimal | None
+
+
 @dataclass
 class Comparison:
     """Everything the comparison page shows."""
@@ -112,6 +133,15 @@ class Comparison:
     trend_median: list[Decimal | None]
     distribution: list[DomainSpread]
     focus_found: bool = False
+    left_out: list[LeftOutSite] = field(default_factory=list)
+    most_improved: MostImproved | None = None
+
+    @property
+    def weakest_domain(self) -> DomainSpread | None:
+        """The domain with the lowest median over the sites' latest rounds; the first in the
+        instrument's order on a tie; None when no domain has a score."""
+        scored = [d for d in self.distribution if d.median is not None]
+        return min(scored, key=lambda d: d.median or 0) if scored else None
 
     @property
     def first_rank(self) -> int:
