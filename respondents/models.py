@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from assessments.models import Assessment
+from assessments.models import Assessment, Question
 
 
 class AssignmentQuerySet(models.QuerySet["Assignment"]):
@@ -36,6 +36,9 @@ class Assignment(models.Model):
     removed_at = models.DateTimeField(null=True, blank=True)
     # The last day a reminder went out: the daily run sends at most one per person and day.
     reminded_on = models.DateField(null=True, blank=True)
+    # In independent-answers mode: when the person marked their answers to the domain done.
+    # Until then nobody else sees them.
+    done_at = models.DateTimeField(null=True, blank=True)
 
     objects = AssignmentQuerySet.as_manager()
 
@@ -66,6 +69,10 @@ class AssignmentEvent(models.Model):
         ASSIGNED = "assigned", "Assigned"
         CHANGED = "changed", "Due date changed"
         REMOVED = "removed", "Removed"
+        # Independent answers (issue 15).
+        MODE = "mode", "Answering mode changed"
+        DONE = "done", "Marked done"
+        ANSWERED = "answered", "Own answer changed"
 
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, related_name="assignment_events"
@@ -80,6 +87,8 @@ class AssignmentEvent(models.Model):
     at = models.DateTimeField(default=timezone.now)
     action = models.CharField(max_length=10, choices=Action.choices)
     due_date = models.DateField(null=True, blank=True)
+    # What changed, for the events of independent answers (question key, old and new fields).
+    detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -99,3 +108,74 @@ class ReminderPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {'on' if self.enabled else 'off'}"
+
+
+class IndependentAnswering(models.Model):
+    """An assessment run in "independent answers" mode (issue 15): each assigned respondent
+    answers on their own (RespondentAnswer) and the coordinator settles a consensus, which is
+    the assessment's normal Answer and the only thing that scores."""
+
+    assessment = models.OneToOneField(
+        Assessment, on_delete=models.CASCADE, related_name="independent_answering"
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"independent answers for {self.assessment_id}"
+
+
+class RespondentAnswer(models.Model):
+    """One respondent's own answer to one question in independent-answers mode."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="respondent_answers"
+    )
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="respondent_answers"
+    )
+    value = models.TextField(blank=True)
+    comment = models.TextField(blank=True)
+    evidence = models.TextField(blank=True)
+    answered_at = models.DateTimeField(default=timezone.now)
+    # Optimistic concurrency as for Answer: a save names the revision it started from.
+    revision = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["assessment", "question", "user"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "question", "user"], name="one_respondent_answer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.question_id}={self.value}"
+
+    def snapshot(self) -> dict[str, str]:
+        return {"value": self.value, "comment": self.comment, "evidence": self.evidence}
+
+
+class ConsensusNote(models.Model):
+    """The coordinator's note on the consensus answer of one question."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="consensus_notes"
+    )
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "question"], name="one_consensus_note")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.note[:40]}"

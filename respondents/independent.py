@@ -1,0 +1,247 @@
+"""Independent answers and consensus (issue 15): the writes and the blind reads.
+
+In this mode an assigned respondent's saves go to RespondentAnswer, never to the assessment's
+Answer rows. Nobody sees another respondent's answers, comments or evidence before that
+respondent marks their part of the domain done (`respondent_answers_visible`). The coordinator's
+consensus is written through `answers_save`, so only it scores and the audit trail records it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.content import instrument_content
+from assessments.models import Answer, Assessment
+from assessments.scoring import visible_keys
+from assessments.services import AnswerChange, AssessmentLocked, SaveOutcome, answers_save
+from respondents.models import (
+    Assignment,
+    AssignmentEvent,
+    ConsensusNote,
+    IndependentAnswering,
+    RespondentAnswer,
+)
+
+
+class IndependentError(ValueError):
+    """A change that cannot be made; the message says why, for the page."""
+
+
+def is_independent(assessment: Assessment) -> bool:
+    return IndependentAnswering.objects.filter(assessment_id=assessment.pk).exists()
+
+
+def independent_mode_set(*, assessment: Assessment, user: User, enabled: bool) -> None:
+    """Switch the mode; only before any answer exists (of the assessment or a respondent)."""
+    if not assessment.is_editable:
+        raise IndependentError("This assessment has been submitted: reopen it first.")
+    with transaction.atomic():
+        Assessment.objects.select_for_update().filter(pk=assessment.pk).first()
+        if enabled == is_independent(assessment):
+            return
+        answered = (
+            Answer.objects.filter(assessment=assessment).exclude(value="").exists()
+            or RespondentAnswer.objects.filter(assessment=assessment).exists()
+        )
+        if answered:
+            raise IndependentError(
+                "The answering mode can only be changed before anyone has answered."
+            )
+        if enabled:
+            IndependentAnswering.objects.create(assessment=assessment, set_by=user)
+        else:
+            IndependentAnswering.objects.filter(assessment=assessment).delete()
+        AssignmentEvent.objects.create(
+            assessment=assessment,
+            domain_key="",
+            user=user,
+            action=AssignmentEvent.Action.MODE,
+            detail={"independent": enabled},
+        )
+
+
+def _active_assignment(assessment: Assessment, user: User, domain_key: str) -> Assignment:
+    assignment = (
+        Assignment.objects.active()
+        .filter(assessment_id=assessment.pk, domain_key=domain_key, user_id=user.pk)
+        .first()
+    )
+    if assignment is None:
+        raise IndependentError("This domain is not assigned to you.")
+    return assignment
+
+
+def respondent_answers_save(
+    *, assessment: Assessment, user: User, domain_key: str, changes: list[AnswerChange]
+) -> SaveOutcome:
+    """Save a respondent's own answers to one domain. A change based on a revision that is no
+    longer current is refused as a conflict (another tab of theirs saved meanwhile)."""
+    from assessments.services import Conflict
+
+    outcome = SaveOutcome()
+    content = instrument_content(assessment.instrument)
+    with transaction.atomic():
+        locked = Assessment.objects.select_for_update().only("status").get(pk=assessment.pk)
+        if locked.status == Assessment.Status.SUBMITTED:
+            raise AssessmentLocked
+        assignment = _active_assignment(assessment, user, domain_key)
+        if assignment.done_at is not None:
+            raise IndependentError("You marked this domain done: ask the coordinator to reopen it.")
+        current = {
+            r.question_id: r
+            for r in RespondentAnswer.objects.filter(
+                assessment=assessment, user=user, question__domain__key=domain_key
+            )
+        }
+        now = timezone.now()
+        events: list[AssignmentEvent] = []
+        for change in changes:
+            question = content.by_key.get(change.key)
+            if question is None or question.domain.key != domain_key:
+                raise IndependentError(f"{change.key}: not a question of this domain.")
+            existing = current.get(question.pk)
+            new = {"value": change.value, "comment": change.comment, "evidence": change.evidence}
+            old = existing.snapshot() if existing else None
+            if old == new or (existing is None and not any(new.values())):
+                continue
+            revision = existing.revision if existing else 0
+            if change.base_revision != revision:
+                outcome.conflicts[change.key] = Conflict(
+                    key=change.key,
+                    mine=new,
+                    theirs=old or {"value": "", "comment": "", "evidence": ""},
+                    their_revision=revision,
+                    their_user="you, in another window",
+                    their_at=existing.answered_at if existing else now,
+                )
+                continue
+            if existing is None:
+                existing = RespondentAnswer(
+                    assessment=assessment, question=question, user=user, revision=0
+                )
+            existing.value, existing.comment, existing.evidence = (
+                change.value,
+                change.comment,
+                change.evidence,
+            )
+            existing.answered_at = now
+            existing.revision += 1
+            existing.save()
+            outcome.saved[change.key] = existing  # type: ignore[assignment]
+            events.append(
+                AssignmentEvent(
+                    assessment=assessment,
+                    domain_key=domain_key,
+                    respondent=user,
+                    user=user,
+                    at=now,
+                    action=AssignmentEvent.Action.ANSWERED,
+                    detail={"question": change.key, "old": old, "new": new},
+                )
+            )
+        AssignmentEvent.objects.bulk_create(events)
+    return outcome
+
+
+def respondent_domain_done(*, assessment: Assessment, user: User, domain_key: str) -> None:
+    """Mark the respondent's part of the domain done: from now others may see their answers."""
+    with transaction.atomic():
+        assignment = _active_assignment(assessment, user, domain_key)
+        if assignment.done_at is not None:
+            return
+        assignment.done_at = timezone.now()
+        assignment.save(update_fields=["done_at"])
+        AssignmentEvent.objects.create(
+            assessment=assessment,
+            domain_key=domain_key,
+            respondent=user,
+            user=user,
+            action=AssignmentEvent.Action.DONE,
+        )
+
+
+@dataclass
+class RespondentView:
+    """One respondent's answers to a domain as a given viewer may see them."""
+
+    user: User
+    removed: bool
+    done: bool
+    answers: dict[str, RespondentAnswer] = field(default_factory=dict)
+
+
+def respondent_answers_visible(
+    *, assessment: Assessment, viewer: User, domain_key: str | None = None
+) -> list[RespondentView]:
+    """The respondents of the domain (or all domains) with the answers `viewer` may see: their
+    own always, another's only once that person marked the domain done. Two queries whatever
+    the number of respondents."""
+    assignments = Assignment.objects.filter(assessment_id=assessment.pk).select_related("user")
+    answers = RespondentAnswer.objects.filter(assessment_id=assessment.pk).select_related(
+        "question__domain"
+    )
+    if domain_key is not None:
+        assignments = assignments.filter(domain_key=domain_key)
+        answers = answers.filter(question__domain__key=domain_key)
+    seen: dict[tuple[int, str], bool] = {
+        (a.user_id, a.domain_key): a.user_id == viewer.pk or a.done_at is not None
+        for a in assignments
+    }
+    views: dict[int, RespondentView] = {}
+    for a in assignments:
+        view = views.setdefault(a.user_id, RespondentView(user=a.user, removed=True, done=True))
+        view.removed = view.removed and a.removed_at is not None
+        view.done = view.done and a.done_at is not None
+    by_user: dict[int, dict[str, RespondentAnswer]] = defaultdict(dict)
+    for answer in answers:
+        if seen.get((answer.user_id, answer.question.domain.key)):
+            by_user[answer.user_id][answer.question.key] = answer
+    for user_id, view in views.items():
+        view.answers = by_user.get(user_id, {})
+    return list(views.values())
+
+
+def consensus_missing(assessment: Assessment) -> list[str]:
+    """In independent mode, the visible scored questions without a consensus answer (in
+    questionnaire order); always empty otherwise."""
+    if not is_independent(assessment):
+        return []
+    content = instrument_content(assessment.instrument)
+    values = assessment.answer_values()
+    visible = visible_keys(content.spec, values)
+    return [
+        q.key
+        for q in content.spec.questions
+        if q.key in visible and q.scored and not values.get(q.key)
+    ]
+
+
+def consensus_save(
+    *,
+    assessment: Assessment,
+    user: User,
+    domain_key: str,
+    changes: list[AnswerChange],
+    notes: dict[str, str],
+) -> SaveOutcome:
+    """Set the consensus answers of a domain (the assessment's Answer rows, through
+    answers_save: audited, stale saves refused) and the coordinator's note on each."""
+    with transaction.atomic():
+        outcome = answers_save(
+            assessment=assessment, user=user, changes=changes, domain_key=domain_key
+        )
+        questions = instrument_content(assessment.instrument).by_key
+        for key, note in notes.items():
+            if key in outcome.conflicts or key not in questions:
+                continue
+            ConsensusNote.objects.update_or_create(
+                assessment=assessment,
+                question=questions[key],
+                defaults={"note": note, "set_by": user, "set_at": timezone.now()},
+            )
+    return outcome
