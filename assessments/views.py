@@ -505,8 +505,15 @@ def submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     values = assessment.answer_values()
     result = assessment.compute_results(values)
     if request.method == "POST":
+        # Imported here: respondents builds on assessments, never the reverse at import time.
+        from respondents.independent import consensus_missing
+
+        missing = consensus_missing(assessment)
         if request.POST.get("confirm") != "yes":
             messages.error(request, "Tick the confirmation box to submit.")
+        elif missing:
+            # Independent answers (issue 15): only a consensus scores, so each is needed.
+            messages.error(request, f"Set a consensus answer first for: {', '.join(missing)}.")
         else:
             try:
                 assessment_submit(assessment=assessment, user=request.user)

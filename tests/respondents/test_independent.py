@@ -169,3 +169,28 @@ def test_blind_reads_take_the_same_queries_with_more_respondents(world, assessme
         seen = _seen(assessment, world.alice)
     assert len(seen) == 3
     assert len(more) == len(few)
+
+
+def test_the_submit_page_names_the_missing_consensus(world, assessment):
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(world.alice)
+    url = reverse("assessments:submit", args=[assessment.pk])
+    response = client.post(url, {"confirm": "yes"}, follow=True)
+    assessment.refresh_from_db()
+    assert assessment.is_editable
+    assert "Set a consensus answer first for: gov.q01, gov.q03, ops.q01, ops.q02." in (
+        response.content.decode()
+    )
+    changes = [
+        AnswerChange(k, v)
+        for k, v in [("gov.q01", "no"), ("gov.q03", "2"), ("ops.q01", "all"), ("ops.q02", "3")]
+    ]
+    consensus_save(
+        assessment=assessment, user=world.alice, domain_key="", changes=changes, notes={}
+    )
+    client.post(url, {"confirm": "yes"})
+    assessment.refresh_from_db()
+    assert not assessment.is_editable
