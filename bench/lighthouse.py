@@ -230,14 +230,20 @@ def run_lighthouse(binary: Path, chrome: str, url: str, cookie: str, out: Path) 
         "--chrome-flags=--headless=new --no-sandbox",
         "--extra-headers=" + json.dumps({"Cookie": cookie}),
     ]
-    result = subprocess.run(
-        command,
-        env={**os.environ, "CHROME_PATH": chrome},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if result.returncode != 0 or not out.exists():
+    # On a busy machine Chromium now and then records no trace (NO_NAVSTART): try again.
+    for attempt in range(1, 4):
+        out.unlink(missing_ok=True)
+        result = subprocess.run(
+            command,
+            env={**os.environ, "CHROME_PATH": chrome},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if result.returncode == 0 and out.exists():
+            break
+        print(f"  lighthouse failed on {url} (attempt {attempt}); trying again", flush=True)
+    else:
         sys.exit(f"lighthouse failed on {url}:\n{result.stderr[-3000:]}")
     report = json.loads(out.read_text())
     audits = report["audits"]
