@@ -68,7 +68,7 @@ INSTALLED_APPS = [
     "offboarding",
     "actions",
     "respondents",
-    "respondents",
+    "benchmark",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +213,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "respondents.tasks.assignment_reminders_send",
         "schedule": 24 * 3600.0,
     },
+    # The anonymous benchmark, also queued on every submit (benchmark/publishing.py).
+    "benchmark-refresh": {"task": "benchmark.tasks.benchmark_refresh_task", "schedule": 3600.0},
 }
 
 AUTHENTICATION_BACKENDS = [

@@ -51,6 +51,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("reports.urls")),
     path("", include("actions.urls")),
+    path("", include("benchmark.urls")),
     path("", include("respondents.urls")),
     path("", include("assessments.urls")),
 ]

@@ -110,6 +110,8 @@ MATRIX: dict[str, Entry] = {
     "actions:track": _edit(REDIRECT, target="submitted", method="post"),
     # Assignments (issue 15): the assessment's coordinators (org admins, consultants, its
     # site admins) assign; everyone has their own list and reminder choice.
+    # The anonymous benchmark (issue 15): only an org admin opts the organisation in or out.
+    "benchmark:participation": _org_admin(),
     "respondents:assignments": _edit(target="draft"),
     "respondents:mine": Entry("none", (OK, OK, OK, OK)),
     "respondents:reminders": Entry("none", (OK, OK, OK, OK)),

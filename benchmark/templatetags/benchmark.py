@@ -1,0 +1,61 @@
+"""Template tags that show the published benchmark where it is wanted (results page, report,
+comparison page) and the organisation's choice on the organisation page.
+
+Each reads stored rows only (one or two queries, whatever the data), never the assessments.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from assessments import access
+from assessments.models import Instrument, Membership, Organisation, Site
+from benchmark import rules
+from benchmark.models import Participation
+from benchmark.publishing import published_snapshot
+
+register = template.Library()
+
+
+def _panel(instrument: Instrument | None, kind: str, pdf: bool) -> dict[str, Any]:
+    snapshot = published_snapshot(instrument.pk, kind) if instrument is not None else None
+    return {
+        "instrument": instrument,
+        "snapshot": snapshot,
+        "kind_label": dict(Site.Kind.choices).get(kind, "") if kind else "",
+        "pdf": pdf,
+        "min_organisations": rules.MIN_ORGANISATIONS,
+        "min_sites": rules.MIN_SITES,
+    }
+
+
+@register.inclusion_tag("benchmark/_panel.html")
+def benchmark_panel(instrument: Instrument, kind: str = "", pdf: bool = False) -> dict[str, Any]:
+    """The benchmark of an instrument version (all sites, or one kind of site)."""
+    return _panel(instrument, kind, pdf)
+
+
+@register.inclusion_tag("benchmark/_panel.html")
+def benchmark_compare_panel(filters: Any) -> dict[str, Any]:
+    """The benchmark beside a comparison: its instrument version (the newest where the
+    comparison spans every version) and its kind of site."""
+    versions = Instrument.objects.filter(slug=filters.slug, organisation__isnull=True)
+    if filters.version:
+        versions = versions.filter(version=filters.version)
+    instrument = versions.order_by("-loaded_at", "-pk").first()
+    kind = filters.kind if filters.kind in Site.Kind.values else ""
+    return _panel(instrument, kind, pdf=False)
+
+
+@register.inclusion_tag("benchmark/_participation_block.html")
+def benchmark_participation_block(
+    organisation: Organisation, membership: Membership | None
+) -> dict[str, Any]:
+    """On the organisation page: whether it takes part, and for its admins a way to change it."""
+    return {
+        "organisation": organisation,
+        "opted_in": Participation.objects.filter(organisation=organisation, opted_in=True).exists(),
+        "can_manage": membership is not None and access.allows(membership, "manage"),
+    }
