@@ -1,4 +1,5 @@
-"""The gap report as an editable Word file: the ONLY module that imports python-docx.
+"""The gap report as an editable Word file, section by section (python-docx is used only here
+and in reports/report_docx_parts.py, its building blocks).
 
 It lays out the same `Report` the HTML page and the PDF show (reports/report.py), in the
 same sections and order, with Word's own styles: Title and Heading 1-3 (so the navigation
@@ -13,253 +14,37 @@ paragraphs here so its wording is written once.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from html.parser import HTMLParser
-from typing import Any
 
 from django.template.loader import render_to_string
 from docx import Document
 from docx.document import Document as DocumentObject
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_BREAK
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
-from docx.table import Table
-from docx.text.paragraph import Paragraph
+from docx.shared import Cm, RGBColor
 
 from assessments.models import Assessment
 from reports.report import AnswerRow, Report, build_report, report_context
 from reports.report_actions import ACTION_ITEM_HEADERS, action_item_rows
-from reports.report_options import ReportOptions
-
-DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-TABLE_STYLE = "Light Grid Accent 1"
-# The text width between 2 cm margins on US letter (the narrower paper), for tables.
-USABLE_WIDTH_CM = 17.0
-DASH = "—"
-# Both paper sizes of reports/report_options.py (`page_size`), in centimetres.
-PAPER_CM = {"a4": (21.0, 29.7), "letter": (21.59, 27.94)}
-TOC_HINT = (
-    "Table of contents: in Word, right-click here and choose Update Field "
-    "(the file asks to update it when it opens)."
+from reports.report_docx_parts import (
+    DASH,
+    DOCX_CONTENT_TYPE,
+    TABLE_STYLE,
+    TOC_HINT,
+    USABLE_WIDTH_CM,
+    HtmlToDocx,
+    add_field,
+    add_logo,
+    describe_shape,
+    labelled_line,
+    new_table,
+    plain_text,
+    set_up_pages,
+    update_fields_on_open,
 )
-
-
-def _text(value: Any) -> str:
-    return DASH if value is None or value == "" else str(value)
-
-
-# --- low-level helpers ------------------------------------------------------------------------
-
-
-def _field(paragraph: Paragraph, instruction: str, placeholder: str = "") -> None:
-    """A Word field (TOC, PAGE) as begin / instruction / separate / result / end runs."""
-
-    def char(kind: str) -> Any:
-        run = paragraph.add_run()
-        element = OxmlElement("w:fldChar")
-        element.set(qn("w:fldCharType"), kind)
-        if kind == "begin":
-            element.set(qn("w:dirty"), "true")
-        run._r.append(element)
-        return run
-
-    char("begin")
-    code = paragraph.add_run()._r
-    instr = OxmlElement("w:instrText")
-    instr.set(qn("xml:space"), "preserve")
-    instr.text = f" {instruction} "
-    code.append(instr)
-    char("separate")
-    paragraph.add_run(placeholder)
-    char("end")
-
-
-def _update_fields_on_open(document: DocumentObject) -> None:
-    # Word fills the table of contents (and page numbers) when the file opens.
-    settings = document.settings.element
-    element = OxmlElement("w:updateFields")
-    element.set(qn("w:val"), "true")
-    settings.append(element)
-
-
-def _table(
-    document: DocumentObject,
-    headers: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    *,
-    widths_cm: Sequence[float] | None = None,
-    caption: str = "",
-    header_row: bool = True,
-) -> Table:
-    """A table in a built-in style whose header row repeats on every page.
-
-    Without `header_row` the headers are ignored: a two-column list of facts (the cover).
-    Widths are set on the columns and on every cell, with autofit off: Word reads the
-    columns, LibreOffice the cells, and both otherwise squeeze text into narrow columns.
-    """
-    table = document.add_table(rows=1 if header_row else 0, cols=len(headers))
-    table.style = document.styles[TABLE_STYLE]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    if header_row:
-        header = table.rows[0]
-        header_props = header._tr.get_or_add_trPr()
-        repeat = OxmlElement("w:tblHeader")
-        repeat.set(qn("w:val"), "true")
-        header_props.append(repeat)
-        for cell, text in zip(header.cells, headers, strict=True):
-            cell.text = text
-    else:
-        # No header row: the style's first-row emphasis would make the first fact a heading.
-        look = table._tbl.tblPr.find(qn("w:tblLook"))
-        if look is not None:
-            look.set(qn("w:firstRow"), "0")
-            look.set(qn("w:val"), "0480")  # the same flags as a bit mask, which older readers use
-    for values in rows:
-        cells = table.add_row().cells
-        for cell, value in zip(cells, values, strict=True):
-            cell.text = _text(value)
-    widths = widths_cm or [USABLE_WIDTH_CM / len(headers)] * len(headers)
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = Cm(width)
-    for row in table.rows:
-        for cell, width in zip(row.cells, widths, strict=True):
-            cell.width = Cm(width)
-    if caption:
-        # Word's table description: read by screen readers ("Alt Text" of the table).
-        properties = table._tbl.tblPr
-        description = OxmlElement("w:tblDescription")
-        description.set(qn("w:val"), caption)
-        properties.append(description)
-    return table
-
-
-def _labelled(document: DocumentObject, label: str, value: str, style: str | None = None) -> None:
-    paragraph = document.add_paragraph(style=style)
-    paragraph.add_run(f"{label}: ").bold = True
-    paragraph.add_run(value)
-
-
-class _HtmlToDocx(HTMLParser):
-    """Just enough HTML for the method note: headings, paragraphs, lists, tables, emphasis."""
-
-    def __init__(self, document: DocumentObject) -> None:
-        super().__init__()
-        self.document = document
-        self.paragraph: Paragraph | None = None
-        self.lists: list[str] = []
-        self.bold = 0
-        self.italic = 0
-        self.table_rows: list[list[str]] | None = None
-        self.cell: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("ul", "ol"):
-            self.lists.append(tag)
-        elif tag == "li":
-            style = "List Number" if self.lists and self.lists[-1] == "ol" else "List Bullet"
-            self.paragraph = self.document.add_paragraph(style=style)
-        elif tag == "p":
-            self.paragraph = self.document.add_paragraph()
-        elif tag == "h3":
-            self.paragraph = self.document.add_heading(level=2)
-        elif tag in ("strong", "b"):
-            self.bold += 1
-        elif tag in ("em", "var", "i"):
-            self.italic += 1
-        elif tag == "table":
-            self.table_rows = []
-        elif tag == "tr" and self.table_rows is not None:
-            self.table_rows.append([])
-        elif tag in ("td", "th") and self.table_rows is not None:
-            self.cell = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("ul", "ol") and self.lists:
-            self.lists.pop()
-        elif tag in ("li", "p", "h3"):
-            self.paragraph = None
-        elif tag in ("strong", "b"):
-            self.bold -= 1
-        elif tag in ("em", "var", "i"):
-            self.italic -= 1
-        elif tag in ("td", "th") and self.cell is not None and self.table_rows:
-            self.table_rows[-1].append(" ".join("".join(self.cell).split()))
-            self.cell = None
-        elif tag == "table" and self.table_rows:
-            header, *body = [r for r in self.table_rows if r]
-            _table(self.document, header, body, caption="Maturity level by score")
-            self.table_rows = None
-
-    def handle_data(self, data: str) -> None:
-        if self.cell is not None:
-            self.cell.append(data)
-            return
-        if self.paragraph is None or not data.strip() and not self.paragraph.runs:
-            return
-        text = " ".join(data.split())
-        if data[:1].isspace() and self.paragraph.runs:
-            text = " " + text
-        if data[-1:].isspace() and text:
-            text += " "
-        run = self.paragraph.add_run(text)
-        run.bold = self.bold > 0 or None
-        run.italic = self.italic > 0 or None
-
-
-# --- sections ---------------------------------------------------------------------------------
-
-
-def _page_setup(document: DocumentObject, report: Report) -> None:
-    width, height = PAPER_CM.get(report.options.page_size, PAPER_CM["letter"])
-    section = document.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Cm(width), Cm(height)
-    for side in ("left_margin", "right_margin"):
-        setattr(section, side, Cm(2.0))
-    section.top_margin = section.bottom_margin = Cm(2.0)
-    # The cover has no running title; every later page does (Word's "different first page").
-    section.different_first_page_header_footer = True
-    header = section.header.paragraphs[0]
-    running = f"{report.title} · {report.organisation.name} · {report.site.name}"
-    header.text = f"DRAFT · {running}" if report.options.draft else running
-    header.style = document.styles["Header"]
-    footer = section.footer.paragraphs[0]
-    footer.text = f"{report.assessment.round_label} · page "
-    _field(footer, "PAGE", "1")
-    # The body font: Word's default theme font, a size that prints like the PDF's.
-    document.styles["Normal"].font.size = Pt(10)
-
-
-def _logo(document: DocumentObject, report: Report) -> None:
-    logo = report.options.branding.logo
-    if logo is None:
-        return
-    try:
-        with logo.storage.open(str(logo.name), "rb") as handle:
-            data = handle.read()
-    except (FileNotFoundError, OSError):
-        return
-    try:
-        shape = document.add_picture(io.BytesIO(data), height=Cm(2.0))
-    except Exception:  # an image python-docx cannot size: the cover goes on without it
-        return
-    _describe(shape, f"{report.organisation.name} logo")
-
-
-def _describe(shape: Any, text: str, title: str = "") -> None:
-    """The picture's text alternative (Word's Alt Text), read by screen readers."""
-    doc_pr = shape._inline.docPr
-    doc_pr.set("descr", text)
-    if title:
-        doc_pr.set("title", title)
+from reports.report_options import ReportOptions
 
 
 def _cover(document: DocumentObject, report: Report) -> None:
-    _logo(document, report)
+    add_logo(document, report)
     assessment = report.assessment
     document.add_paragraph(
         f"{report.instrument.title} · version {report.instrument.version}", style="Subtitle"
@@ -276,7 +61,7 @@ def _cover(document: DocumentObject, report: Report) -> None:
         draft.font.color.rgb = RGBColor(0xA4, 0x1E, 0x22)
     verdict = document.add_paragraph()
     verdict.add_run("Verdict: ").bold = True
-    verdict.add_run(_text(report.verdict))
+    verdict.add_run(plain_text(report.verdict))
     if report.provisional and report.verdict:
         verdict.add_run(" (provisional)")
     if report.overall_score is not None:
@@ -289,7 +74,7 @@ def _cover(document: DocumentObject, report: Report) -> None:
         status += f", submitted {assessment.submitted_at:%-d %B %Y}"
     if report.source == report.Source.LIVE:
         status += " (live results from the current answers)"
-    _table(
+    new_table(
         document,
         ("", ""),
         [
@@ -305,7 +90,7 @@ def _cover(document: DocumentObject, report: Report) -> None:
         header_row=False,
     )
     if report.signoff:
-        _labelled(document, "Signed by", report.signoff)
+        labelled_line(document, "Signed by", report.signoff)
     if report.provisional and report.verdict:
         document.add_paragraph(report.provisional_reason)
 
@@ -313,7 +98,7 @@ def _cover(document: DocumentObject, report: Report) -> None:
 def _contents(document: DocumentObject) -> None:
     document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     document.add_paragraph("Contents", style="TOC Heading")
-    _field(document.add_paragraph(), r'TOC \o "1-2" \h \z \u', TOC_HINT)
+    add_field(document.add_paragraph(), r'TOC \o "1-2" \h \z \u', TOC_HINT)
 
 
 def _new_page(document: DocumentObject) -> None:
@@ -333,19 +118,27 @@ def _domain_rows(report: Report) -> list[tuple[str, ...]]:
         blockers = ", ".join(r.number for r in s.blockers) if s.blockers else DASH
         completeness = f"{s.completeness}%" if s.completeness is not None else DASH
         rows.append(
-            (title, _text(s.score), level, completeness, str(s.target), _text(s.gap), blockers)
+            (
+                title,
+                plain_text(s.score),
+                level,
+                completeness,
+                str(s.target),
+                plain_text(s.gap),
+                blockers,
+            )
         )
     return rows
 
 
 def _summary(document: DocumentObject, report: Report) -> None:
     document.add_heading("Executive summary", level=1)
-    _table(
+    new_table(
         document,
         ("Readiness verdict", "Overall score", "Maturity level", "Answered", "Blockers"),
         [
             (
-                _text(report.verdict) + (" (provisional)" if report.provisional else ""),
+                plain_text(report.verdict) + (" (provisional)" if report.provisional else ""),
                 f"{report.overall_score} / 100" if report.overall_score is not None else DASH,
                 f"{report.overall_level} {report.level_name}" if report.overall_level else DASH,
                 f"{report.completeness}%" if report.completeness is not None else DASH,
@@ -411,7 +204,7 @@ def _summary(document: DocumentObject, report: Report) -> None:
         document.add_paragraph("No domain with a score is below its target.")
     if not report.options.board:
         document.add_heading("Results per domain", level=2)
-        _table(
+        new_table(
             document,
             ("Domain", "Score", "Level", "Answered", "Target", "Gap", "Blockers"),
             _domain_rows(report),
@@ -429,7 +222,7 @@ def _charts(document: DocumentObject, report: Report) -> None:
         document.add_heading(chart.title, level=2)
         if chart.png:
             shape = document.add_picture(io.BytesIO(chart.png), width=usable)
-            _describe(
+            describe_shape(
                 shape,
                 f"{chart.title}. {chart.caption} The same figures are in the domain results table.",
                 title=chart.title,
@@ -438,7 +231,7 @@ def _charts(document: DocumentObject, report: Report) -> None:
         else:
             if chart.note:
                 document.add_paragraph(chart.note)
-            _table(document, chart.columns, chart.table, caption=chart.title)
+            new_table(document, chart.columns, chart.table, caption=chart.title)
 
 
 def _answer(document: DocumentObject, row: AnswerRow) -> None:
@@ -457,16 +250,16 @@ def _answer(document: DocumentObject, row: AnswerRow) -> None:
         answer = row.answer_label
     else:
         answer = "Not answered yet"
-    _labelled(document, "Answer", answer)
+    labelled_line(document, "Answer", answer)
     if row.comment:
-        _labelled(document, "Comment", row.comment)
+        labelled_line(document, "Comment", row.comment)
     if row.evidence:
-        _labelled(document, "Evidence", row.evidence)
+        labelled_line(document, "Evidence", row.evidence)
     if row.action_rank:
         blocker = ", a blocker" if row.blocker else ""
-        _labelled(document, "Next step", f"Action plan item {row.action_rank}{blocker}")
+        labelled_line(document, "Next step", f"Action plan item {row.action_rank}{blocker}")
     if row.question.references:
-        _labelled(document, "References", "; ".join(str(r) for r in row.question.references))
+        labelled_line(document, "References", "; ".join(str(r) for r in row.question.references))
 
 
 def _domains(document: DocumentObject, report: Report) -> None:
@@ -484,16 +277,16 @@ def _domains(document: DocumentObject, report: Report) -> None:
                 if section.completeness is not None
                 else DASH
             )
-            _table(
+            new_table(
                 document,
                 ("Score", "Level", "Answered", "Target", "Gap", "Blockers"),
                 [
                     (
-                        _text(section.score),
+                        plain_text(section.score),
                         level,
                         answered,
                         str(section.target),
-                        _text(section.gap),
+                        plain_text(section.gap),
                         str(len(section.blockers)),
                     )
                 ],
@@ -548,7 +341,7 @@ def _action_plan(document: DocumentObject, report: Report) -> None:
                 f"{action.band}\n{action.priority}",
             )
         )
-    _table(
+    new_table(
         document,
         ("#", "Question and current answer", "Recommendation", "Priority"),
         rows,
@@ -567,7 +360,7 @@ def _action_items(document: DocumentObject, report: Report) -> None:
         f"The recommendations taken on as tracked work at {report.site.name}, highest priority "
         "first: who owns each, when it is due and where it stands."
     )
-    _table(
+    new_table(
         document,
         ACTION_ITEM_HEADERS,
         [row.cells() for row in rows],
@@ -600,7 +393,7 @@ def _crosswalk(document: DocumentObject, report: Report) -> None:
             if ref.pending:
                 cited += f" · {ref.pending} still to answer"
             rows.append((label, ref.status_label, cited))
-        _table(
+        new_table(
             document,
             ("Reference", "Status", "Questions"),
             rows,
@@ -616,7 +409,7 @@ def _still_to_answer(document: DocumentObject, report: Report) -> None:
         f"{count} question{'s' if count != 1 else ''} shown to this site "
         f"{'have' if count != 1 else 'has'} no answer yet. They do not count in any score."
     )
-    _table(
+    new_table(
         document,
         ("No.", "Domain", "Question"),
         [
@@ -653,7 +446,7 @@ def _appendix(document: DocumentObject, report: Report) -> None:
         when = f"{row.answered_at:%-d %b %Y}" if row.answered_at else DASH
         who = (row.answered_by or DASH) if row.answered_at else DASH
         rows.append((row.number, row.key, answer, row.points or DASH, who, when))
-    _table(
+    new_table(
         document,
         ("No.", "Key", "Answer", "Points", "Answered by", "Date"),
         rows,
@@ -665,7 +458,7 @@ def _appendix(document: DocumentObject, report: Report) -> None:
 def _method(document: DocumentObject, report: Report) -> None:
     document.add_heading("How the scores are computed", level=1)
     html = render_to_string("reports/_method_note.html", report_context(report, pdf=True))
-    parser = _HtmlToDocx(document)
+    parser = HtmlToDocx(document)
     parser.feed(html)
     parser.close()
 
@@ -679,8 +472,8 @@ def render_docx(report: Report) -> bytes:
     document.core_properties.title = f"{report.title} · {report.site.name}"
     document.core_properties.subject = report.assessment.round_label
     document.core_properties.author = report.signoff or report.organisation.name
-    _page_setup(document, report)
-    _update_fields_on_open(document)
+    set_up_pages(document, report)
+    update_fields_on_open(document)
     _cover(document, report)
     sections = report.options.sections
     if not report.options.board:
@@ -716,3 +509,6 @@ def report_docx(
     """The gap report of `assessment` as a Word file (view and `export_report --format docx`)."""
     report = build_report(assessment, charts_mode="png" if with_charts else "none", options=options)
     return render_docx(report)
+
+
+__all__ = ["DOCX_CONTENT_TYPE", "TABLE_STYLE", "render_docx", "report_docx"]
