@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from assessments.models import Assessment, Membership, Site
+from assessments.models import Assessment, Instrument, Membership, Site
 
 if TYPE_CHECKING:
     from actions.models import ActionItem
@@ -110,6 +110,20 @@ def get_site_for_user(user_id: int, pk: int, action: str = "view") -> tuple[Site
     membership = _membership(user_id, site.organisation_id, site.pk)
     require(membership, action)
     return site, membership
+
+
+def get_instrument_for_user(user_id: int, slug: str, pk: int) -> tuple[Instrument, Membership]:
+    """An instrument version the organisation `slug` may use (a shipped one or its own
+    upload), for any member of it; 404 otherwise."""
+    membership = get_organisation_for_user(user_id, slug, "view")
+    instrument = (
+        Instrument.objects.filter(pk=pk)
+        .filter(Q(organisation__isnull=True) | Q(organisation_id=membership.organisation_id))
+        .first()
+    )
+    if instrument is None:
+        raise Http404
+    return instrument, membership
 
 
 def get_assessment_for_user(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from reports import compare_views, job_views, views
+from reports import compare_views, job_views, questionnaire_views, views
 
 app_name = "reports"
 
@@ -10,6 +10,11 @@ urlpatterns = [
     path("o/<slug:slug>/compare/", compare_views.compare, name="compare"),
     path("o/<slug:slug>/compare.csv", compare_views.compare_csv, name="compare-csv"),
     path("o/<slug:slug>/compare.xlsx", compare_views.compare_xlsx, name="compare-xlsx"),
+    path(
+        "o/<slug:slug>/instruments/<id:pk>/questionnaire.pdf",
+        questionnaire_views.blank_questionnaire,
+        name="blank-questionnaire",
+    ),
     path("o/<slug:slug>/branding/", views.branding, name="branding"),
     path("o/<slug:slug>/branding/logo/", views.branding_logo, name="branding-logo"),
     path("a/<id:pk>/results/", views.results, name="results"),

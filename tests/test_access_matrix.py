@@ -118,6 +118,8 @@ MATRIX: dict[str, Entry] = {
     "reports:compare": _org_view(),
     "reports:compare-csv": _org_view(),
     "reports:compare-xlsx": _org_view(),
+    # The blank questionnaire of an instrument version (issue 11): every member prints it.
+    "reports:blank-questionnaire": Entry("org-instrument", (OK, OK, NOT_FOUND, OK)),
     "reports:branding": Entry("org", (FORBIDDEN, FORBIDDEN, NOT_FOUND, OK)),
     "reports:branding-logo": Entry("org", (OK, OK, NOT_FOUND, OK)),
     "reports:results": _view(target="submitted"),
@@ -251,6 +253,7 @@ def _kwargs(target: str, objs: dict[str, Any]) -> dict[str, Any]:
         "org-member": {"slug": objs["org"].slug, "pk": objs["member"].pk},
         "org-invitation": {"slug": objs["org"].slug, "pk": objs["invitation"].pk},
         "org-batch": {"slug": objs["org"].slug, "pk": objs["batch"].pk},
+        "org-instrument": {"slug": objs["org"].slug, "pk": objs["draft"].instrument_id},
         "invitation-link": {"token": "bad-token"},  # an invalid link: a page, no data
         "site": {"pk": objs["site"].pk},
         "draft": {"pk": objs["draft"].pk},

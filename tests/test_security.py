@@ -442,6 +442,8 @@ def _kwargs(
             values[param] = _action_item(seeded).pk
         elif param == "pk" and "batches/<pk>" in route:
             values[param] = _report_batch(seeded).pk
+        elif param == "pk" and "instruments/<pk>" in route:
+            values[param] = assessment.instrument_id  # the blank questionnaire
         elif param == "uidb64":
             values[param] = urlsafe_base64_encode(force_bytes(world.victor.pk))
         elif param == "token":

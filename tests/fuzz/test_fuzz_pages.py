@@ -79,6 +79,7 @@ def test_fuzz_query_strings_of_the_pages(world, data):
             reverse("reports:gap-report", args=[assessment.pk]),
             reverse("reports:gap-report-docx", args=[assessment.pk]),
             reverse("reports:branding", args=[world.org.slug]),
+            reverse("reports:blank-questionnaire", args=[world.org.slug, assessment.instrument_id]),
         ]
         url = data.draw(st.sampled_from(pages))
         response = signed_in(world.alice).get(url + "?" + urlencode(query))
