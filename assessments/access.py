@@ -34,8 +34,6 @@ ACTIONS: dict[str, frozenset[str]] = {
     "brand": frozenset({Role.ORG_ADMIN, Role.CONSULTANT}),
     # Batch exports of many sites' reports (reports/job_views.py): who exports for the network.
     "batch-export": frozenset({Role.ORG_ADMIN, Role.CONSULTANT}),
-    # Batch exports of many sites' reports (reports/job_views.py): who exports for the network.
-    "batch-export": frozenset({Role.ORG_ADMIN, Role.CONSULTANT}),
     "compare": frozenset({Role.ORG_ADMIN, Role.SITE_ADMIN, Role.CONSULTANT, Role.VIEWER}),
     "reopen": frozenset({Role.ORG_ADMIN}),
     # Action items (issue 14): consultants take on the plan too; site admins on their sites.

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.utils import dateformat, timezone
+from django.utils.html import format_html
 
 from assessments.display import display_name, file_size
 from assessments.models import Answer, Assessment, Instrument, Question
@@ -96,10 +97,12 @@ class AssessmentCreateForm(forms.Form):
             rounds = "; ".join(
                 f"{a.instrument.title}: {a.round_label}" for a in previous_rounds.values()
             )
-            self.fields["carry_over"].help_text = (
-                f"Starts from the latest submitted round of the same questionnaire ({rounds}), "
+            # crispy-forms renders help text unescaped: round labels are user input.
+            self.fields["carry_over"].help_text = format_html(
+                "Starts from the latest submitted round of the same questionnaire ({}), "
                 "each answer marked until confirmed, and links the two rounds. Answers to "
-                "questions that changed are left out."
+                "questions that changed are left out.",
+                rounds,
             )
         else:
             del self.fields["carry_over"]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.html import format_html
 from PIL import Image, UnidentifiedImageError
 
 from assessments.forms import MAX_ID
@@ -190,7 +191,8 @@ class ReportExportForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("sections", [key for key, _ in SECTION_CHOICES])
         submitted = assessment.status == Assessment.Status.SUBMITTED
-        self.fields["sign"].label = f"Sign this report as {signer}"
+        # crispy-forms renders labels unescaped: a person's name is user input.
+        self.fields["sign"].label = format_html("Sign this report as {}", signer)
         if not submitted:
             self.fields["sign"].disabled = True
             self.fields[
