@@ -16,6 +16,8 @@ The answers below, scored by hand from PRODUCT.md ("Scoring"):
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from assessments.models import Answer, Assessment, Question
@@ -32,7 +34,7 @@ HAND_ANSWERS = {
 }
 
 
-def give_answers(assessment: Assessment, answers: dict[str, str], **extra: str) -> None:
+def give_answers(assessment: Assessment, answers: dict[str, str], **extra: Any) -> None:
     """Store answers directly (the services are tested elsewhere) and bump the revision."""
     questions = {q.key: q for q in Question.objects.filter(instrument=assessment.instrument)}
     for key, value in answers.items():
@@ -56,5 +58,6 @@ def scored(world: World) -> Assessment:
 def chromium() -> str:
     """The browser kaleido drives. Skips on a developer machine without one; fails in CI."""
     return required(
-        chart_svg.find_chromium(), "No Chromium found (apt-get install chromium, or set CHROMIUM_PATH)"
+        chart_svg.find_chromium(),
+        "No Chromium found (apt-get install chromium, or set CHROMIUM_PATH)",
     )

@@ -66,6 +66,7 @@ def pages(golden: World) -> dict[str, str]:
     ).first()
     assert submitted is not None
     domain = world.instrument.domains.order_by("order").first()
+    assert domain is not None
     return {
         "dashboard": reverse("assessments:organisation", args=[world.org.slug]),
         "questionnaire": reverse("assessments:domain", args=[draft.pk, domain.key]),

@@ -14,7 +14,7 @@ SHIPPED = sorted((Path(__file__).parents[2] / "assessments" / "instruments").glo
 
 
 def _references() -> set[str]:
-    found = set()
+    found: set[str] = set()
     for path in SHIPPED:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for domain in data["domains"]:
