@@ -17,8 +17,14 @@ STARTED_KEY = "_started"
 
 
 def session_started(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
-    """On `user_logged_in`: the absolute lifetime counts from the sign-in itself."""
-    request.session[STARTED_KEY] = int(time.time())
+    """On `user_logged_in`: the absolute lifetime counts from the sign-in itself, and the
+    session counts as used now, so the first page after signing in writes no session again."""
+    now = int(time.time())
+    request.session[STARTED_KEY] = now
+    request.session["_touched"] = now
+    request.session.set_expiry(
+        min(settings.SESSION_COOKIE_AGE, max(1, settings.SESSION_MAX_HOURS * 3600))
+    )
 
 
 class InactivityTimeoutMiddleware:

@@ -36,9 +36,11 @@ nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from django.db import transaction
 
+from assessments.caching import cache_get, cache_set
 from assessments.models import Assessment, DomainResult, Instrument, Site
 from benchmark import rules
 from benchmark.models import Snapshot
@@ -154,6 +156,9 @@ def _publish(
     figures: dict[str, object],
     contributors: dict[str, list[int]],
 ) -> None:
+    # Now, and again once committed, so no reader keeps the previous one under the new number.
+    cache_set(_GENERATION_KEY, _generation() + 1, None)
+    transaction.on_commit(lambda: cache_set(_GENERATION_KEY, _generation() + 1, None))
     Snapshot.objects.create(
         instrument=instrument,
         kind=kind,
@@ -176,10 +181,27 @@ def benchmark_refresh(*, instrument_ids: list[int] | None = None) -> RefreshSumm
     return summary
 
 
+# Pages read the published snapshot through the cache (no query once warm); a publication
+# moves the generation, so the next read goes to the database. Five minutes bound how long a
+# lost generation bump could show the previous publication.
+_GENERATION_KEY = "benchmark:generation"
+_SNAPSHOT_SECONDS = 300
+
+
+def _generation() -> int:
+    return int(cache_get(_GENERATION_KEY) or 0)
+
+
 def published_snapshot(instrument_id: int, kind: str = "") -> Snapshot | None:
-    """What the pages show (one query): the latest published snapshot, or None."""
-    return (
+    """What the pages show: the latest published snapshot, or None (one query when cold)."""
+    key = f"benchmark:{_generation()}:{instrument_id}:{kind}"
+    cached = cache_get(key)
+    if cached is not None:
+        return cast("Snapshot | None", cached[0])
+    snapshot = (
         Snapshot.objects.filter(instrument_id=instrument_id, kind=kind)
         .order_by("-published_at", "-pk")
         .first()
     )
+    cache_set(key, (snapshot,), _SNAPSHOT_SECONDS)
+    return snapshot

@@ -24,12 +24,12 @@ BRANDING_FIELDS = ("report_title", "report_logo", "report_page_size")
 CONSULTANT_BRANDING_FIELDS = ("report_title", "report_logo", "report_signoff", "updated_at")
 
 
-@transaction.atomic
 def report_view_log(*, assessment: Assessment, user_id: int | None, subject: str) -> AuditEntry:
     """Record that someone opened the results or the report (`subject`, e.g. "results").
 
     Reads are audited on purpose: a report holds patient-safety findings, and who saw them
-    matters as much as who changed them.
+    matters as much as who changed them. One INSERT, atomic by itself: no transaction around it
+    (a savepoint pair on every results page view would cost two queries for nothing).
     """
     return AuditEntry.objects.create(
         assessment=assessment, user_id=user_id, action=AuditEntry.Action.VIEWED, subject=subject

@@ -13,7 +13,7 @@ from django import template
 from assessments import access
 from assessments.models import Instrument, Membership, Organisation, Site
 from benchmark import rules
-from benchmark.models import Participation
+from benchmark.models import Participation, Snapshot
 from benchmark.publishing import published_snapshot
 
 register = template.Library()
@@ -41,12 +41,24 @@ def benchmark_panel(instrument: Instrument, kind: str = "", pdf: bool = False) -
 def benchmark_compare_panel(filters: Any) -> dict[str, Any]:
     """The benchmark beside a comparison: its instrument version (the newest where the
     comparison spans every version) and its kind of site."""
-    versions = Instrument.objects.filter(slug=filters.slug, organisation__isnull=True)
-    if filters.version:
-        versions = versions.filter(version=filters.version)
-    instrument = versions.order_by("-loaded_at", "-pk").first()
     kind = filters.kind if filters.kind in Site.Kind.values else ""
-    return _panel(instrument, kind, pdf=False)
+    # One query: the newest shared version's latest snapshot, its instrument joined. Without a
+    # snapshot the panel says "withheld" without naming the version (no second query).
+    snapshots = Snapshot.objects.filter(
+        instrument__slug=filters.slug, instrument__organisation__isnull=True, kind=kind
+    )
+    if filters.version:
+        snapshots = snapshots.filter(instrument__version=filters.version)
+    snapshot = (
+        snapshots.select_related("instrument")
+        .order_by("-instrument__loaded_at", "-instrument__pk", "-published_at", "-pk")
+        .first()
+    )
+    return {
+        **_panel(None, kind, pdf=False),
+        "instrument": snapshot.instrument if snapshot else None,
+        "snapshot": snapshot,
+    }
 
 
 @register.inclusion_tag("benchmark/_participation_block.html")

@@ -415,6 +415,7 @@ def test_the_dashboard_writes_the_session_only_when_the_organisation_changes(
     url = reverse("assessments:organisation", args=[world.org.slug])
     client.get(url)
     # session, user, membership, sites, assessments, the nav's memberships, the person's
-    # assignments (issue 15): no session write
-    with django_assert_num_queries(7):
+    # assignments (issue 15), whether the organisation takes part in the benchmark (issue 15):
+    # no session write
+    with django_assert_num_queries(8):
         client.get(url)
