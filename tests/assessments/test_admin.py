@@ -142,6 +142,7 @@ def test_an_organisation_and_a_site_can_be_added(admin_client, db):
             "slug": "riverside-care",
             "report_title": "",
             "report_signoff": "",
+            "report_page_size": "letter",
             "created_at_0": "2026-01-01",
             "created_at_1": "10:00:00",
             "sites-TOTAL_FORMS": "1",
