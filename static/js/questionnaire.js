@@ -301,6 +301,10 @@
   document.addEventListener("focusin", function (event) {
     if (!bar || bar.contains(event.target)) return;
     var target = event.target;
+    // Only controls: a click on a label focuses the page's <main> (tabindex -1, the skip
+    // link's target) first, and scrolling to that moved the label from under the pointer,
+    // so the click was lost.
+    if (!target.matches("input, textarea, select, button, a[href], summary")) return;
     if (target.type === "radio") target = target.nextElementSibling || target;
     var box = target.getBoundingClientRect();
     var limit = bar.getBoundingClientRect().top - 8;
