@@ -21,13 +21,11 @@ from assessments.content import InstrumentContent, instrument_content
 from assessments.forms import (
     AssessmentCreateForm,
     QuestionnaireForm,
-    TargetsForm,
     redisplay_form,
     unresolved_conflicts,
 )
-from assessments.history import history_lines
 from assessments.http import AuthenticatedHttpRequest
-from assessments.models import Answer, Assessment, AuditEntry, Instrument, Membership
+from assessments.models import Answer, Assessment, Instrument, Membership
 from assessments.rounds import RoundError, assessment_start_round, latest_submitted_rounds
 from assessments.scoring import LEVEL_NAMES, NA, AssessmentResult
 from assessments.services import (
@@ -37,16 +35,10 @@ from assessments.services import (
     RoundTaken,
     answers_confirm_carried_over,
     answers_save,
-    assessment_reopen,
-    assessment_set_targets,
     assessment_submit,
 )
-from assessments.versions import newer_versions, questions_of_entries, version_marks
+from assessments.versions import newer_versions, version_marks
 from reports.comparison import site_standing
-
-HISTORY_PAGE_SIZE = 100
-# Bounds the OFFSET: a huge ?page= must not overflow the database's integer.
-MAX_HISTORY_PAGE = 100_000
 
 
 def _progress(
@@ -540,15 +532,6 @@ def submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    assessment, _ = access.get_assessment_for_user(request.user.pk, pk, "reopen")
-    assessment_reopen(assessment=assessment, user=request.user)
-    messages.success(request, "Assessment reopened: answers can be changed again.")
-    return redirect(assessment)
-
-
-@login_required
-@require_POST
 def confirm_carried_over(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse:
     assessment, _ = access.get_assessment_for_user(request.user.pk, pk, "edit")
     content = instrument_content(assessment.instrument)
@@ -558,58 +541,3 @@ def confirm_carried_over(request: AuthenticatedHttpRequest, pk: int, key: str) -
     count = answers_confirm_carried_over(assessment=assessment, user=request.user, keys=keys)
     messages.success(request, f"{count} carried-over answer(s) confirmed.")
     return redirect("assessments:domain", assessment.pk, key)
-
-
-@login_required
-def targets(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    assessment, membership = access.get_assessment_for_user(request.user.pk, pk, "targets")
-    content = instrument_content(assessment.instrument)
-    current = {d.key: assessment.target_for(d) for d in content.domains}
-    data = request.POST if request.method == "POST" else None
-    form = TargetsForm(data, domains=content.domains, current=current)
-    if request.method == "POST" and form.is_valid():
-        changed = assessment_set_targets(
-            assessment=assessment, user=request.user, targets=form.targets()
-        )
-        messages.success(request, f"Targets saved ({len(changed)} changed).")
-        return redirect(assessment)
-    return render(
-        request,
-        "assessments/assessment_targets.html",
-        {"current_membership": membership, "assessment": assessment, "form": form},
-        status=422 if form.errors else 200,
-    )
-
-
-@login_required
-def history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    assessment, membership = access.get_assessment_for_user(request.user.pk, pk)
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
-    page = min(page, MAX_HISTORY_PAGE)
-    start = (page - 1) * HISTORY_PAGE_SIZE
-    entries = list(
-        AuditEntry.objects.filter(assessment=assessment).select_related("user")[
-            start : start + HISTORY_PAGE_SIZE + 1
-        ]
-    )
-    has_next = len(entries) > HISTORY_PAGE_SIZE
-    # Each entry with the question as it was then: answers given before a move to a newer
-    # version keep that version's options and labels.
-    questions = questions_of_entries(assessment, entries[:HISTORY_PAGE_SIZE])
-    lines = history_lines(entries[:HISTORY_PAGE_SIZE], questions)
-    return render(
-        request,
-        "assessments/assessment_history.html",
-        {
-            "current_membership": membership,
-            "assessment": assessment,
-            "lines": lines,
-            "page": page,
-            "has_next": has_next,
-            "next_url": reverse("assessments:history", args=[pk]) + f"?page={page + 1}",
-            "prev_url": reverse("assessments:history", args=[pk]) + f"?page={page - 1}",
-        },
-    )
