@@ -212,6 +212,28 @@ def carry_over_plan(*, previous: Assessment, instrument: Instrument) -> CarryPla
 VERSION_SUBJECT = "version"
 
 
+def carried_answers(*, assessment: Assessment, plan: CarryPlan, new_round: bool) -> list[Answer]:
+    """The plan's carried answers as rows of `assessment`, on the new version's questions.
+
+    A new round starts each at revision 1, marked carried over until someone confirms it; a
+    draft moved to another version keeps each answer's revision and mark.
+    """
+    return [
+        Answer(
+            assessment=assessment,
+            question=question,
+            value=old.value,
+            comment=old.comment,
+            evidence=old.evidence,
+            answered_by_id=old.answered_by_id,
+            answered_at=old.answered_at,
+            revision=1 if new_round else old.revision,
+            carried_over=True if new_round else old.carried_over,
+        )
+        for question, old in plan.carried
+    ]
+
+
 def version_entry(
     *,
     assessment: Assessment,

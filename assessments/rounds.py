@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from assessments.carry_over import carry_over_plan, version_entry
+from assessments.carry_over import carried_answers, carry_over_plan, version_entry
 from assessments.content import instrument_content
 from assessments.models import Answer, Assessment, AuditEntry, Instrument, Site
 from assessments.services import RoundTaken, assessment_create, assessment_round_taken
@@ -133,20 +133,7 @@ def assessment_start_next_round(
                 site=previous.site, instrument_slug=instrument.slug, round_label=label
             )
             raise RoundTaken(taken, label) from exc
-        answers = [
-            Answer(
-                assessment=assessment,
-                question=question,
-                value=old.value,
-                comment=old.comment,
-                evidence=old.evidence,
-                answered_by_id=old.answered_by_id,
-                answered_at=old.answered_at,
-                revision=1,
-                carried_over=True,
-            )
-            for question, old in plan.carried
-        ]
+        answers = carried_answers(assessment=assessment, plan=plan, new_round=True)
         Answer.objects.bulk_create(answers)
         note = f"Carried over from {previous.round_label}"
         audit = []

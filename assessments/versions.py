@@ -20,6 +20,7 @@ from assessments.carry_over import (
     REASONS,
     VERSION_SUBJECT,
     CarryPlan,
+    carried_answers,
     carry_over_plan,
     question_carries_over,
     version_entry,
@@ -139,20 +140,7 @@ def assessment_move_to_version(
             )
         )
         Answer.objects.filter(assessment=current).delete()
-        Answer.objects.bulk_create(
-            Answer(
-                assessment=current,
-                question=question,
-                value=old.value,
-                comment=old.comment,
-                evidence=old.evidence,
-                answered_by_id=old.answered_by_id,
-                answered_at=old.answered_at,
-                revision=old.revision,
-                carried_over=old.carried_over,
-            )
-            for question, old in plan.carried
-        )
+        Answer.objects.bulk_create(carried_answers(assessment=current, plan=plan, new_round=False))
         AuditEntry.objects.bulk_create(audit)
         domain_keys = {d.key for d in instrument_content(instrument).domains}
         fields = {
