@@ -125,6 +125,9 @@
         applyVisibility();
         if (Object.keys(body.problems || {}).length) {
           setStatus("Not saved: see the highlighted question.", true);
+        } else if (queued[key] || Object.keys(timers).length) {
+          // Another change is waiting to be sent: "all saved" would not be true yet.
+          setStatus("Saving…");
         } else {
           var now = new Date();
           setStatus("All changes saved at " + now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) + ".");
