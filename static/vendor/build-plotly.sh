@@ -31,6 +31,21 @@ npx --no-install esbuild entry.js --bundle --minify --format=iife --global-name=
     --target=es2016 --define:global=window --define:define.amd=false --legal-comments=none \
     --loader:.css=empty --log-level=warning --outfile="$scratch/plotly.min.js"
 
+# Nothing in the bundle may point outside the app (offline hospital networks, CSP 'self'):
+# the geo traces' topojson default, the "send to Chart Studio" button's server and the plotly
+# logo's link (the app hides the logo and both buttons, but the defaults still named plotly's
+# hosts) now point at the app, and the documentation links inside attribute descriptions and
+# error messages lose their scheme (text, never fetched). Only XML namespace identifiers keep
+# http:// (the DOM needs them exactly; nothing is fetched from them).
+# tests/reports/test_plotly_bundle.py fails on any other address.
+sed -i \
+    -e 's#"https://cdn.plot.ly/un/"#"/static/vendor/plotly-topojson/"#g' \
+    -e 's#"https://cloud.plotly.com/newchart"#"/"#g' \
+    -e 's#"https://plotly.com/"#"/"#g' \
+    -e 's#are fetched from cdn.plot.ly.#are fetched from the app (/static/vendor/plotly-topojson/).#' \
+    -E -e 's#https?://((jse\.amstat\.org|developer\.mozilla\.org|github\.com|plotly\.com|sites\.google\.com|www\.w3\.org/TR)/)#\1#g' \
+    "$scratch/plotly.min.js"
+
 out="$here/plotly-custom-$version.min.js"
 mv "$scratch/plotly.min.js" "$out"
 echo "wrote $out: $(wc -c <"$out") bytes, $(gzip -9c "$out" | wc -c) gzipped"

@@ -60,3 +60,26 @@ def test_the_bundle_is_a_third_of_the_full_plotly_and_fetches_nothing_from_outsi
     assert len(gzip.compress(raw, 9)) < 450_000
     assert b"maplibre" not in raw
     assert b"sourceMappingURL" not in raw
+
+
+# The DOM needs these identifiers exactly (createElementNS, setAttributeNS); nothing is ever
+# fetched from them.
+XML_NAMESPACES = {
+    "http://www.w3.org/1999/xhtml",
+    "http://www.w3.org/1999/xlink",
+    "http://www.w3.org/2000/svg",
+    "http://www.w3.org/2000/xmlns/",
+    "http://www.w3.org/XML/1998/namespace",
+}
+
+
+def test_the_bundle_names_no_address_outside_the_app():
+    # plotly's defaults named its CDN (geo topojson), Chart Studio and plotly.com; the app must
+    # work offline, so the build points them at the app and the documentation links in
+    # attribute descriptions lose their scheme (static/vendor/build-plotly.sh).
+    text = BUNDLE.read_text(encoding="utf-8")
+    addresses = set(re.findall(r"""(?:https?:)?//[A-Za-z0-9.-]+\.[A-Za-z]{2,}[^\s"'`)\\]*""", text))
+    assert addresses - XML_NAMESPACES == set()
+    assert '"/static/vendor/plotly-topojson/"' in text
+    assert "cdn.plot.ly" not in text
+    assert "cloud.plotly.com" not in text
