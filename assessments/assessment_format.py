@@ -162,8 +162,3 @@ def json_schema() -> dict[str, Any]:
 def schema_text() -> str:
     """The published file's exact text."""
     return format_base.schema_text(AssessmentFormat)
-
-
-def write_schema(path: Path = SCHEMA_PATH) -> bool:
-    """Write the published schema; True when the file changed."""
-    return format_base.write_schema(AssessmentFormat, path)

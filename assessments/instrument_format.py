@@ -12,7 +12,6 @@ test fails while it is stale.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
@@ -130,8 +129,3 @@ def json_schema() -> dict[str, Any]:
 def schema_text() -> str:
     """The published file's exact text."""
     return format_base.schema_text(InstrumentFormat)
-
-
-def write_schema(path: Path = SCHEMA_PATH) -> bool:
-    """Write the published schema; True when the file changed."""
-    return format_base.write_schema(InstrumentFormat, path)

@@ -23,7 +23,6 @@ from assessments.assessment_format import (
     SCHEMA_PATH,
     AssessmentFormat,
     schema_text,
-    write_schema,
 )
 from assessments.management.commands import assessment_schema
 from assessments.models import Assessment
@@ -75,7 +74,7 @@ def test_the_schema_command_says_when_the_published_file_is_stale(
 ) -> None:
     stale = tmp_path / "assessment.schema.json"
     stale.write_text("{}\n", encoding="utf-8")
-    monkeypatch.setattr(assessment_schema, "SCHEMA_PATH", stale)
+    monkeypatch.setattr(assessment_schema.Command, "path", stale)
     with pytest.raises(CommandError, match="assessment.schema.json is stale"):
         call_command("assessment_schema", "--check")
 
@@ -84,7 +83,7 @@ def test_the_schema_command_writes_the_schema(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "assessment.schema.json"
-    monkeypatch.setattr(assessment_schema, "write_schema", lambda: write_schema(target))
+    monkeypatch.setattr(assessment_schema.Command, "path", target)
     out = io.StringIO()
     call_command("assessment_schema", stdout=out)
     written = json.loads(target.read_text(encoding="utf-8"))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import inspect
 import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +108,7 @@ def test_the_schema_command_says_when_the_published_file_is_stale(
 ) -> None:
     stale = tmp_path / "instrument.schema.json"
     stale.write_text("{}\n", encoding="utf-8")
-    monkeypatch.setattr(instrument_schema, "SCHEMA_PATH", stale)
+    monkeypatch.setattr(instrument_schema.Command, "path", stale)
     with pytest.raises(CommandError, match="instrument.schema.json is stale"):
         call_command("instrument_schema", "--check")
 
@@ -118,19 +117,13 @@ def test_the_schema_command_writes_the_schema(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     target = tmp_path / "instrument.schema.json"
-    monkeypatch.setattr(instrument_schema, "write_schema", _writer_to(target))
+    monkeypatch.setattr(instrument_schema.Command, "path", target)
     out = io.StringIO()
     call_command("instrument_schema", stdout=out)
     assert json.loads(target.read_text(encoding="utf-8"))["properties"]["slug"]["pattern"] == (
         "^[a-z0-9]+(?:-[a-z0-9]+)*$"
     )
     assert out.getvalue() == "instrument.schema.json written\n"
-
-
-def _writer_to(target: Path) -> Callable[[], bool]:
-    from assessments.instrument_format import write_schema
-
-    return lambda: write_schema(target)
 
 
 def test_the_schema_states_the_fields_and_limits_of_the_format() -> None:

@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
-from assessments.instrument_format import SCHEMA_PATH, schema_text, write_schema
+from assessments.instrument_format import SCHEMA_PATH, InstrumentFormat
+from assessments.management.schema_command import SchemaCommand
 
 
-class Command(BaseCommand):
+class Command(SchemaCommand):
     help = (
         "Write assessments/instruments/instrument.schema.json from the models that validate "
         "instrument files, so that an author's editor checks a file while it is typed. "
         "With --check, write nothing and exit 1 when the published file is stale."
     )
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--check", action="store_true")
-
-    def handle(self, **options: Any) -> None:
-        if options["check"]:
-            current = SCHEMA_PATH.read_text(encoding="utf-8") if SCHEMA_PATH.exists() else ""
-            if current != schema_text():
-                raise CommandError(
-                    f"{SCHEMA_PATH.name} is stale: run ./manage.py instrument_schema"
-                )
-            self.stdout.write(f"{SCHEMA_PATH.name} is up to date")
-            return
-        changed = write_schema()
-        self.stdout.write(f"{SCHEMA_PATH.name} {'written' if changed else 'unchanged'}")
+    model = InstrumentFormat
+    path = SCHEMA_PATH
+    command = "instrument_schema"
