@@ -10,6 +10,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments import audit_source
+from assessments.audit_source import Via
 from assessments.models import Assessment, Organisation, Site
 
 
@@ -124,6 +126,10 @@ class ActionItemEvent(models.Model):
     field = models.CharField(max_length=40, blank=True)
     old = models.JSONField(null=True, blank=True)
     new = models.JSONField(null=True, blank=True)
+    # "api" for a change made through the REST API (assessments/audit_source.py).
+    via = models.CharField(
+        max_length=10, blank=True, choices=Via.choices, default=audit_source.current_via
+    )
 
     class Meta:
         ordering = ["-at", "-pk"]

@@ -10,6 +10,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments import audit_source
+from assessments.audit_source import Via
+
 if TYPE_CHECKING:
     from assessments.scoring import AssessmentResult, InstrumentSpec
 
@@ -388,6 +391,10 @@ class AuditEntry(models.Model):
     subject = models.CharField(max_length=120, blank=True)
     old = models.JSONField(null=True, blank=True)
     new = models.JSONField(null=True, blank=True)
+    # "api" for a change made through the REST API (assessments/audit_source.py).
+    via = models.CharField(
+        max_length=10, blank=True, choices=Via.choices, default=audit_source.current_via
+    )
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -415,6 +422,9 @@ class ExportRecord(models.Model):
     kind = models.CharField(max_length=40)
     rows = models.PositiveIntegerField(default=0)
     filters = models.JSONField(default=dict, blank=True)
+    via = models.CharField(
+        max_length=10, blank=True, choices=Via.choices, default=audit_source.current_via
+    )
 
     class Meta:
         ordering = ["-at", "-pk"]

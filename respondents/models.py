@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from assessments import audit_source
+from assessments.audit_source import Via
 from assessments.models import Assessment, Question
 
 
@@ -89,6 +91,10 @@ class AssignmentEvent(models.Model):
     due_date = models.DateField(null=True, blank=True)
     # What changed, for the events of independent answers (question key, old and new fields).
     detail = models.JSONField(default=dict, blank=True)
+    # "api" for a change made through the REST API (assessments/audit_source.py).
+    via = models.CharField(
+        max_length=10, blank=True, choices=Via.choices, default=audit_source.current_via
+    )
 
     class Meta:
         ordering = ["-at", "-pk"]
