@@ -51,8 +51,10 @@ def broker_state() -> str:
     from readiness.celery import app
 
     try:
+        # One attempt, no retry: a refused connection answers at once, and a load balancer
+        # asks again in a few seconds anyway.
         with app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=2)
+            connection.ensure_connection(max_retries=0, timeout=2)
     except Exception:
         return "unreachable"
     return "ok"
