@@ -7,6 +7,9 @@ Inside an organisation the user can see, an action the role does not allow is a 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -44,6 +47,34 @@ ACTIONS: dict[str, frozenset[str]] = {
 }
 
 
+# An API token limited to one organisation (api/): while it is set, the user is a member of
+# that organisation only, so every helper below answers 404 for any other one. A context
+# variable, set and reset by the API's views around one request.
+_organisation_limit: ContextVar[int | None] = ContextVar("organisation_limit", default=None)
+
+
+@contextmanager
+def organisation_limit_block() -> Iterator[None]:
+    """A block in which `limit_to_organisation` may be called; the limit ends with it."""
+    token = _organisation_limit.set(None)
+    try:
+        yield
+    finally:
+        _organisation_limit.reset(token)
+
+
+def limit_to_organisation(organisation_id: int) -> None:
+    """Until the enclosing `organisation_limit_block` ends, only this organisation exists."""
+    _organisation_limit.set(organisation_id)
+
+
+def _memberships(user_id: int) -> QuerySet[Membership]:
+    """The user's memberships, narrowed to the organisation an API token is limited to."""
+    queryset = Membership.objects.filter(user_id=user_id)
+    limit = _organisation_limit.get()
+    return queryset if limit is None else queryset.filter(organisation_id=limit)
+
+
 def allows(membership: Membership, action: str) -> bool:
     return membership.role in ACTIONS[action]
 
@@ -55,7 +86,7 @@ def require(membership: Membership, action: str) -> None:
 
 def _membership(user_id: int, organisation_id: int, site_id: int | None = None) -> Membership:
     """The user's membership of the organisation, with `has_site` for a site admin's site."""
-    queryset = Membership.objects.filter(user_id=user_id, organisation_id=organisation_id)
+    queryset = _memberships(user_id).filter(organisation_id=organisation_id)
     if site_id is not None:
         queryset = queryset.annotate(
             has_site=Exists(
@@ -77,15 +108,13 @@ def _membership(user_id: int, organisation_id: int, site_id: int | None = None) 
 
 
 def user_memberships(user_id: int) -> list[Membership]:
-    return list(Membership.objects.filter(user_id=user_id).select_related("organisation"))
+    return list(_memberships(user_id).select_related("organisation"))
 
 
 def get_organisation_for_user(user_id: int, slug: str, action: str = "view") -> Membership:
     """The membership (with its organisation) of the organisation `slug`, or 404."""
     membership = (
-        Membership.objects.filter(user_id=user_id, organisation__slug=slug)
-        .select_related("organisation")
-        .first()
+        _memberships(user_id).filter(organisation__slug=slug).select_related("organisation").first()
     )
     if membership is None:
         raise Http404
@@ -127,7 +156,9 @@ def get_instrument_for_user(user_id: int, slug: str, pk: int) -> tuple[Instrumen
 def get_assessment_for_user(
     user_id: int, pk: int, action: str = "view", *, for_update: bool = False
 ) -> tuple[Assessment, Membership]:
-    queryset = Assessment.objects.with_context()
+    # Whether it runs in independent-answers mode (issue 15) comes with the row: every page of
+    # the assessment asks, and a query of its own would cost each of them one.
+    queryset = Assessment.objects.with_context().select_related("independent_answering")
     if for_update:
         # Serialises concurrent saves of one assessment (PostgreSQL; SQLite takes its
         # write lock at BEGIN IMMEDIATE). Must run inside transaction.atomic.
@@ -137,6 +168,9 @@ def get_assessment_for_user(
         raise Http404
     membership = _membership(user_id, assessment.site.organisation_id, assessment.site_id)
     require(membership, action)
+    # The same organisation, already read with the assessment: the navigation shows its name
+    # without asking the database again.
+    membership.organisation = assessment.site.organisation
     return assessment, membership
 
 
@@ -218,7 +252,8 @@ def get_action_item_for_user(
     if item is None:
         raise Http404
     membership = (
-        Membership.objects.filter(user_id=user_id, organisation_id=item.organisation_id)
+        _memberships(user_id)
+        .filter(organisation_id=item.organisation_id)
         .select_related("organisation")
         .first()
     )

@@ -18,7 +18,14 @@ from django.utils import timezone
 from assessments.content import instrument_content
 from assessments.models import Answer, Assessment
 from assessments.scoring import visible_keys
-from assessments.services import AnswerChange, AssessmentLocked, SaveOutcome, answers_save
+from assessments.services import (
+    AnswerChange,
+    AssessmentLocked,
+    AssessmentVersionChanged,
+    SaveOutcome,
+    answers_save,
+    snapshot_hash,
+)
 from respondents.models import (
     Assignment,
     AssignmentEvent,
@@ -33,29 +40,76 @@ class IndependentError(ValueError):
 
 
 def is_independent(assessment: Assessment) -> bool:
-    return IndependentAnswering.objects.filter(assessment_id=assessment.pk).exists()
+    """Whether the assessment runs in independent-answers mode. Free for an assessment read
+    through assessments.access (which selects the mode with it); one query otherwise."""
+    try:
+        assessment.independent_answering  # noqa: B018 (the related row, cached once read)
+    except IndependentAnswering.DoesNotExist:
+        return False
+    return True
+
+
+def mode_locked_reason(assessment: Assessment) -> str | None:
+    """Why the answering mode cannot be changed now, for the page; None when it can.
+
+    Switching on with shared answers given would make them the consensus though no
+    respondent gave them; switching off with respondents' own answers would hide those
+    answers from every page and from the score. Either loses what people said, so both are
+    refused: a new round starts in the other mode."""
+    if not assessment.is_editable:
+        return "This assessment has been submitted: reopen it first."
+    shared = Answer.objects.filter(assessment_id=assessment.pk).exclude(value="").count()
+    own = RespondentAnswer.objects.filter(assessment_id=assessment.pk)
+    if shared and not is_independent(assessment):
+        return (
+            "The answering mode can only be changed before anyone has answered: "
+            f"{shared} question{'s' if shared != 1 else ''} already "
+            f"{'have' if shared != 1 else 'has'} a shared answer, which would silently "
+            "become the consensus though no respondent gave it. Nothing was changed. "
+            "Start a new round to answer independently."
+        )
+    if is_independent(assessment) and (shared or own.exists()):
+        people = own.values("user_id").distinct().count()
+        given = own.count()
+        parts = []
+        if given:
+            parts.append(
+                f"{people} respondent{'s' if people != 1 else ''} gave {given} answer"
+                f"{'s' if given != 1 else ''} of their own, which would no longer be shown "
+                "or used"
+            )
+        if shared:
+            parts.append(
+                f"{shared} consensus answer{'s' if shared != 1 else ''} "
+                f"{'are' if shared != 1 else 'is'} set"
+            )
+        return (
+            "The answering mode can only be changed before anyone has answered: "
+            + " and ".join(parts)
+            + ". Nothing was changed."
+        )
+    return None
 
 
 def independent_mode_set(*, assessment: Assessment, user: User, enabled: bool) -> None:
-    """Switch the mode; only before any answer exists (of the assessment or a respondent)."""
+    """Switch the mode; only before any answer exists (of the assessment or a respondent),
+    see `mode_locked_reason`."""
     if not assessment.is_editable:
         raise IndependentError("This assessment has been submitted: reopen it first.")
     with transaction.atomic():
         Assessment.objects.select_for_update().filter(pk=assessment.pk).first()
+        # Asked again under the lock: the mode read with the page may be stale.
+        assessment._state.fields_cache.pop("independent_answering", None)
         if enabled == is_independent(assessment):
             return
-        answered = (
-            Answer.objects.filter(assessment=assessment).exclude(value="").exists()
-            or RespondentAnswer.objects.filter(assessment=assessment).exists()
-        )
-        if answered:
-            raise IndependentError(
-                "The answering mode can only be changed before anyone has answered."
-            )
+        reason = mode_locked_reason(assessment)
+        if reason is not None:
+            raise IndependentError(reason)
         if enabled:
             IndependentAnswering.objects.create(assessment=assessment, set_by=user)
         else:
             IndependentAnswering.objects.filter(assessment=assessment).delete()
+        assessment._state.fields_cache.pop("independent_answering", None)
         AssignmentEvent.objects.create(
             assessment=assessment,
             domain_key="",
@@ -86,9 +140,15 @@ def respondent_answers_save(
     outcome = SaveOutcome()
     content = instrument_content(assessment.instrument)
     with transaction.atomic():
-        locked = Assessment.objects.select_for_update().only("status").get(pk=assessment.pk)
+        locked = (
+            Assessment.objects.select_for_update()
+            .only("status", "instrument_id")
+            .get(pk=assessment.pk)
+        )
         if locked.status == Assessment.Status.SUBMITTED:
             raise AssessmentLocked
+        if locked.instrument_id != assessment.instrument_id:
+            raise AssessmentVersionChanged
         assignment = _active_assignment(assessment, user, domain_key)
         if assignment.done_at is not None:
             raise IndependentError("You marked this domain done: ask the coordinator to reopen it.")
@@ -108,6 +168,14 @@ def respondent_answers_save(
             new = {"value": change.value, "comment": change.comment, "evidence": change.evidence}
             old = existing.snapshot() if existing else None
             if old == new or (existing is None and not any(new.values())):
+                continue
+            # As answers_save: a question untouched on the page (same fingerprint as shown)
+            # writes nothing, and "keep the other version" after a conflict keeps it.
+            if change.base_hash is not None and change.base_hash == snapshot_hash(
+                change.value, change.comment, change.evidence
+            ):
+                continue
+            if change.resolution == "theirs":
                 continue
             revision = existing.revision if existing else 0
             if change.base_revision != revision:
@@ -165,6 +233,31 @@ def respondent_domain_done(*, assessment: Assessment, user: User, domain_key: st
         )
 
 
+def respondent_domain_reopen(*, assignment: Assignment, user: User) -> None:
+    """The coordinator gives a respondent's part back to them after they marked it done.
+    Audited: they may have seen the answers of others who were done meanwhile."""
+    if (
+        not Assessment.objects.filter(pk=assignment.assessment_id)
+        .exclude(status=Assessment.Status.SUBMITTED)
+        .exists()
+    ):
+        raise IndependentError("This assessment has been submitted: reopen it first.")
+    with transaction.atomic():
+        if assignment.done_at is None:
+            return
+        done_at = assignment.done_at
+        assignment.done_at = None
+        assignment.save(update_fields=["done_at"])
+        AssignmentEvent.objects.create(
+            assessment_id=assignment.assessment_id,
+            domain_key=assignment.domain_key,
+            respondent_id=assignment.user_id,
+            user=user,
+            action=AssignmentEvent.Action.REOPENED,
+            detail={"done_at": done_at.isoformat()},
+        )
+
+
 @dataclass
 class RespondentView:
     """One respondent's answers to a domain as a given viewer may see them."""
@@ -179,17 +272,26 @@ def respondent_answers_visible(
     *, assessment: Assessment, viewer: User, domain_key: str | None = None
 ) -> list[RespondentView]:
     """The respondents of the domain (or all domains) with the answers `viewer` may see: their
-    own always, another's only once that person marked the domain done. Two queries whatever
+    own always, another's only once that person marked the domain done and, where the viewer
+    is a respondent of the domain still answering, once the viewer marked it done too (a
+    coordinator who answers as well stays blind like any respondent). Two queries whatever
     the number of respondents."""
-    assignments = Assignment.objects.filter(assessment_id=assessment.pk).select_related("user")
+    rows = Assignment.objects.filter(assessment_id=assessment.pk).select_related("user")
     answers = RespondentAnswer.objects.filter(assessment_id=assessment.pk).select_related(
         "question__domain"
     )
     if domain_key is not None:
-        assignments = assignments.filter(domain_key=domain_key)
+        rows = rows.filter(domain_key=domain_key)
         answers = answers.filter(question__domain__key=domain_key)
+    assignments = list(rows)
+    still_answering = {
+        a.domain_key
+        for a in assignments
+        if a.user_id == viewer.pk and a.removed_at is None and a.done_at is None
+    }
     seen: dict[tuple[int, str], bool] = {
-        (a.user_id, a.domain_key): a.user_id == viewer.pk or a.done_at is not None
+        (a.user_id, a.domain_key): a.user_id == viewer.pk
+        or (a.done_at is not None and a.domain_key not in still_answering)
         for a in assignments
     }
     views: dict[int, RespondentView] = {}
@@ -230,18 +332,42 @@ def consensus_save(
     notes: dict[str, str],
 ) -> SaveOutcome:
     """Set the consensus answers of a domain (the assessment's Answer rows, through
-    answers_save: audited, stale saves refused) and the coordinator's note on each."""
+    answers_save: audited, stale saves refused) and the coordinator's note on each.
+    A note is written, and audited, only where it changed; not for a conflicted answer."""
     with transaction.atomic():
         outcome = answers_save(
             assessment=assessment, user=user, changes=changes, domain_key=domain_key
         )
         questions = instrument_content(assessment.instrument).by_key
+        current = {
+            n.question_id: n for n in ConsensusNote.objects.filter(assessment_id=assessment.pk)
+        }
+        now = timezone.now()
+        events: list[AssignmentEvent] = []
         for key, note in notes.items():
-            if key in outcome.conflicts or key not in questions:
+            question = questions.get(key)
+            if key in outcome.conflicts or question is None:
+                continue
+            if domain_key and question.domain.key != domain_key:
+                continue
+            existing = current.get(question.pk)
+            old = existing.note if existing else ""
+            if old == note:
                 continue
             ConsensusNote.objects.update_or_create(
                 assessment=assessment,
-                question=questions[key],
-                defaults={"note": note, "set_by": user, "set_at": timezone.now()},
+                question=question,
+                defaults={"note": note, "set_by": user, "set_at": now},
             )
+            events.append(
+                AssignmentEvent(
+                    assessment=assessment,
+                    domain_key=question.domain.key,
+                    user=user,
+                    at=now,
+                    action=AssignmentEvent.Action.NOTE,
+                    detail={"question": key, "old": old, "new": note},
+                )
+            )
+        AssignmentEvent.objects.bulk_create(events)
     return outcome

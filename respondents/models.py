@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.utils import timezone
 
@@ -75,6 +76,8 @@ class AssignmentEvent(models.Model):
         MODE = "mode", "Answering mode changed"
         DONE = "done", "Marked done"
         ANSWERED = "answered", "Own answer changed"
+        REOPENED = "reopened", "Part reopened"
+        NOTE = "note", "Consensus note changed"
 
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, related_name="assignment_events"
@@ -161,8 +164,16 @@ class RespondentAnswer(models.Model):
     def __str__(self) -> str:
         return f"{self.user_id}: {self.question_id}={self.value}"
 
+    # A respondent starts blank: nothing is carried over from last round into their answers.
+    carried_over = False
+
     def snapshot(self) -> dict[str, str]:
         return {"value": self.value, "comment": self.comment, "evidence": self.evidence}
+
+    @property
+    def answered_by(self) -> AbstractBaseUser:
+        """The questionnaire's pages name who gave an answer: here, its respondent."""
+        return self.user
 
 
 class ConsensusNote(models.Model):

@@ -80,8 +80,12 @@ def test_respondents_answer_blind_until_done(world, assessment):
     # The coordinator neither, before they mark done.
     assert _seen(assessment, world.alice) == {"victor": {}, "carla": {}}
     respondent_domain_done(assessment=assessment, user=world.victor, domain_key="gov")
-    assert _seen(assessment, world.carla)["victor"] == {"gov.q01": "yes", "gov.q03": "1"}
+    assert _seen(assessment, world.alice)["victor"] == {"gov.q01": "yes", "gov.q03": "1"}
     assert _seen(assessment, world.alice)["carla"] == {}
+    # Carla still answers gov: she sees Victor's answers only once she marked hers done too.
+    assert _seen(assessment, world.carla)["victor"] == {}
+    respondent_domain_done(assessment=assessment, user=world.carla, domain_key="gov")
+    assert _seen(assessment, world.carla)["victor"] == {"gov.q01": "yes", "gov.q03": "1"}
     # Done for gov says nothing about ops.
     _save(assessment, world.victor, "ops", ops_q01="all")
     assert _seen(assessment, world.carla, "ops")["victor"] == {}
