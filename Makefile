@@ -18,8 +18,9 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check
 # The demo logins are exempt from two-factor sign-in here (never in a deployment): without
 # it, the admin and the consultant would first have to set up an authenticator app.
 DEMO_LOGINS := admin@riverbend.example,consultant@riverbend.example,clinic@riverbend.example,viewer@riverbend.example
-RUN_ENV := DEBUG=false SECURE=false MFA_EXEMPT_USERS=$(DEMO_LOGINS)
 RUN_PORT ?= 8000
+# SITE_URL: the address in e-mailed links and in the demo logins printed by seed_demo.
+RUN_ENV := DEBUG=false SECURE=false MFA_EXEMPT_USERS=$(DEMO_LOGINS) SITE_URL=http://127.0.0.1:$(RUN_PORT)
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint typecheck migrations-check ci lock audit
@@ -70,7 +71,7 @@ run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_instruments
 	$(RUN_ENV) $(MANAGE) collectstatic --noinput --verbosity 0
-	$(MANAGE) seed_demo
+	$(RUN_ENV) $(MANAGE) seed_demo
 	@# One Celery worker (with its periodic tasks, -B) beside the web server, on kombu's
 	@# file-system queue in var/celery: no service to install. Ctrl-C reaches both (same
 	@# process group); the trap stops the worker however the server ends.

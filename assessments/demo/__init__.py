@@ -6,6 +6,8 @@ it into rows through the services. `seed_demo()` is what `manage.py seed_demo` r
 
 from __future__ import annotations
 
+from django.conf import settings
+
 from assessments.demo.data import DemoData, Login, load_demo
 from assessments.demo.seed import SeedSummary, demo_seed
 
@@ -46,7 +48,7 @@ def format_logins() -> str:
     rows = [("login", "password", "who")]
     rows += [(login.username, login.password, f"{login.name}, {login.what}") for login in LOGINS]
     widths = [max(len(row[i]) for row in rows) for i in range(2)]
-    lines = ["Demo logins (sign in at http://127.0.0.1:8000/login/):"]
+    lines = [f"Demo logins (sign in at {settings.SITE_URL}/login/):"]
     for username, password, who in rows:
         lines.append(f"  {username:<{widths[0]}}  {password:<{widths[1]}}  {who}")
     return "\n".join(lines)

@@ -234,3 +234,11 @@ def test_format_logins_lists_every_login_on_its_own_line() -> None:
     lines = demo.format_logins().splitlines()
     for login in demo.LOGINS:
         assert sum(login.username in line and login.password in line for line in lines) == 1
+
+
+def test_format_logins_names_the_address_the_server_listens_on(settings) -> None:
+    """`make run RUN_PORT=8001` sets SITE_URL: the printed sign-in address follows it."""
+    settings.SITE_URL = "http://127.0.0.1:8001"
+    assert demo.format_logins().splitlines()[0] == (
+        "Demo logins (sign in at http://127.0.0.1:8001/login/):"
+    )
