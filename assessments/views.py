@@ -16,7 +16,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from assessments import access, questionnaire
+from assessments import access, question_html, questionnaire
 from assessments.content import InstrumentContent, instrument_content
 from assessments.forms import (
     AssessmentCreateForm,
@@ -257,31 +257,6 @@ def _values(content: InstrumentContent, answers: dict[int, Answer]) -> dict[str,
     return {keys[question_id]: a.value for question_id, a in answers.items()}
 
 
-def _options(question: Any, selected: Any) -> list[dict[str, Any]]:
-    """Answer options with their anchor labels, plus N/A where the question allows it."""
-    options = [
-        {
-            "value": o["value"],
-            "label": o["label"],
-            "number": o["value"] if question.type == "scale" else "",
-            "checked": selected == o["value"],
-            "na": False,
-        }
-        for o in question.options
-    ]
-    if question.allow_na:
-        options.append(
-            {
-                "value": NA,
-                "label": "Not applicable",
-                "number": "",
-                "checked": selected == NA,
-                "na": True,
-            }
-        )
-    return options
-
-
 def _question_rows(
     form: QuestionnaireForm,
     questions: tuple[Any, ...],
@@ -306,7 +281,12 @@ def _question_rows(
                 "conflict": form.conflicts.get(key),
                 "visible": key in visible,
                 "show_if_values": json.dumps(question.show_if_values),
-                "options": _options(question, form[key].value()),
+                "legend": question_html.legend(question, numbers[key]),
+                "fixed_badges": question_html.fixed_badges(question),
+                "help": question_html.help_paragraph(question),
+                "answer_options": question_html.answer_options(question, form[key].value())
+                if question.type != "text"
+                else "",
             }
         )
     return rows
