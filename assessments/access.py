@@ -130,6 +130,17 @@ def visible_sites(membership: Membership) -> QuerySet[Site]:
     return sites
 
 
+def visible_assessments(user_id: int) -> QuerySet[Assessment]:
+    """Every assessment the user may see: those of their organisations' sites, of a site
+    admin's own sites only (the API's lists; a page lists one site or organisation)."""
+    memberships = _memberships(user_id)
+    whole = memberships.exclude(role=Role.SITE_ADMIN).values("organisation_id")
+    own_sites = Membership.sites.through.objects.filter(
+        membership__in=memberships.filter(role=Role.SITE_ADMIN)
+    ).values("site_id")
+    return Assessment.objects.filter(Q(site__organisation_id__in=whole) | Q(site_id__in=own_sites))
+
+
 def get_site_for_user(user_id: int, pk: int, action: str = "view") -> tuple[Site, Membership]:
     site = Site.objects.select_related("organisation").filter(pk=pk).first()
     if site is None:

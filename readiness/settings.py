@@ -69,6 +69,12 @@ INSTALLED_APPS = [
     "actions",
     "respondents",
     "benchmark",
+    # The REST API (api/): DRF, its OpenAPI schema, and Swagger UI from the sidecar's static
+    # files (served by the app, no CDN).
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -346,6 +352,48 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "readiness@localhost")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # An invitation to join an organisation can be accepted for this many days (resending renews it).
 INVITATION_DAYS = envint("INVITATION_DAYS", 7)
+
+# The REST API under /api/v1/ (api/). Personal tokens or the session (with its CSRF check);
+# errors as RFC 9457 problem details; every list in pages; requests counted per token (each
+# token its own bucket), per signed-in person and per address, at these rates.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "api.permissions.IsSignedIn",
+        "api.permissions.TokenAllowsWrites",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ApiRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": os.environ.get("API_TOKEN_RATE", "600/minute"),
+        "session": os.environ.get("API_SESSION_RATE", "600/minute"),
+        "anonymous": os.environ.get("API_ANONYMOUS_RATE", "60/minute"),
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pagination",
+    "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": f"{SITE_NAME} API",
+    "DESCRIPTION": "What a signed-in person can do in the app, with the same rules. "
+    "Authenticate with a personal API token (your account menu, API tokens): "
+    "`Authorization: Bearer <token>`. Errors are RFC 9457 problem details.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 LOGGING = {
     "version": 1,

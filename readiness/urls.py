@@ -49,6 +49,9 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page links; answer with the real icon.
     path("favicon.ico", favicon),
     path("", include("accounts.urls")),
+    # The REST API (api/) and the API tokens page of a person's account.
+    path("api/v1/", include("api.urls")),
+    path("", include("api.page_urls")),
     path("", include("reports.urls")),
     path("", include("actions.urls")),
     path("", include("benchmark.urls")),

@@ -114,6 +114,10 @@ MATRIX: dict[str, Entry] = {
     "benchmark:participation": _org_admin(),
     "respondents:assignments": _edit(target="draft"),
     "respondents:mine": Entry("none", (OK, OK, OK, OK)),
+    # Independent answers (issue 15): the consensus is the coordinators'; marking a part done
+    # only its respondent's (nobody is assigned here, so everyone who sees the site gets a 403).
+    "respondents:consensus": _edit(target="draft-domain"),
+    "respondents:done": Entry("draft-domain", (FORBIDDEN, NOT_FOUND, NOT_FOUND, FORBIDDEN)),
     "respondents:reminders": Entry("none", (OK, OK, OK, OK)),
     "reports:compare": _org_view(),
     "reports:compare-csv": _org_view(),
@@ -145,6 +149,8 @@ MATRIX: dict[str, Entry] = {
     "accounts:two-factor-disable": Entry(
         "none", (REDIRECT, REDIRECT, REDIRECT, REDIRECT), method="post"
     ),
+    # The person's own API tokens (issue 16): no organisation's data.
+    "api_tokens:manage": Entry("none", (OK, OK, OK, OK)),
 }
 
 
@@ -153,6 +159,8 @@ def _names(patterns: list[Any], namespace: str = "") -> Iterator[str]:
         if isinstance(pattern, URLResolver):
             if pattern.namespace == "admin":
                 continue  # Django's admin has its own staff-only checks
+            if pattern.namespace == "api":
+                continue  # the REST API's own matrix: tests/api/test_api_access_matrix.py
             inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
             yield from _names(pattern.url_patterns, inner)
         elif isinstance(pattern, URLPattern) and pattern.name:

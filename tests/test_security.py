@@ -357,6 +357,8 @@ def _routes() -> list[tuple[str, str, list[str]]]:
             if isinstance(pattern, URLResolver):
                 if pattern.namespace == "admin":
                     continue  # Django's own admin: staff only, its templates are Django's
+                if pattern.namespace == "api":
+                    continue  # JSON, and its docs page: tests/api/test_docs_and_schema.py
                 inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
                 walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
             elif isinstance(pattern, URLPattern):

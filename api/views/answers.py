@@ -1,0 +1,232 @@
+"""Answers: read every question's answer; write one or many with the revision each was
+based on. Writes go through the questionnaire's own form (QuestionnaireForm: options, N/A,
+lengths) and answers_save (audited, stale writes refused), as the questionnaire page does;
+a write based on an older revision than the stored one is a 409 carrying the current answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from api.base import ApiView
+from api.problems import conflict_problem, validation_problem
+from api.serializers.answers import (
+    AnswerSerializer,
+    AnswersSavedSerializer,
+    AnswersWriteSerializer,
+    AnswerWriteSerializer,
+)
+from assessments import access
+from assessments.content import InstrumentContent, instrument_content
+from assessments.forms import QuestionnaireForm
+from assessments.models import Answer, Assessment, Membership, Question
+from assessments.services import AssessmentLocked, Conflict, answers_save
+
+CONFLICT_DETAIL = (
+    "Someone else changed {n} answer(s) after the revision your write was based on; those "
+    "were not saved (the others were). Each one's current answer is in `conflicts`: send "
+    "yours again with its current revision to replace it."
+)
+
+
+def answer_row(question: Question, number: str, answer: Answer | None) -> dict[str, Any]:
+    return {
+        "question": question,
+        "number": number,
+        "value": answer.value if answer else "",
+        "comment": answer.comment if answer else "",
+        "evidence": answer.evidence if answer else "",
+        "revision": answer.revision if answer else 0,
+        "answered_by": answer.answered_by if answer else None,
+        "answered_at": answer.answered_at if answer else None,
+        "carried_over": answer.carried_over if answer else False,
+    }
+
+
+def _stored(assessment: Assessment, questions: list[Question]) -> dict[int, Answer]:
+    rows = Answer.objects.filter(assessment=assessment).select_related("answered_by")
+    if len(questions) < 50:
+        rows = rows.filter(question_id__in=[q.pk for q in questions])
+    return {answer.question_id: answer for answer in rows}
+
+
+def rows_of(
+    assessment: Assessment, content: InstrumentContent, questions: list[Question]
+) -> list[dict[str, Any]]:
+    stored = _stored(assessment, questions)
+    return [answer_row(q, content.numbers[q.key], stored.get(q.pk)) for q in questions]
+
+
+def _conflict_data(conflict: Conflict, row: dict[str, Any]) -> dict[str, Any]:
+    return {"yours": conflict.mine, "current": AnswerSerializer(row).data}
+
+
+def write_answers(
+    *,
+    assessment: Assessment,
+    membership: Membership,
+    user: Any,
+    items: list[dict[str, Any]],
+    names: list[str],
+) -> list[dict[str, Any]]:
+    """Save `items` ({question, value, comment?, evidence?, revision}); `names` are how the
+    request names each item (for the errors). Returns the named answers as stored now."""
+    if not assessment.is_editable:
+        raise conflict_problem(
+            "This assessment has been submitted and is read-only. Nothing was changed.",
+            kind="locked",
+        )
+    content = instrument_content(assessment.instrument)
+    errors: dict[str, list[str]] = {}
+    questions: list[Question] = []
+    for item, name in zip(items, names, strict=True):
+        question = content.by_key.get(item["question"])
+        if question is None:
+            errors[f"{name}question"] = ["This questionnaire has no such question."]
+        elif question in questions:
+            errors[f"{name}question"] = ["This question is named twice."]
+        else:
+            questions.append(question)
+    if errors:
+        raise validation_problem(errors)
+    for domain_key in dict.fromkeys(q.domain.key for q in questions):
+        if not access.may_edit_domain(membership, assessment, domain_key):
+            raise PermissionDenied
+    stored = _stored(assessment, questions)
+    data: dict[str, str] = {}
+    for item, question in zip(items, questions, strict=True):
+        current = stored.get(question.pk)
+        key = question.key
+        data[key] = item["value"]
+        # A field left out keeps its stored text.
+        data[f"{key}--comment"] = item.get("comment", current.comment if current else "")
+        data[f"{key}--evidence"] = item.get("evidence", current.evidence if current else "")
+        data[f"{key}--rev"] = str(item["revision"])
+    form = QuestionnaireForm(data, questions=tuple(questions), answers={})
+    if not form.is_valid():
+        where = {q.key: name for q, name in zip(questions, names, strict=True)}
+        problems: dict[str, list[str]] = {}
+        for field, messages in form.errors.items():
+            key, _, part = field.partition("--")
+            name = where.get(key, "")
+            problems[f"{name}{part or 'value'}"] = [str(m) for m in messages]
+        raise validation_problem(problems)
+    try:
+        outcome = answers_save(assessment=assessment, user=user, changes=form.changes())
+    except AssessmentLocked as locked:
+        raise conflict_problem(
+            str(locked) or "This assessment has been submitted. Nothing was changed.",
+            kind="locked",
+        ) from locked
+    rows = rows_of(assessment, content, questions)
+    if outcome.conflicts:
+        by_key = {row["question"].key: row for row in rows}
+        conflicts = {
+            key: _conflict_data(conflict, by_key[key])
+            for key, conflict in outcome.conflicts.items()
+        }
+        extra = {"current": next(iter(conflicts.values()))["current"]} if len(items) == 1 else {}
+        raise conflict_problem(
+            CONFLICT_DETAIL.format(n=len(outcome.conflicts)),
+            conflicts=conflicts,
+            **extra,
+            saved=AnswerSerializer(
+                [r for r in rows if r["question"].key in outcome.saved], many=True
+            ).data,
+        )
+    return rows
+
+
+def _editable_assessment(user_id: int, pk: int) -> tuple[Assessment, Membership]:
+    # "view": who may write which domain is decided per domain (assignments, issue 15).
+    return access.get_assessment_for_user(user_id, pk)
+
+
+class AnswerListView(ApiView):
+    @extend_schema(
+        parameters=[OpenApiParameter("domain", str, description="Only this domain's questions.")],
+        responses=AnswerSerializer(many=True),
+        summary="Every question's answer (revision 0 where it has none yet)",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        assessment, _ = access.get_assessment_for_user(self.user_id, pk)
+        content = instrument_content(assessment.instrument)
+        questions = list(content.questions)
+        domain = request.query_params.get("domain")
+        if domain is not None:
+            if content.domain(domain) is None:
+                raise validation_problem({"domain": ["This questionnaire has no such domain."]})
+            questions = list(content.questions_of(domain))
+        page = self.paginate_queryset(questions)
+        rows = rows_of(assessment, content, list(page or []))
+        return self.get_paginated_response(AnswerSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=AnswersWriteSerializer,
+        responses={
+            200: AnswersSavedSerializer,
+            409: OpenApiResponse(
+                description="Some answers changed since the revision they were based on "
+                "(`conflicts`: each one's current answer; `saved`: the others), or the "
+                "assessment is submitted."
+            ),
+        },
+        summary="Write several answers, each with the revision it was based on",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        given = AnswersWriteSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        items = given.validated_data["answers"]
+        assessment, membership = _editable_assessment(self.user_id, pk)
+        rows = write_answers(
+            assessment=assessment,
+            membership=membership,
+            user=request.user,
+            items=items,
+            names=[f"answers[{i}]." for i in range(len(items))],
+        )
+        return Response({"answers": AnswerSerializer(rows, many=True).data})
+
+
+class AnswerDetailView(ApiView):
+    def _question(self, assessment: Assessment, key: str) -> tuple[InstrumentContent, Question]:
+        content = instrument_content(assessment.instrument)
+        question = content.by_key.get(key)
+        if question is None:
+            raise Http404
+        return content, question
+
+    @extend_schema(responses=AnswerSerializer, summary="One question's answer")
+    def get(self, request: Request, pk: int, key: str) -> Response:
+        assessment, _ = access.get_assessment_for_user(self.user_id, pk)
+        content, question = self._question(assessment, key)
+        return Response(AnswerSerializer(rows_of(assessment, content, [question])[0]).data)
+
+    @extend_schema(
+        request=AnswerWriteSerializer,
+        responses={
+            200: AnswerSerializer,
+            409: OpenApiResponse(
+                description="Changed since that revision: `conflicts` holds the current answer."
+            ),
+        },
+        summary="Write one answer, based on the revision given",
+    )
+    def put(self, request: Request, pk: int, key: str) -> Response:
+        given = AnswerWriteSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        assessment, membership = _editable_assessment(self.user_id, pk)
+        self._question(assessment, key)
+        rows = write_answers(
+            assessment=assessment,
+            membership=membership,
+            user=request.user,
+            items=[{**given.validated_data, "question": key}],
+            names=[""],
+        )
+        return Response(AnswerSerializer(rows[0]).data)
