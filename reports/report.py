@@ -46,6 +46,7 @@ from assessments.scoring import (
 from reports import gaps
 from reports.report_charts import Chart, ChartMode, report_charts
 from reports.report_options import BOARD_ACTIONS, ReportOptions, report_options
+from respondents.consensus_report import Disagreements, assessment_disagreements
 
 DEFAULT_TITLE = "AI readiness gap report"
 TOP_GAPS = 3
@@ -246,6 +247,8 @@ class Report:
     # Branding, sign-off, sections and paper of this export (reports/report_options.py).
     options: ReportOptions = field(default_factory=ReportOptions)
     actions_left_out: int = 0  # a board summary shows the first few actions only
+    # "Where respondents disagreed": None unless the assessment ran in independent mode.
+    disagreements: Disagreements | None = None
 
     @property
     def site(self) -> Any:
@@ -522,11 +525,13 @@ def build_report(
     *,
     charts_mode: ChartMode = "html",
     options: ReportOptions | None = None,
+    viewer_id: int | None = None,
 ) -> Report:
     """Everything the results page and the gap report show, for one assessment.
 
     `charts_mode` picks what the charts carry: the plotly.js payload ("html"), an SVG for the
-    PDF ("svg"), or nothing ("none", the layout-only baseline of bench/pdf.py).
+    PDF ("svg"), or nothing ("none", the layout-only baseline of bench/pdf.py). `viewer_id`:
+    who looks, on a page (a respondent still answering a domain sees no one's answers to it).
     """
     content = instrument_content(assessment.instrument)
     answers = {
@@ -571,6 +576,15 @@ def build_report(
     report.charts = report_charts(
         _domain_gaps(s for s in sections if s.applicable), charts_mode, blocker_below
     )
+    if not report.options.board and report.options.shows("domains"):
+        report.disagreements = assessment_disagreements(
+            assessment,
+            content=content,
+            consensus=values,
+            visible=visible,
+            viewer_id=viewer_id,
+            blind=report.options.blind_domains,
+        )
     return report
 
 

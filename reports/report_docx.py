@@ -40,6 +40,7 @@ from reports.report_docx_parts import (
     set_up_pages,
     update_fields_on_open,
 )
+from reports.report_docx_respondents import disagreements
 from reports.report_options import ReportOptions
 
 
@@ -486,6 +487,7 @@ def render_docx(report: Report) -> bytes:
     if "domains" in sections:
         _new_page(document)
         _domains(document, report)
+        disagreements(document, report)
     if "action-plan" in sections:
         _action_plan(document, report)
         if not report.options.board:

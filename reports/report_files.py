@@ -22,9 +22,10 @@ from reports import chart_svg
 from reports.report import build_report, report_context
 from reports.report_actions import action_items_fingerprint
 from reports.report_options import ReportOptions, report_options
+from respondents.consensus_report import respondents_fingerprint
 
 # Bump when the report's templates or content change, so cached PDFs are rendered again.
-REPORT_TEMPLATE_VERSION = "3"
+REPORT_TEMPLATE_VERSION = "4"
 PDF_TEMPLATE = "reports/pdf/gap_report.html"
 PDF_CACHE_SECONDS = 7 * 24 * 3600
 
@@ -53,6 +54,8 @@ def pdf_cache_key(
         str(timezone.localdate()),
         # The "Action items" section changes with the items, not with the assessment.
         action_items_fingerprint(assessment),
+        # "Where respondents disagreed" changes with respondents marking done, notes, ...
+        respondents_fingerprint(assessment),
     ]
     digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
     return f"reports:pdf:{assessment.pk}:{digest}"

@@ -19,6 +19,8 @@ from django.http import HttpRequest, QueryDict
 
 from assessments.display import display_name
 from assessments.models import Assessment, Membership
+from respondents.consensus_report import open_domains
+from respondents.independent import is_independent
 
 SECTION_CHOICES: tuple[tuple[str, str], ...] = (
     ("summary", "Executive summary"),
@@ -66,6 +68,9 @@ class ReportOptions:
     signed_by: str = ""  # "" unless the exporter ticked "Sign this report as …"
     draft: bool = False  # draft or reopened: watermarked, never signed
     branding: Branding = DEFAULT_BRANDING
+    # Independent answers (issue 15): the domains the exporter still answers, whose
+    # respondents' answers their copy leaves out (respondents/consensus_report.py).
+    blind_domains: tuple[str, ...] = ()
 
     @property
     def paper(self) -> dict[str, str]:
@@ -85,6 +90,7 @@ class ReportOptions:
             self.branding.owner,
             self.branding.title,
             self.branding.logo_name,
+            list(self.blind_domains),
         ]
 
 
@@ -129,8 +135,11 @@ def report_options(
     sections: tuple[str, ...] | None = None,
     board: bool = False,
     sign: bool = False,
+    for_file: bool = True,
 ) -> ReportOptions:
-    """The options of one export. Unknown sections are left out; a draft is never signed."""
+    """The options of one export. Unknown sections are left out; a draft is never signed.
+    A page passes `for_file=False`: it gives build_report its viewer instead of asking which
+    domains the person still answers (one query less)."""
     organisation = assessment.site.organisation
     branding = (
         branding_for(user, membership)
@@ -156,11 +165,21 @@ def report_options(
         signed_by=branding.signoff_name if sign and not draft else "",
         draft=draft,
         branding=branding,
+        blind_domains=_blind_domains(assessment, user) if for_file else (),
     )
 
 
+def _blind_domains(assessment: Assessment, user: Any) -> tuple[str, ...]:
+    """The domains whose respondents' answers the person may not see yet (issue 15): none
+    without a person or outside the independent-answers mode (no query for an assessment
+    read through assessments.access)."""
+    if user is None or user.pk is None or not is_independent(assessment):
+        return ()
+    return open_domains(assessment.pk, user.pk)
+
+
 def report_options_for_request(
-    request: HttpRequest, assessment: Assessment, membership: Membership
+    request: HttpRequest, assessment: Assessment, membership: Membership, *, for_file: bool = True
 ) -> tuple[ReportOptions, Any]:
     """The options a request asks for (its query string), and the export form holding them.
 
@@ -175,7 +194,10 @@ def report_options_for_request(
         signer=branding_for(request.user, membership).signoff_name,
     )
     if not form.is_bound or not form.is_valid():
-        return report_options(assessment=assessment, user=request.user, membership=membership), form
+        options = report_options(
+            assessment=assessment, user=request.user, membership=membership, for_file=for_file
+        )
+        return options, form
     data = form.cleaned_data
     return report_options(
         assessment=assessment,
@@ -184,6 +206,7 @@ def report_options_for_request(
         sections=tuple(data["sections"]) or None,
         board=data["preset"] == "board",
         sign=bool(data["sign"]),
+        for_file=for_file,
     ), form
 
 

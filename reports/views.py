@@ -33,7 +33,7 @@ def _user_id(request: HttpRequest) -> int:
 @require_GET
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     assessment, membership = access.get_assessment_for_user(_user_id(request), pk, "report")
-    report = build_report(assessment, charts_mode="html")
+    report = build_report(assessment, charts_mode="html", viewer_id=_user_id(request))
     services.report_view_log(assessment=assessment, user_id=_user_id(request), subject="results")
     context = {"current_membership": membership, **report_context(report, pdf=False)}
     return private_no_store(render(request, "reports/results.html", context))
@@ -43,8 +43,12 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def gap_report(request: HttpRequest, pk: int) -> HttpResponse:
     assessment, membership = access.get_assessment_for_user(_user_id(request), pk, "report")
-    options, export_form = report_options_for_request(request, assessment, membership)
-    report = build_report(assessment, charts_mode="html", options=options)
+    options, export_form = report_options_for_request(
+        request, assessment, membership, for_file=False
+    )
+    report = build_report(
+        assessment, charts_mode="html", options=options, viewer_id=_user_id(request)
+    )
     services.report_view_log(
         assessment=assessment, user_id=_user_id(request), subject="report-html"
     )
