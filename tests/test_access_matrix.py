@@ -118,10 +118,6 @@ MATRIX: dict[str, Entry] = {
     # only its respondent's (nobody is assigned here, so everyone who sees the site gets a 403).
     "respondents:consensus": _edit(target="draft-domain"),
     "respondents:done": Entry("draft-domain", (FORBIDDEN, NOT_FOUND, NOT_FOUND, FORBIDDEN)),
-    # Independent answers (issue 15): the consensus is the coordinators'; marking a part done
-    # only its respondent's (nobody is assigned here, so everyone who sees the site gets a 403).
-    "respondents:consensus": _edit(target="draft-domain"),
-    "respondents:done": Entry("draft-domain", (FORBIDDEN, NOT_FOUND, NOT_FOUND, FORBIDDEN)),
     "respondents:reminders": Entry("none", (OK, OK, OK, OK)),
     "reports:compare": _org_view(),
     "reports:compare-csv": _org_view(),
