@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from assessments import access
 from assessments.carry_over import answer_label
 from assessments.content import InstrumentContent, instrument_content
+from assessments.forms import unresolved_conflicts
 from assessments.http import AuthenticatedHttpRequest
 from assessments.models import Answer, Assessment
 from assessments.scoring import NA
@@ -138,7 +139,13 @@ def consensus(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpRespo
             messages.error(request, str(AssessmentVersionChanged()))
             return redirect("respondents:consensus", assessment.pk, key)
         posted = ConsensusForm(request.POST, questions=questions, answers=answers, notes=notes)
-        posted.is_valid()
+        if not posted.is_valid():
+            # Unlike the questionnaire's autosaved answers, the consensus is saved as a whole:
+            # with any answer or note refused, nothing is saved and the page says where.
+            messages.error(request, "Nothing was saved: correct the answers marked below.")
+            conflicts = unresolved_conflicts(posted, answers)
+            form = posted.redisplay(answers=answers, conflicts=conflicts, notes=notes)
+            return _render(request, context, form, table, content, assignments, answers, 422)
         try:
             outcome = consensus_save(
                 assessment=assessment,
@@ -152,26 +159,47 @@ def consensus(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpRespo
                 request, str(locked) or "This assessment has been submitted: nothing was changed."
             )
             return redirect("respondents:consensus", assessment.pk, key)
-        if not posted.errors and not outcome.conflicts:
+        if not outcome.conflicts:
             messages.success(request, "Consensus saved.")
             target = request.POST.get("next_domain", "")
             if target and content.domain(target) is not None:
                 return redirect("respondents:consensus", assessment.pk, target)
             return redirect("respondents:consensus", assessment.pk, key)
+        # Someone else set some of these answers meanwhile: the others are saved, and the
+        # page shows both versions of each conflicting one, on the answers now stored.
         answers = _consensus_answers(assessment)
+        table = build_table(
+            assessment=assessment,
+            content=content,
+            domain_key=key,
+            viewer=request.user,
+            consensus=answers,
+            assignments=assignments,
+        )
         form = posted.redisplay(answers=answers, conflicts=outcome.conflicts, notes=notes)
-        if outcome.conflicts:
-            messages.warning(
-                request,
-                f"Someone else changed {len(outcome.conflicts)} consensus answer(s) meanwhile. "
-                "The others were saved; choose which version to keep below.",
-            )
-        if posted.errors:
-            messages.error(request, "Some answers could not be saved: see the messages below.")
+        messages.warning(
+            request,
+            f"Someone else changed {len(outcome.conflicts)} consensus answer(s) meanwhile. "
+            "The others were saved; choose which version to keep below.",
+        )
         status = 422
     else:
         prefill = {row.question.key: row.prefill for row in table.rows if row.prefill}
         form = ConsensusForm(initial=prefill, questions=questions, answers=answers, notes=notes)
+    return _render(request, context, form, table, content, assignments, answers, status)
+
+
+def _render(
+    request: AuthenticatedHttpRequest,
+    context: dict[str, Any],
+    form: ConsensusForm,
+    table: ConsensusTable,
+    content: InstrumentContent,
+    assignments: list[Assignment],
+    answers: dict[int, Answer],
+    status: int,
+) -> HttpResponse:
+    key = context["domain"].key
     consensus_values = _values(content, answers)
     statuses = domain_statuses(content, consensus_values, assignments)
     index = next(i for i, d in enumerate(content.domains) if d.key == key)
@@ -182,7 +210,7 @@ def consensus(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpRespo
         status=statuses[key],
         domains=[(d, statuses[d.key]) for d in content.domains],
         next_domain=content.domains[index + 1] if index + 1 < len(content.domains) else None,
-        can_edit=assessment.is_editable,
+        can_edit=context["assessment"].is_editable,
         na=NA,
     )
     return render(request, "respondents/consensus.html", context, status=status)

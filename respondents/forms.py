@@ -95,7 +95,10 @@ class ConsensusForm(QuestionnaireForm):
         return {
             question.key: (self.cleaned_data.get(f"{question.key}--note") or "").strip()
             for question in self.questions
-            if f"{question.key}--note" in self.data and f"{question.key}--note" not in self.errors
+            # As changes(): only questions of the posted page (which always posts "--rev").
+            if f"{question.key}--rev" in self.data
+            and f"{question.key}--note" in self.data
+            and f"{question.key}--note" not in self.errors
         }
 
     def redisplay(
