@@ -90,7 +90,10 @@ def flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
             name = str(key)
             if name == NON_FIELD and prefix:
                 name = ""
-            path = f"{prefix}.{name}" if prefix and name else (prefix or name)
+            if isinstance(key, int):  # DRF keys a list's errors by position
+                path = f"{prefix}[{key}]"
+            else:
+                path = f"{prefix}.{name}" if prefix and name else (prefix or name)
             for inner, messages in flatten(value, path).items():
                 found.setdefault(inner, []).extend(messages)
         return found

@@ -12,12 +12,13 @@ from assessments.models import Membership
 
 NAME_MAX = 100
 LATEST_EXPIRY = datetime.date(2100, 12, 31)
+NAME_NEEDED = "Give the token a name, e.g. the script or system using it."
 
 
 def _clean_name(value: str) -> str:
     name = " ".join(value.split())
     if not name:
-        raise forms.ValidationError("Give the token a name, e.g. the script or system using it.")
+        raise forms.ValidationError(NAME_NEEDED)
     return name
 
 
@@ -26,6 +27,7 @@ class TokenCreateForm(forms.Form):
         label="Name",
         max_length=NAME_MAX,
         help_text="What uses it, e.g. “Power BI refresh”: the list shows this name.",
+        error_messages={"required": NAME_NEEDED},
     )
     expires_on = forms.DateField(
         label="Expires on (optional)",
