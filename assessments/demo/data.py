@@ -81,6 +81,30 @@ class FixedAnswer:
 
 
 @dataclass(frozen=True)
+class OwnAnswer:
+    """A respondent's own answer where it differs from the consensus, and the coordinator's
+    note on settling it (independent answers, issue 15)."""
+
+    respondent: str
+    value: str
+    comment: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class IndependentPlan:
+    """A round answered in independent mode: who answers which domains on their own, who
+    settles the consensus (the round's drawn and fixed answers), and where they disagreed."""
+
+    coordinator: str
+    respondents: dict[str, tuple[str, ...]]  # username -> domain keys
+    disagreements: dict[str, OwnAnswer] = field(default_factory=dict)  # by question key
+
+    def respondents_of(self, domain_key: str) -> list[str]:
+        return [user for user, domains in self.respondents.items() if domain_key in domains]
+
+
+@dataclass(frozen=True)
 class SiteRound:
     strength: float  # 0..1
     status: str = Assessment.Status.SUBMITTED
@@ -90,6 +114,7 @@ class SiteRound:
     answers: dict[str, FixedAnswer] = field(default_factory=dict)
     # For a reopened round: the answer changed after reopening.
     correction: FixedAnswer | None = None
+    independent: IndependentPlan | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +159,7 @@ def load_demo(path: Path = DEMO_FILE) -> DemoData:
 class _Reader:
     def __init__(self, file_name: str) -> None:
         self.file_name = file_name
+        self.people: set[str] = set()  # the logins and colleagues, once read
 
     def fail(self, where: str, reason: str) -> DemoDataError:
         return DemoDataError(f"{self.file_name}: {where}: {reason}")
@@ -339,6 +365,7 @@ class _Reader:
         by_label = self.mapping(
             item["rounds"], f"{where}.rounds", required=tuple(r.label for r in rounds)
         )
+        self.people = people
         helpers = self.mapping(item.get("helpers") or {}, f"{where}.helpers")
         leanings = self.mapping(item.get("leanings") or {}, f"{where}.leanings")
         return SitePlan(
@@ -370,7 +397,7 @@ class _Reader:
             raw,
             where,
             ("strength",),
-            ("status", "domains_done", "targets", "answers", "correction"),
+            ("status", "domains_done", "targets", "answers", "correction", "independent"),
         )
         status = self.one_of(
             item.get("status", Assessment.Status.SUBMITTED), f"{where}.status", STATUSES
@@ -400,6 +427,39 @@ class _Reader:
             },
             answers=self.answers(item.get("answers"), f"{where}.answers"),
             correction=correction,
+            independent=self.independent(item["independent"], f"{where}.independent")
+            if "independent" in item
+            else None,
+        )
+
+    def independent(self, raw: Any, where: str) -> IndependentPlan:
+        item = self.mapping(raw, where, ("coordinator", "respondents"), ("disagreements",))
+        respondents = {
+            self.person_ref(user, f"{where}.respondents.{user}", self.people): tuple(
+                self.text(domain, f"{where}.respondents.{user}[{i}]")
+                for i, domain in enumerate(self.items(domains, f"{where}.respondents.{user}"))
+            )
+            for user, domains in self.mapping(item["respondents"], f"{where}.respondents").items()
+        }
+        disagreements = {}
+        for key, value in self.mapping(
+            item.get("disagreements") or {}, f"{where}.disagreements"
+        ).items():
+            here = f"{where}.disagreements.{key}"
+            own = self.mapping(value, here, ("respondent", "value"), ("comment", "note"))
+            respondent = self.person_ref(own["respondent"], f"{here}.respondent", self.people)
+            if key.split(".", 1)[0] not in respondents.get(respondent, ()):
+                raise self.fail(f"{here}.respondent", f"{respondent} does not answer this domain")
+            disagreements[key] = OwnAnswer(
+                respondent=respondent,
+                value=self.text(own["value"], f"{here}.value"),
+                comment=self.text(own["comment"], f"{here}.comment") if "comment" in own else "",
+                note=self.text(own["note"], f"{here}.note") if "note" in own else "",
+            )
+        return IndependentPlan(
+            coordinator=self.person_ref(item["coordinator"], f"{where}.coordinator", self.people),
+            respondents=respondents,
+            disagreements=disagreements,
         )
 
     def answers(self, raw: Any, where: str) -> dict[str, FixedAnswer]:

@@ -21,7 +21,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 
-from assessments.content import instrument_content
+from assessments.content import InstrumentContent, instrument_content
 from assessments.demo.data import (
     Branding,
     DemoData,
@@ -254,6 +254,9 @@ class _Story:
         # the same in every round: a later round moves the whole site, not each answer at random.
         self.site_rng = random.Random(f"{data.seed}:{plan.name}")
         self.comments = _Cycler(self.rng)
+        # Respondents' own answers in an independent round draw from a generator of their own,
+        # so the round's answers are those of the same story in either mode.
+        self.own_rng = random.Random(f"{data.seed}:{plan.name}:{round_.label}:own")
 
     def assessment(self, site: Site, instrument: Instrument, previous: Round | None) -> Assessment:
         plan, planned, round_ = self.plan, self.planned, self.round
@@ -276,6 +279,16 @@ class _Story:
             user=owner,
         )
         backdate(created_at)
+        if planned.independent is not None:
+            # Imported here: respondents builds on assessments, never the reverse at import time.
+            from respondents.demo import independent_start
+
+            independent_start(
+                assessment=assessment,
+                plan=planned.independent,
+                users=self.users,
+                domains=[d.key for d in content.domains],
+            )
         if previous is not None:
             # Linked to the round before, so "Changes since previous round" has something to show.
             earlier = Assessment.objects.filter(site=site, round_label=previous.label).first()
@@ -306,11 +319,25 @@ class _Story:
                     values[question.key] = change.value
                     changes.append(change)
             user = self.users[plan.helpers.get(domain.key, plan.answered_by)]
-            answers_save(assessment=assessment, user=user, changes=changes, domain_key=domain.key)
+            if planned.independent is None:
+                answers_save(
+                    assessment=assessment, user=user, changes=changes, domain_key=domain.key
+                )
+            else:
+                self.independently(assessment, domain.key, changes, content)
             last_change = _stamp(
                 round_.date, -28 + 2 * number, 10 + number % 6, self.rng.randrange(60)
             )
             backdate(last_change, assessment, [change.key for change in changes])
+            if planned.independent is not None:
+                from respondents.demo import independent_dated
+
+                independent_dated(
+                    assessment=assessment,
+                    domain_key=domain.key,
+                    started=created_at,
+                    when=last_change,
+                )
 
         submitted_at = None
         if status != Status.DRAFT:
@@ -323,6 +350,28 @@ class _Story:
             created_at=created_at, updated_at=last_change, submitted_at=submitted_at
         )
         return assessment
+
+    def independently(
+        self,
+        assessment: Assessment,
+        domain_key: str,
+        changes: list[AnswerChange],
+        content: InstrumentContent,
+    ) -> None:
+        """The domain answered by its respondents on their own, then settled by the
+        coordinator: the round's answers become the consensus (respondents/demo.py)."""
+        from respondents.demo import independent_domain
+
+        assert self.planned.independent is not None
+        independent_domain(
+            assessment=assessment,
+            domain_key=domain_key,
+            changes=changes,
+            questions=content.by_key,
+            plan=self.planned.independent,
+            users=self.users,
+            rng=self.own_rng,
+        )
 
     def reopen_and_correct(
         self,

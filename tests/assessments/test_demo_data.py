@@ -97,3 +97,28 @@ def test_a_file_that_is_not_yaml_is_refused_by_name(tmp_path: Path) -> None:
     path.write_text("sites: [unclosed", encoding="utf-8")
     with pytest.raises(DemoDataError, match=r"^broken\.yaml: cannot be read"):
         load_demo(path)
+
+
+def test_the_independent_round_reads_and_a_stray_disagreement_is_named(tmp_path: Path) -> None:
+    northgate = next(s for s in load_demo().sites if s.name == "Northgate Urgent Care")
+    plan = northgate.rounds["2026 spring"].independent
+    assert plan is not None
+    assert plan.coordinator == "admin@riverbend.example"
+    assert set(plan.respondents_of("ethics")) == {
+        "tom.alvarez@riverbend.example",
+        "viewer@riverbend.example",
+    }
+    assert plan.disagreements["ethics.q02a"].value == "yes"
+
+    def change(raw):
+        site = next(s for s in raw["sites"] if s["name"] == "Northgate Urgent Care")
+        site["rounds"]["2026 spring"]["independent"]["disagreements"]["training.q01"][
+            "respondent"
+        ] = "viewer@riverbend.example"
+
+    with pytest.raises(DemoDataError) as error:
+        load_demo(_write_changed(tmp_path, change))
+    assert str(error.value).endswith(
+        "independent.disagreements.training.q01.respondent: "
+        "viewer@riverbend.example does not answer this domain"
+    )

@@ -35,6 +35,11 @@ class Command(BaseCommand):
 
         if items := demo_actions_seed():
             self.stdout.write(f"Demo action items: {items} created.")
+        # Last: anonymous peers for the benchmark, and its refresh over everything seeded.
+        from benchmark.demo import demo_benchmark_seed
+
+        if peers := demo_benchmark_seed():
+            self.stdout.write(f"Demo benchmark: {peers} assessments of anonymous peers created.")
         self.stdout.write(format_logins())
         # Org admins and consultants must otherwise set up two-factor sign-in first.
         if mfa_required_roles_apply():
