@@ -7,11 +7,13 @@ scoring rules (completeness, provisional) stay in scoring.py and count scored it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F
+from django.db import models
+from django.db.models import Case, F, Q, When
 
 from assessments.carry_over import answer_label
 from assessments.content import InstrumentContent
@@ -97,30 +99,117 @@ def _label(key: str, kind: str, options: Any, value: str) -> str:
     return answer_label(Question(key=key, type=kind, options=options or []), value)
 
 
-def answers_and_last_round(assessment: Assessment) -> tuple[dict[int, Answer], dict[str, str]]:
-    """The assessment's answers by question id, and last round's answers as people read them
-    (question key -> label), in one query: the domain page's query budget has room for one."""
-    ids = [assessment.pk] + ([assessment.previous_id] if assessment.previous_id else [])
-    rows = (
-        Answer.objects.filter(assessment_id__in=ids)
-        .select_related("answered_by")
-        # Last round may be on another version: its own question's type and options label it.
-        .annotate(
-            shown_key=F("question__key"),
-            shown_type=F("question__type"),
-            shown_options=F("question__options"),
-        )
+@dataclass(frozen=True)
+class Shown:
+    """A field of a question card on a GET: the value shown, and no errors (the template reads
+    it as it reads a form's BoundField)."""
+
+    value: Any
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ShownAnswer:
+    """An answer as the domain page shows it: read as values, not as a model instance."""
+
+    pk: int
+    question_id: int
+    value: str
+    comment: str
+    evidence: str
+    revision: int
+    carried_over: bool
+    answered_at: datetime.datetime | None
+    answered_by_name: str  # full name, else username; "" when nobody is recorded
+
+
+@dataclass(frozen=True)
+class DomainAnswers:
+    values: dict[str, str]  # question key -> value: every answer of the assessment (scoring)
+    shown: dict[int, ShownAnswer]  # question id -> answer: the domain's questions
+    last_round: dict[str, str]  # question key -> last round's answer as read: the domain's
+
+
+def domain_answers(assessment: Assessment, questions: Iterable[Question]) -> DomainAnswers:
+    """What the domain page needs of the answers, in one query (the page's query budget has
+    room for one): every value of the assessment for scoring and progress, the details of the
+    domain's answers, and last round's answers to the domain's questions as people read them.
+    Values, not model instances: ~270 Answer and User objects were a fifth of the page."""
+    ids = {q.pk for q in questions}
+    keys = [q.key for q in questions]
+    previous = assessment.previous_id
+    shown_here = Q(assessment_id=assessment.pk, question_id__in=ids)
+    rows = Answer.objects.filter(
+        assessment_id__in=[assessment.pk, previous] if previous else [assessment.pk]
+    ).values_list(
+        "assessment_id",
+        "question_id",
+        "question__key",
+        "value",
+        # The details only of the answers shown, and last round's question (maybe of another
+        # version: its own type and options label the answer) only where a card shows it.
+        _only(shown_here, "comment", models.TextField()),
+        _only(shown_here, "evidence", models.TextField()),
+        _only(shown_here, "answered_at", models.DateTimeField()),
+        _only(shown_here, "answered_by__first_name", models.CharField()),
+        _only(shown_here, "answered_by__last_name", models.CharField()),
+        _only(shown_here, "answered_by__username", models.CharField()),
+        "revision",
+        "carried_over",
+        "pk",
+        _only(
+            Q(assessment_id=previous, question__key__in=keys), "question__type", models.CharField()
+        ),
+        _only(
+            Q(assessment_id=previous, question__key__in=keys),
+            "question__options",
+            models.JSONField(),
+        ),
     )
-    answers: dict[int, Answer] = {}
+    values: dict[str, str] = {}
+    shown: dict[int, ShownAnswer] = {}
     last_round: dict[str, str] = {}
-    for answer in rows:
-        if answer.assessment_id == assessment.pk:
-            answers[answer.question_id] = answer
-        elif answer.value:
-            last_round[answer.shown_key] = _label(
-                answer.shown_key, answer.shown_type, answer.shown_options, answer.value
+    for (
+        assessment_id,
+        question_id,
+        key,
+        value,
+        comment,
+        evidence,
+        answered_at,
+        first,
+        last,
+        username,
+        revision,
+        carried_over,
+        pk,
+        kind,
+        options,
+    ) in rows:
+        if assessment_id != assessment.pk:
+            if value and kind is not None:
+                last_round[key] = _label(key, kind, options, value)
+            continue
+        values[key] = value
+        if question_id in ids:
+            name = f"{first or ''} {last or ''}".strip() or username or ""
+            shown[question_id] = ShownAnswer(
+                pk=pk,
+                question_id=question_id,
+                value=value,
+                comment=comment or "",
+                evidence=evidence or "",
+                revision=revision,
+                carried_over=carried_over,
+                answered_at=answered_at,
+                answered_by_name=name,
             )
-    return answers, last_round
+    return DomainAnswers(values=values, shown=shown, last_round=last_round)
+
+
+def _only(where: Q, field: str, output: models.Field[Any, Any]) -> Case:
+    """`field` where `where` holds, else NULL (not read, not converted)."""
+    return Case(When(where, then=F(field)), default=None, output_field=output)
 
 
 def previous_answers(assessment: Assessment) -> dict[str, str]:

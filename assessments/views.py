@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 
 from assessments import access, question_html, questionnaire
@@ -26,6 +27,7 @@ from assessments.forms import (
 )
 from assessments.http import AuthenticatedHttpRequest
 from assessments.models import Answer, Assessment, Instrument, Membership
+from assessments.questionnaire import Shown, ShownAnswer
 from assessments.rounds import RoundError, assessment_start_round, latest_submitted_rounds
 from assessments.scoring import LEVEL_NAMES, NA, AssessmentResult
 from assessments.services import (
@@ -36,6 +38,7 @@ from assessments.services import (
     answers_confirm_carried_over,
     answers_save,
     assessment_submit,
+    snapshot_hash,
 )
 from assessments.versions import newer_versions, version_marks
 from reports.comparison import site_standing
@@ -258,38 +261,75 @@ def _values(content: InstrumentContent, answers: dict[int, Answer]) -> dict[str,
 
 
 def _question_rows(
-    form: QuestionnaireForm,
+    form: QuestionnaireForm | None,
     questions: tuple[Any, ...],
-    answers: dict[int, Answer],
+    answers: Mapping[int, Answer | ShownAnswer],
     visible: frozenset[str],
     numbers: dict[str, str],
 ) -> list[dict[str, Any]]:
+    """A card per question. Without a form (a GET) the fields show the stored answers, as an
+    unbound QuestionnaireForm would, without building its ~70 fields."""
     rows = []
     for question in questions:
         key = question.key
+        answer = answers.get(question.pk)
+        fields = _shown_fields(answer) if form is None else _bound_fields(form, key)
+        selected = fields["field"].value if form is None else form[key].value()
         rows.append(
             {
                 "question": question,
                 "number": numbers[key],
-                "answer": answers.get(question.pk),
-                "field": form[key],
-                "comment": form[f"{key}--comment"],
-                "evidence": form[f"{key}--evidence"],
-                "rev": form[f"{key}--rev"],
-                "base": form[f"{key}--base"],
-                "resolve": form[f"{key}--resolve"] if f"{key}--resolve" in form.fields else None,
-                "conflict": form.conflicts.get(key),
+                "answer": answer,
+                "answered_by": _answered_by(answer),
+                **fields,
+                "resolve": None
+                if form is None or f"{key}--resolve" not in form.fields
+                else form[f"{key}--resolve"],
+                "conflict": None if form is None else form.conflicts.get(key),
                 "visible": key in visible,
                 "show_if_values": json.dumps(question.show_if_values),
                 "legend": question_html.legend(question, numbers[key]),
                 "fixed_badges": question_html.fixed_badges(question),
                 "help": question_html.help_paragraph(question),
-                "answer_options": question_html.answer_options(question, form[key].value())
+                "answer_options": question_html.answer_options(question, selected)
                 if question.type != "text"
                 else "",
             }
         )
     return rows
+
+
+def _bound_fields(form: QuestionnaireForm, key: str) -> dict[str, Any]:
+    return {
+        "field": form[key],
+        "comment": form[f"{key}--comment"],
+        "evidence": form[f"{key}--evidence"],
+        "rev": form[f"{key}--rev"],
+        "base": form[f"{key}--base"],
+    }
+
+
+def _shown_fields(answer: Answer | ShownAnswer | None) -> dict[str, Any]:
+    value = answer.value if answer else ""
+    comment = answer.comment if answer else ""
+    evidence = answer.evidence if answer else ""
+    return {
+        "field": Shown(value),
+        "comment": Shown(comment),
+        "evidence": Shown(evidence),
+        "rev": Shown(answer.revision if answer else 0),
+        "base": Shown(snapshot_hash(value, comment, evidence)),
+    }
+
+
+def _answered_by(answer: Answer | ShownAnswer | None) -> str:
+    """Who gave the answer, as its card says: full name, else username, else nothing."""
+    if answer is None:
+        return ""
+    if isinstance(answer, ShownAnswer):
+        return answer.answered_by_name
+    user = answer.answered_by
+    return (user.get_full_name() or user.get_username()) if user else ""
 
 
 def _posted_for_another_version(request: HttpRequest, assessment: Assessment) -> bool:
@@ -309,6 +349,8 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
     questions = content.questions_of(key)
     can_edit = access.may_edit_domain(membership, assessment, key) and assessment.is_editable
     answers: dict[int, Answer] = {}
+    shown: Mapping[int, Answer | ShownAnswer]
+    form: QuestionnaireForm | None
     autosave = request.headers.get("X-Autosave") == "1"
     conflicts: dict[str, Conflict] = {}
 
@@ -349,7 +391,8 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
         last_round = {} if autosave else questionnaire.previous_answers(assessment)
         conflicts = {**outcome.conflicts, **unresolved_conflicts(posted, answers)}
         form = redisplay_form(posted, questions, answers, conflicts)
-        result = assessment.compute_results(_values(content, answers))
+        shown, values = answers, _values(content, answers)
+        result = assessment.compute_results(values)
         if autosave:
             return _autosave_response(
                 form, questions, answers, result, content, outcome.saved, assessment
@@ -363,15 +406,15 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
         if posted.errors:
             messages.error(request, "Some answers could not be saved: see the messages below.")
     else:
-        answers, last_round = questionnaire.answers_and_last_round(assessment)
-        form = QuestionnaireForm(questions=questions, answers=answers)
+        loaded = questionnaire.domain_answers(assessment, questions)
+        shown, values, last_round = loaded.shown, loaded.values, loaded.last_round
+        form = None
         # Nothing is written here: answers_save remembers the domain for resuming.
-        result = assessment.compute_results(_values(content, answers))
+        result = assessment.compute_results(values)
 
     index = next(i for i, d in enumerate(content.domains) if d.key == key)
-    status = 200 if request.method == "GET" or not (form.errors or conflicts) else 422
-    rows = _question_rows(form, questions, answers, result.visible, content.numbers)
-    values = _values(content, answers)
+    status = 200 if form is None or not (form.errors or conflicts) else 422
+    rows = _question_rows(form, questions, shown, result.visible, content.numbers)
     _add_flags_and_last_round(rows, assessment, values, last_round)
     # Questions of a newer version that did not carry over: marked until answered.
     marks = version_marks(assessment)
@@ -391,14 +434,22 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
             "unanswered_in_domain": sum(1 for row in rows if row["visible"] and not row["done"]),
             "flagged_in_domain": sum(1 for row in rows if row["flagged"]),
             "only_unanswered": request.GET.get("only") == "unanswered",
-            "form": form,
+            # The page reads its rows; the form is there for whoever asks for it (tests).
+            "form": form
+            or SimpleLazyObject(
+                lambda: QuestionnaireForm(
+                    # A ShownAnswer has the fields the form reads of an answer.
+                    questions=questions,
+                    answers=cast(dict[int, Answer], shown),
+                )
+            ),
             "progress": _progress(content, result, values),
             "overall_progress": _overall_progress(result),
             "previous_domain": content.domains[index - 1] if index > 0 else None,
             "next_domain": content.domains[index + 1] if index + 1 < len(content.domains) else None,
             "can_edit": can_edit,
             "carried_in_domain": sum(
-                1 for q in questions if q.pk in answers and answers[q.pk].carried_over
+                1 for q in questions if q.pk in shown and shown[q.pk].carried_over
             ),
             "na": NA,
         },
