@@ -15,6 +15,7 @@ from api.views import (
     instruments,
     organisations,
     reports,
+    respondents,
 )
 
 app_name = "api"
@@ -85,6 +86,17 @@ assessment_urls = [
         assignments.AssignmentDetailView.as_view(),
         name="assignment",
     ),
+    path(
+        "assessments/<id:pk>/respondent-answers/",
+        respondents.RespondentAnswersView.as_view(),
+        name="respondent-answers",
+    ),
+    path(
+        "assessments/<id:pk>/respondent-answers/done/",
+        respondents.RespondentDoneView.as_view(),
+        name="respondent-done",
+    ),
+    path("assessments/<id:pk>/consensus/", respondents.ConsensusView.as_view(), name="consensus"),
 ]
 
 other_urls = [

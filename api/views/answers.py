@@ -25,7 +25,7 @@ from assessments import access
 from assessments.content import InstrumentContent, instrument_content
 from assessments.forms import QuestionnaireForm
 from assessments.models import Answer, Assessment, Membership, Question
-from assessments.services import AssessmentLocked, Conflict, answers_save
+from assessments.services import AssessmentLocked, SaveOutcome, answers_save
 
 CONFLICT_DETAIL = (
     "Someone else changed {n} answer(s) after the revision your write was based on; those "
@@ -48,7 +48,7 @@ def answer_row(question: Question, number: str, answer: Answer | None) -> dict[s
     }
 
 
-def _stored(assessment: Assessment, questions: list[Question]) -> dict[int, Answer]:
+def stored_answers(assessment: Assessment, questions: list[Question]) -> dict[int, Answer]:
     rows = Answer.objects.filter(assessment=assessment).select_related("answered_by")
     if len(questions) < 50:
         rows = rows.filter(question_id__in=[q.pk for q in questions])
@@ -58,12 +58,87 @@ def _stored(assessment: Assessment, questions: list[Question]) -> dict[int, Answ
 def rows_of(
     assessment: Assessment, content: InstrumentContent, questions: list[Question]
 ) -> list[dict[str, Any]]:
-    stored = _stored(assessment, questions)
+    stored = stored_answers(assessment, questions)
     return [answer_row(q, content.numbers[q.key], stored.get(q.pk)) for q in questions]
 
 
-def _conflict_data(conflict: Conflict, row: dict[str, Any]) -> dict[str, Any]:
-    return {"yours": conflict.mine, "current": AnswerSerializer(row).data}
+def checked_questions(
+    content: InstrumentContent, items: list[dict[str, Any]], names: list[str], domain_key: str = ""
+) -> list[Question]:
+    """The questions `items` name, each once (and of `domain_key` when given), or a 400."""
+    errors: dict[str, list[str]] = {}
+    questions: list[Question] = []
+    for item, name in zip(items, names, strict=True):
+        question = content.by_key.get(item["question"])
+        if question is None:
+            errors[f"{name}question"] = ["This questionnaire has no such question."]
+        elif question in questions:
+            errors[f"{name}question"] = ["This question is named twice."]
+        elif domain_key and question.domain.key != domain_key:
+            errors[f"{name}question"] = ["Not a question of this domain."]
+        else:
+            questions.append(question)
+    if errors:
+        raise validation_problem(errors)
+    return questions
+
+
+def checked_form(
+    form_class: Any,
+    questions: list[Question],
+    items: list[dict[str, Any]],
+    names: list[str],
+    stored: dict[int, Any],
+    **kwargs: Any,
+) -> Any:
+    """The page's form (QuestionnaireForm, or the consensus page's) bound to the items as the
+    page posts them, valid, or a 400 naming each bad field of each item. A comment, evidence
+    note or note left out keeps its stored text."""
+    data: dict[str, str] = {}
+    for item, question in zip(items, questions, strict=True):
+        current = stored.get(question.pk)
+        key = question.key
+        data[key] = item["value"]
+        data[f"{key}--comment"] = item.get("comment", current.comment if current else "")
+        data[f"{key}--evidence"] = item.get("evidence", current.evidence if current else "")
+        data[f"{key}--rev"] = str(item["revision"])
+        if "note" in item:
+            data[f"{key}--note"] = item["note"]
+    form = form_class(data, questions=tuple(questions), answers={}, **kwargs)
+    if not form.is_valid():
+        where = {q.key: name for q, name in zip(questions, names, strict=True)}
+        problems: dict[str, list[str]] = {}
+        for field, messages in form.errors.items():
+            key, _, part = field.partition("--")
+            problems[f"{where.get(key, '')}{part or 'value'}"] = [str(m) for m in messages]
+        raise validation_problem(problems)
+    return form
+
+
+def refuse_locked(assessment: Assessment) -> None:
+    if not assessment.is_editable:
+        raise conflict_problem(
+            "This assessment has been submitted and is read-only. Nothing was changed.",
+            kind="locked",
+        )
+
+
+def conflicts_problem(
+    outcome: SaveOutcome, rows: list[dict[str, Any]], single: bool, serializer: Any
+) -> Exception:
+    """The 409 of a write that met newer answers: each one's current answer, and the saved."""
+    by_key = {row["question"].key: row for row in rows}
+    conflicts = {
+        key: {"yours": conflict.mine, "current": serializer(by_key[key]).data}
+        for key, conflict in outcome.conflicts.items()
+    }
+    extra = {"current": next(iter(conflicts.values()))["current"]} if single else {}
+    return conflict_problem(
+        CONFLICT_DETAIL.format(n=len(outcome.conflicts)),
+        conflicts=conflicts,
+        **extra,
+        saved=serializer([r for r in rows if r["question"].key in outcome.saved], many=True).data,
+    )
 
 
 def write_answers(
@@ -76,46 +151,25 @@ def write_answers(
 ) -> list[dict[str, Any]]:
     """Save `items` ({question, value, comment?, evidence?, revision}); `names` are how the
     request names each item (for the errors). Returns the named answers as stored now."""
-    if not assessment.is_editable:
+    # Imported here: respondents builds on assessments (as in assessments/views.py).
+    from respondents.independent import is_independent
+
+    refuse_locked(assessment)
+    if is_independent(assessment):
+        # The blind rule: respondents answer on their own, the coordinator sets the consensus.
         raise conflict_problem(
-            "This assessment has been submitted and is read-only. Nothing was changed.",
-            kind="locked",
+            "This assessment is answered independently: respondents write their own answers "
+            "(respondent-answers/), its coordinators the consensus (consensus/).",
+            kind="independent-mode",
         )
     content = instrument_content(assessment.instrument)
-    errors: dict[str, list[str]] = {}
-    questions: list[Question] = []
-    for item, name in zip(items, names, strict=True):
-        question = content.by_key.get(item["question"])
-        if question is None:
-            errors[f"{name}question"] = ["This questionnaire has no such question."]
-        elif question in questions:
-            errors[f"{name}question"] = ["This question is named twice."]
-        else:
-            questions.append(question)
-    if errors:
-        raise validation_problem(errors)
+    questions = checked_questions(content, items, names)
     for domain_key in dict.fromkeys(q.domain.key for q in questions):
         if not access.may_edit_domain(membership, assessment, domain_key):
             raise PermissionDenied
-    stored = _stored(assessment, questions)
-    data: dict[str, str] = {}
-    for item, question in zip(items, questions, strict=True):
-        current = stored.get(question.pk)
-        key = question.key
-        data[key] = item["value"]
-        # A field left out keeps its stored text.
-        data[f"{key}--comment"] = item.get("comment", current.comment if current else "")
-        data[f"{key}--evidence"] = item.get("evidence", current.evidence if current else "")
-        data[f"{key}--rev"] = str(item["revision"])
-    form = QuestionnaireForm(data, questions=tuple(questions), answers={})
-    if not form.is_valid():
-        where = {q.key: name for q, name in zip(questions, names, strict=True)}
-        problems: dict[str, list[str]] = {}
-        for field, messages in form.errors.items():
-            key, _, part = field.partition("--")
-            name = where.get(key, "")
-            problems[f"{name}{part or 'value'}"] = [str(m) for m in messages]
-        raise validation_problem(problems)
+    form = checked_form(
+        QuestionnaireForm, questions, items, names, stored_answers(assessment, questions)
+    )
     try:
         outcome = answers_save(assessment=assessment, user=user, changes=form.changes())
     except AssessmentLocked as locked:
@@ -125,20 +179,7 @@ def write_answers(
         ) from locked
     rows = rows_of(assessment, content, questions)
     if outcome.conflicts:
-        by_key = {row["question"].key: row for row in rows}
-        conflicts = {
-            key: _conflict_data(conflict, by_key[key])
-            for key, conflict in outcome.conflicts.items()
-        }
-        extra = {"current": next(iter(conflicts.values()))["current"]} if len(items) == 1 else {}
-        raise conflict_problem(
-            CONFLICT_DETAIL.format(n=len(outcome.conflicts)),
-            conflicts=conflicts,
-            **extra,
-            saved=AnswerSerializer(
-                [r for r in rows if r["question"].key in outcome.saved], many=True
-            ).data,
-        )
+        raise conflicts_problem(outcome, rows, len(items) == 1, AnswerSerializer)
     return rows
 
 

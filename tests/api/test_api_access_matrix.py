@@ -17,7 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from reports.job_services import stored_report_request
 from reports.models import StoredReport
-from respondents.models import Assignment
+from respondents.models import Assignment, IndependentAnswering
+from tests import factories
 from tests.api.conftest import ApiClient, api_client
 from tests.test_access_matrix import objects  # noqa: F401  (the page matrix's objects)
 
@@ -34,6 +35,7 @@ class Entry:
     method: str = "get"
     data: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     public: bool = False
+    query: str = ""
 
 
 def _view(ok: int = OK, *, target: str, method: str = "get", data: Any = None) -> Entry:
@@ -129,6 +131,33 @@ MATRIX: dict[str, list[Entry]] = {
     ],
     "api:assignment": [_edit(NO_CONTENT, target="assignment", method="delete")],
     "api:my-assignments": [Entry("none", (OK, OK, OK, OK))],
+    # Independent answers (issue 15): everyone who sees the assessment reads (blind rule
+    # inside); a respondent writes their own assigned domain; its coordinators the consensus.
+    "api:respondent-answers": [
+        _view(target="independent"),
+        _edit(
+            target="independent",
+            method="post",
+            data=lambda o: {
+                "domain": "gov",
+                "answers": [{"question": "gov.q01", "value": "yes", "revision": 0}],
+            },
+        ),
+    ],
+    "api:respondent-done": [
+        _edit(NO_CONTENT, target="independent", method="post", data=lambda o: {"domain": "ops"})
+    ],
+    "api:consensus": [
+        Entry("independent", (FORBIDDEN, NOT_FOUND, NOT_FOUND, OK), query="?domain=gov"),
+        _edit(
+            target="independent",
+            method="post",
+            data=lambda o: {
+                "domain": "gov",
+                "answers": [{"question": "gov.q03", "value": "2", "revision": 0, "note": "ok"}],
+            },
+        ),
+    ],
     # Batch exports: for who exports for the network (org admins and consultants).
     "api:batches": [
         _org_exporters(),
@@ -193,6 +222,11 @@ def objs(objects, world, settings, tmp_path, monkeypatch) -> dict[str, Any]:  # 
             assessment=found["draft"], domain_key="ops", user=owner, assigned_by=owner
         )
         found["viewer"] = world.victor
+        independent = factories.make_assessment(found["site"], world.instrument, "2027 autumn")
+        IndependentAnswering.objects.create(assessment=independent, set_by=owner)
+        for domain in ("gov", "ops"):
+            Assignment.objects.create(assessment=independent, domain_key=domain, user=owner)
+        found["independent"] = independent
     return objects
 
 
@@ -210,6 +244,7 @@ def _kwargs(target: str, o: dict[str, Any]) -> dict[str, Any]:
         "report-job": {"pk": o["report-job"].pk},
         "report-ready": {"pk": o["report-ready"].pk},
         "assignment": {"pk": o["draft"].pk, "assignment_pk": o["assignment"].pk},
+        "independent": {"pk": o["independent"].pk},
     }[target]
 
 
@@ -228,7 +263,7 @@ CASES = [(name, index) for name, entries in sorted(MATRIX.items()) for index in 
 def test_each_role_gets_what_it_should(objs, name, index):
     entry = MATRIX[name][index]
     own = objs["own"]
-    url = reverse(name, kwargs=_kwargs(entry.target, own))
+    url = reverse(name, kwargs=_kwargs(entry.target, own)) + entry.query
     anonymous = _request(ApiClient(), entry, url, own)
     assert anonymous == (OK if entry.public else UNAUTHORIZED), (name, "anonymous", anonymous)
     for persona, expected in zip(PERSONAS, entry.expected, strict=True):
@@ -242,7 +277,7 @@ def test_each_role_gets_what_it_should(objs, name, index):
 )
 def test_an_object_of_another_organisation_is_always_a_404(objs, name, index):
     entry = MATRIX[name][index]
-    url = reverse(name, kwargs=_kwargs(entry.target, objs["other"]))
+    url = reverse(name, kwargs=_kwargs(entry.target, objs["other"])) + entry.query
     for persona in PERSONAS:
         if persona == "other_org_consultant":
             continue  # that organisation is theirs
