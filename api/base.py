@@ -21,10 +21,10 @@ from assessments.audit_source import Via, audit_via
 from assessments.http import private_no_store
 
 
+# GenericAPIView for its paginator (and the schema's paged lists); objects never come from
+# get_object(), always from assessments/access.py. (A comment, not a docstring: the schema
+# would show a docstring as every operation's description.)
 class ApiView(GenericAPIView):
-    """A view of the API. GenericAPIView for its paginator (and the schema's paged lists);
-    objects never come from get_object(), always from assessments/access.py."""
-
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         with audit_via(Via.API), access.organisation_limit_block():
             response = super().dispatch(request, *args, **kwargs)
