@@ -301,12 +301,14 @@ class Assessment(models.Model):
             return Decimal(str(self.targets[domain.key]))
         return domain.effective_target
 
-    def compute_results(self, answers: dict[str, str] | None = None) -> AssessmentResult:
+    def compute_results(
+        self, answers: dict[str, str] | None = None, *, with_plan: bool = True
+    ) -> AssessmentResult:
         from assessments.scoring import score_assessment
 
         values = self.answer_values() if answers is None else answers
         targets = {key: Decimal(str(value)) for key, value in self.targets.items()}
-        return score_assessment(self.instrument.spec(), values, targets)
+        return score_assessment(self.instrument.spec(), values, targets, with_plan=with_plan)
 
 
 class DomainResult(models.Model):

@@ -137,33 +137,31 @@ def domain_answers(assessment: Assessment, questions: Iterable[Question]) -> Dom
     Values, not model instances: ~270 Answer and User objects were a fifth of the page."""
     ids = {q.pk for q in questions}
     keys = [q.key for q in questions]
+    wanted = set(keys)
     previous = assessment.previous_id
-    shown_here = Q(assessment_id=assessment.pk, question_id__in=ids)
     rows = Answer.objects.filter(
         assessment_id__in=[assessment.pk, previous] if previous else [assessment.pk]
     ).values_list(
         "assessment_id",
         "question_id",
         "question__key",
+        "question__type",
         "value",
-        # The details only of the answers shown, and last round's question (maybe of another
-        # version: its own type and options label the answer) only where a card shows it.
-        _only(shown_here, "comment", models.TextField()),
-        _only(shown_here, "evidence", models.TextField()),
-        _only(shown_here, "answered_at", models.DateTimeField()),
-        _only(shown_here, "answered_by__first_name", models.CharField()),
-        _only(shown_here, "answered_by__last_name", models.CharField()),
-        _only(shown_here, "answered_by__username", models.CharField()),
+        "comment",
+        "evidence",
         "revision",
         "carried_over",
+        "answered_at",
+        "answered_by__first_name",
+        "answered_by__last_name",
+        "answered_by__username",
         "pk",
-        _only(
-            Q(assessment_id=previous, question__key__in=keys), "question__type", models.CharField()
-        ),
-        _only(
-            Q(assessment_id=previous, question__key__in=keys),
-            "question__options",
-            models.JSONField(),
+        # Last round's question may be of another version: its own options label the answer.
+        # Read (and decoded) only where a card shows it.
+        Case(
+            When(Q(assessment_id=previous, question__key__in=keys), then=F("question__options")),
+            default=None,
+            output_field=models.JSONField(),
         ),
     )
     values: dict[str, str] = {}
@@ -173,21 +171,21 @@ def domain_answers(assessment: Assessment, questions: Iterable[Question]) -> Dom
         assessment_id,
         question_id,
         key,
+        kind,
         value,
         comment,
         evidence,
+        revision,
+        carried_over,
         answered_at,
         first,
         last,
         username,
-        revision,
-        carried_over,
         pk,
-        kind,
         options,
     ) in rows:
         if assessment_id != assessment.pk:
-            if value and kind is not None:
+            if value and key in wanted:
                 last_round[key] = _label(key, kind, options, value)
             continue
         values[key] = value
@@ -197,19 +195,14 @@ def domain_answers(assessment: Assessment, questions: Iterable[Question]) -> Dom
                 pk=pk,
                 question_id=question_id,
                 value=value,
-                comment=comment or "",
-                evidence=evidence or "",
+                comment=comment,
+                evidence=evidence,
                 revision=revision,
                 carried_over=carried_over,
                 answered_at=answered_at,
                 answered_by_name=name,
             )
     return DomainAnswers(values=values, shown=shown, last_round=last_round)
-
-
-def _only(where: Q, field: str, output: models.Field[Any, Any]) -> Case:
-    """`field` where `where` holds, else NULL (not read, not converted)."""
-    return Case(When(where, then=F(field)), default=None, output_field=output)
 
 
 def previous_answers(assessment: Assessment) -> dict[str, str]:

@@ -307,6 +307,7 @@ def _score_domain(
     items: list[_Item],
     target: Decimal,
     blocker_below: Fraction,
+    with_plan: bool = True,
 ) -> tuple[DomainScore, list[tuple[Fraction, int, int, ActionItem]]]:
     counted = [
         (item, _normalised(item.question, item.value))
@@ -335,7 +336,7 @@ def _score_domain(
         gap = round_half_up(max(Decimal(0), target - score))
         total_weight = sum((item.question.weight for item, _ in counted), Fraction(0))
         gap_factor = 1 + Fraction(gap) / 100
-        for item, s in counted:
+        for item, s in counted if with_plan else ():
             if s >= 1:
                 continue
             question = item.question
@@ -483,11 +484,15 @@ def score_assessment(
     spec: InstrumentSpec,
     answers: Mapping[str, str],
     targets: Mapping[str, Decimal | int] | None = None,
+    *,
+    with_plan: bool = True,
 ) -> AssessmentResult:
     """Score one assessment: domains, overall score and level, verdict, action plan.
 
     `answers` maps question keys to option values, `"na"` or free text; anything else counts as
-    unanswered. `targets` overrides the instrument's target of a domain by key.
+    unanswered. `targets` overrides the instrument's target of a domain by key. Without
+    `with_plan` the action plan is left empty (a page that shows no plan, such as the
+    questionnaire, saves its exact arithmetic: most of the scoring time).
     """
     targets = targets or {}
     visible = visible_keys(spec, answers)
@@ -504,7 +509,7 @@ def score_assessment(
     for domain_index, domain in enumerate(spec.domains):
         target = _to_decimal(targets.get(domain.key, domain.target))
         result, domain_plan = _score_domain(
-            domain, domain_index, items[domain.key], target, spec.blocker_below
+            domain, domain_index, items[domain.key], target, spec.blocker_below, with_plan
         )
         results.append(result)
         plan.extend(domain_plan)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any, cast
 
 from django.contrib import messages
@@ -242,7 +244,7 @@ def take(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment, _ = access.get_assessment_for_user(request.user.pk, pk)
     content = instrument_content(assessment.instrument)
     values = assessment.answer_values()
-    result = assessment.compute_results(values)
+    result = assessment.compute_results(values, with_plan=False)
     point = questionnaire.resume_point(content, result, values, assessment.last_domain_key)
     url = reverse("assessments:domain", args=[assessment.pk, point.domain_key])
     return redirect(f"{url}#q-{point.question_key}" if point.question_key else url)
@@ -410,7 +412,7 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
         shown, values, last_round = loaded.shown, loaded.values, loaded.last_round
         form = None
         # Nothing is written here: answers_save remembers the domain for resuming.
-        result = assessment.compute_results(values)
+        result = assessment.compute_results(values, with_plan=False)
 
     index = next(i for i, d in enumerate(content.domains) if d.key == key)
     status = 200 if form is None or not (form.errors or conflicts) else 422
@@ -463,13 +465,36 @@ def _add_flags_and_last_round(
     values: dict[str, str],
     previous: dict[str, str],
 ) -> None:
-    """Each question's review flag, whether it is answered, and last round's answer."""
+    """Each question's review flag, whether it is answered, last round's answer, and its
+    action item (the card includes the item's partial only when there is one)."""
+    # Imported here: the actions app builds on assessments, never the reverse at import time.
+    from actions.templatetags.actions_tags import question_action_item
+
+    review_url = _url_of_key("assessments:review-flag", assessment.pk)
     for row in rows:
         key = row["question"].key
         row["flagged"] = key in assessment.review_flags
         row["done"] = questionnaire.is_answered(values, key)
         row["last_round"] = previous.get(key, "")
-        row["review_url"] = reverse("assessments:review-flag", args=[assessment.pk, key])
+        row["review_url"] = review_url(key)
+        # Called by the template when it draws the card (one query for all the cards, and
+        # none for an autosave that redraws no card).
+        row["action_item"] = partial(question_action_item, assessment, key)
+
+
+def _url_of_key(name: str, pk: int) -> Callable[[str], str]:
+    """The URL `name` of the assessment `pk` for a question key: one reverse() for all the
+    keys of a page (a key is [a-z0-9_.-], the instrument schema's pattern, so nothing in it
+    is quoted), reverse() itself for anything else."""
+    template = reverse(name, args=[pk, "KEY"])
+    safe = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+
+    def url(key: str) -> str:
+        if safe.fullmatch(key):
+            return template.replace("/KEY/", f"/{key}/")
+        return reverse(name, args=[pk, key])
+
+    return url
 
 
 def _autosave_response(
