@@ -72,17 +72,16 @@ def test_a_query_parameter_error_names_the_parameter(world, as_alice):
 
 @pytest.fixture
 def tight_rates(settings):
-    from rest_framework.settings import api_settings
-
-    rates = {"token": "3/minute", "session": "2/minute", "anonymous": "1/minute"}
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
-    api_settings.reload()
+    """Low rates for one test. SimpleRateThrottle copies the rates into a class attribute when
+    DRF's settings load, so it is set (and put back) here as well."""
     from api.throttling import ApiRateThrottle
 
-    ApiRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    original = ApiRateThrottle.THROTTLE_RATES
+    rates = {"token": "3/minute", "session": "2/minute", "anonymous": "1/minute"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    ApiRateThrottle.THROTTLE_RATES = rates
     yield
-    api_settings.reload()
-    ApiRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    ApiRateThrottle.THROTTLE_RATES = original
 
 
 def test_each_token_has_its_own_rate_limit(world, tight_rates):
