@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import Resolver404, resolve, reverse
 
 from accounts.mfa import Step, mfa_pending_step_for_session
@@ -14,6 +14,8 @@ _ALLOWED = {
     Step.SET_UP: {"accounts:two-factor-setup", "logout"},
 }
 _ALWAYS_PATHS = {"/favicon.ico"}
+# A program calling the API cannot follow a redirect to a form: it gets a 401 problem.
+_API_PREFIX = "/api/"
 
 
 def _url_name(path: str) -> str | None:
@@ -37,6 +39,8 @@ class TwoFactorMiddleware:
         if step is not None:
             name = _url_name(request.path_info)
             if name not in _ALLOWED[step] and request.path_info not in _ALWAYS_PATHS:
+                if request.path_info.startswith(_API_PREFIX):
+                    return _api_sign_in_unfinished(request, step)
                 target = reverse(
                     "accounts:two-factor-verify"
                     if step is Step.VERIFY
@@ -47,3 +51,29 @@ class TwoFactorMiddleware:
                     target += "?" + urlencode({"next": request.get_full_path()})
                 return HttpResponseRedirect(target)
         return self.get_response(request)
+
+
+def _api_sign_in_unfinished(request: HttpRequest, step: Step) -> HttpResponse:
+    """The API's answer to a session that gave its password but not yet its second factor:
+    a 401 problem document (RFC 9457), as the API's own 401s are."""
+    from api.problems import CONTENT_TYPE, TYPE_PREFIX
+
+    what = (
+        "give the code of your authenticator app"
+        if step is Step.VERIFY
+        else "set up an authenticator app"
+    )
+    response = JsonResponse(
+        {
+            "type": TYPE_PREFIX + "sign-in-unfinished",
+            "title": "Sign-in not finished",
+            "status": 401,
+            "detail": f"This session is not fully signed in: {what} in the browser first, "
+            "or send a personal API token (Authorization: Bearer <token>).",
+            "instance": request.path,
+        },
+        status=401,
+        content_type=CONTENT_TYPE,
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response

@@ -329,3 +329,23 @@ def test_make_run_exempts_exactly_the_demo_logins():
     assert match, "Makefile: DEMO_LOGINS"
     assert match.group(1).split(",") == [login.username for login in LOGINS]
     assert "MFA_EXEMPT_USERS=$(DEMO_LOGINS)" in makefile
+
+
+@pytest.mark.parametrize("step", ["verify", "set-up"])
+def test_the_api_tells_a_half_signed_in_session_to_finish_signing_in(world, mfa_on, step):
+    """A redirect to a form means nothing to a program: the API answers a 401 problem."""
+    if step == "verify":
+        _app_device(world.alice)
+    client = _sign_in(world.alice)
+    response = client.get("/api/v1/organisations/")
+    assert response.status_code == 401
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    problem = response.json()
+    assert problem["status"] == 401
+    assert problem["instance"] == "/api/v1/organisations/"
+    assert "authenticator app" in problem["detail"]
+    assert "API token" in problem["detail"]
+    # The pages still lead the browser to the step.
+    page = client.get(reverse("assessments:home"))
+    assert _location(page).startswith(VERIFY if step == "verify" else SETUP)
