@@ -21,6 +21,7 @@ from assessments.models import Assessment, Instrument, Membership, Site
 
 if TYPE_CHECKING:
     from actions.models import ActionItem
+    from evidence.models import EvidenceFile
 
 M = TypeVar("M", bound=Model)
 
@@ -280,3 +281,41 @@ def get_action_item_for_user(
     if change and not rights.update:
         raise PermissionDenied
     return item, membership, rights
+
+
+# --- evidence files (issue 14) ----------------------------------------------------------------
+
+
+def get_evidence_file_for_user(
+    user_id: int, pk: int, *, change: bool = False
+) -> tuple[EvidenceFile, Membership]:
+    """An evidence file with its assessment, for whoever may view the assessment; 404 when
+    they may not, and for a file not yet available (waiting for or failing its virus scan) to
+    anyone but its uploader. `change` (delete) asks what answering the question needs
+    (`may_edit_domain`): 403 otherwise."""
+    # Imported here: evidence builds on assessments, never the reverse at import time.
+    from assessments.content import instrument_content
+    from evidence.models import EvidenceFile
+
+    evidence = (
+        EvidenceFile.objects.select_related(
+            "assessment__site__organisation", "assessment__instrument"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if evidence is None:
+        raise Http404
+    assessment = evidence.assessment
+    membership = _membership(user_id, assessment.site.organisation_id, assessment.site_id)
+    membership.organisation = assessment.site.organisation
+    require(membership, "view")
+    if not evidence.available and evidence.uploaded_by_id != user_id:
+        raise Http404
+    if change:
+        question = instrument_content(assessment.instrument).by_key.get(evidence.question_key)
+        if question is None:
+            require(membership, "edit")
+        else:
+            require_domain_edit(membership, assessment, question.domain.key)
+    return evidence, membership

@@ -85,6 +85,47 @@ Target = Annotated[
 Status = Annotated[Assessment.Status, Field(strict=False)]
 
 
+def _a_moment(text: str) -> str:
+    try:
+        datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise PydanticCustomError("datetime_invalid", "not a date and time") from None
+    return text
+
+
+MAX_FILE_NAME = 200  # EvidenceFile.name
+MAX_FILES_PER_ANSWER = 20  # evidence/checks.py
+FileName = Annotated[str, StringConstraints(max_length=MAX_FILE_NAME, pattern=STORABLE_NOT_BLANK)]
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+Moment = Annotated[
+    str,
+    StringConstraints(max_length=40),
+    AfterValidator(_a_moment),
+    Field(json_schema_extra={"format": "date-time"}),
+]
+
+
+class EvidenceFileFormat(StrictFormat):
+    """An evidence file attached to the answer (issue 14), listed in "files" of its answer.
+
+    Its content travels only in an export with evidence: a ZIP holding this file as
+    assessment.json and each file as evidence/<question key>/<name>. Importing that ZIP checks
+    each file as an upload is checked and against its size and SHA-256 here; importing the JSON
+    alone leaves the files out.
+    """
+
+    name: FileName = Field(description="The file's name as people see it (no folder).")
+    size: int = Field(ge=1, description="In bytes.")
+    content_type: Annotated[str, StringConstraints(max_length=100)] = Field(
+        default="", description="Informative: on import the type is read from the content."
+    )
+    sha256: Sha256 = Field(description="SHA-256 of the content, 64 lowercase hex digits.")
+    uploaded_by: Annotated[str, StringConstraints(max_length=200, pattern=STORABLE)] = ""
+    uploaded_at: Moment = Field(
+        default_factory=absent, description="When it was attached, ISO 8601 (UTC)."
+    )
+
+
 class AnswerFormat(StrictFormat):
     """One answer, keyed by its question key in "answers"."""
 
@@ -97,6 +138,11 @@ class AnswerFormat(StrictFormat):
     carried_over: bool = Field(
         default=False,
         description="Copied from the previous round and not yet confirmed; written only when true.",
+    )
+    files: list[EvidenceFileFormat] = Field(
+        default_factory=list,
+        max_length=MAX_FILES_PER_ANSWER,
+        description="Evidence files attached to the answer; written only when there are some.",
     )
 
 

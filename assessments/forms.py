@@ -431,17 +431,29 @@ class MoveVersionForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="Assessment file (JSON)",
+        label="Assessment file (JSON, or ZIP with evidence)",
         help_text=(
-            'A file saved with "Export JSON". The instrument version it uses must be loaded here.'
+            'A file saved with "Export JSON" or "Export with evidence (ZIP)". The instrument '
+            "version it uses must be loaded here."
         ),
         error_messages={"required": "Choose an assessment file to import."},
-        widget=forms.FileInput(attrs={"accept": ".json,application/json"}),
+        widget=forms.FileInput(attrs={"accept": ".json,application/json,.zip,application/zip"}),
     )
 
     def clean_file(self) -> Any:
-        """The parsed JSON of the upload (not yet checked as an assessment)."""
+        """The parsed JSON of the upload (not yet checked as an assessment); an export with
+        evidence (a ZIP) comes back as the upload itself, for evidence.transfer to check."""
         upload = self.cleaned_data["file"]
+        if upload.read(4) in (b"PK\x03\x04", b"PK\x05\x06"):
+            upload.seek(0)
+            limit = settings.EVIDENCE_ZIP_MAX_BYTES
+            if upload.size > limit:
+                raise forms.ValidationError(
+                    f"The ZIP is {file_size(upload.size)}; an export with evidence up to "
+                    f"{file_size(limit)} can be imported."
+                )
+            return upload
+        upload.seek(0)
         limit = settings.UPLOAD_MAX_BYTES
         if upload.size > limit:
             raise forms.ValidationError(

@@ -382,6 +382,9 @@ class AuditEntry(models.Model):
         VIEWED = "viewed", "Report viewed"
         EXPORTED = "exported", "Exported"
         REVIEW = "review", "Review flag"
+        # Files attached to answers (evidence/, issue 14); the subject is the question key.
+        EVIDENCE_ADDED = "evidence_added", "Evidence file added"
+        EVIDENCE_DELETED = "evidence_deleted", "Evidence file deleted"
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="audit")
     user = models.ForeignKey(

@@ -25,8 +25,10 @@ from pydantic.fields import FieldInfo
 from assessments.assessment_format import (
     ANSWER_FIELDS,
     FORMAT,
+    MAX_FILES_PER_ANSWER,
     AnswerFormat,
     AssessmentFormat,
+    EvidenceFileFormat,
     InstrumentRef,
 )
 from assessments.content import instrument_content
@@ -343,7 +345,9 @@ class AssessmentFileChecker:
                     f"is not an answer field (fields: {', '.join(ANSWER_FIELDS)})",
                 )
         for name, field in AnswerFormat.model_fields.items():
-            if (error := self.errors.get((*loc, name))) is not None:
+            if name == "files":
+                self.file_problems((*loc, name), f"{where}.files")
+            elif (error := self.errors.get((*loc, name))) is not None:
                 self.add(f"{where}.{name}", _field_reason(field, error))
         if self._bad(*loc) or question is None:
             return None
@@ -355,6 +359,47 @@ class AssessmentFileChecker:
         ):
             return None
         return answer
+
+    def file_problems(self, loc: Loc, where: str) -> None:
+        """The format's errors about an answer's evidence files (issue 14), worded."""
+        error = self.errors.get(loc)
+        if error is not None:
+            if error["type"] == "too_long":
+                reason = f"may list at most {MAX_FILES_PER_ANSWER} files, not {len(error['input'])}"
+            else:
+                reason = f"must be a list of files, not {_kind(error['input'])}"
+            self.add(where, reason)
+            return
+        fields = ", ".join(EvidenceFileFormat.model_fields)
+        for found, error in self.errors.items():
+            if found[: len(loc)] != loc or len(found) == len(loc):
+                continue
+            place = f"{where}[{found[len(loc)]}]"
+            rest = found[len(loc) + 1 :]
+            if not rest:
+                self.add(place, f"must be an object with {fields}, not {_kind(error['input'])}")
+                continue
+            name = str(rest[0])
+            place = f"{place}.{clip(name)}"
+            if error["type"] == "extra_forbidden":
+                self.add(place, f"is not a file field (fields: {fields})")
+            elif error["type"] == "missing":
+                self.add(place, "is missing")
+            elif name == "size":
+                self.add(
+                    place,
+                    f"must be a whole number of bytes, at least 1, not {show(error['input'])}",
+                )
+            elif name == "sha256":
+                self.add(
+                    place, "must be the SHA-256 of the content: 64 lowercase hexadecimal digits"
+                )
+            elif name == "uploaded_at" and isinstance(error["input"], str):
+                self.add(
+                    place, "must be a date and time in ISO 8601, e.g. 2026-03-01T09:30:00+00:00"
+                )
+            else:
+                self.add(place, _field_reason(EvidenceFileFormat.model_fields[name], error))
 
     def option_allowed(self, question: Question, value: str, where: str) -> bool:
         allowed = [str(option["value"]) for option in question.options]

@@ -33,22 +33,30 @@ from assessments.scoring import result_to_dict
 
 def export_assessment(assessment: Assessment) -> dict[str, Any]:
     """The assessment as the JSON-ready dict of the assessment file (see the module docstring)."""
+    # Imported here: the evidence app builds on assessments, never the reverse at import time.
+    from evidence.transfer import files_by_question
+
     content = instrument_content(assessment.instrument)
     answers = {a.question_id: a for a in Answer.objects.filter(assessment=assessment)}
     values = {q.key: answers[q.pk].value for q in content.questions if q.pk in answers}
+    files = files_by_question(assessment)
     exported: dict[str, Any] = {}
     for question in content.questions:
         answer = answers.get(question.pk)
-        # A comment or evidence note without an answer is still work to keep.
-        if answer is None or not (answer.value or answer.comment or answer.evidence):
+        # A comment, evidence note or file without an answer is still work to keep.
+        if not (answer and (answer.value or answer.comment or answer.evidence)) and not files.get(
+            question.key
+        ):
             continue
         entry: dict[str, Any] = {
-            "value": answer.value,
-            "comment": answer.comment,
-            "evidence": answer.evidence,
+            "value": answer.value if answer else "",
+            "comment": answer.comment if answer else "",
+            "evidence": answer.evidence if answer else "",
         }
-        if answer.carried_over:
+        if answer is not None and answer.carried_over:
             entry["carried_over"] = True
+        if files.get(question.key):
+            entry["files"] = files[question.key]
         exported[question.key] = entry
     site = assessment.site
     return {

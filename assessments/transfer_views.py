@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -42,14 +43,29 @@ def import_json(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
+            # Imported here: the evidence app builds on assessments, never the reverse.
+            from evidence.transfer import assessment_import_zip, files_listed
+
+            data = form.cleaned_data["file"]
             try:
-                assessment = assessment_import(
-                    data=form.cleaned_data["file"],
-                    user=request.user,
-                    # Into the organisation of this page, whatever the file's says.
-                    organisation=organisation,
-                    allow_new_site=can_add_sites,
-                )
+                if isinstance(data, UploadedFile):  # an export with evidence (ZIP)
+                    assessment = assessment_import_zip(
+                        archive=data,  # type: ignore[arg-type]
+                        size=data.size or 0,
+                        user=request.user,
+                        organisation=organisation,
+                        allow_new_site=can_add_sites,
+                    )
+                    left_out = 0
+                else:
+                    assessment = assessment_import(
+                        data=data,
+                        user=request.user,
+                        # Into the organisation of this page, whatever the file's says.
+                        organisation=organisation,
+                        allow_new_site=can_add_sites,
+                    )
+                    left_out = files_listed(data)
             except TransferError as exc:
                 form.add_error("file", exc.lines())
             else:
@@ -58,6 +74,13 @@ def import_json(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
                     f"Assessment imported into {assessment.site.name} "
                     f"({assessment.get_status_display().lower()}); results were recomputed.",
                 )
+                if left_out:
+                    messages.warning(
+                        request,
+                        f"The file lists {left_out} evidence file{'s' if left_out > 1 else ''}; "
+                        "their content travels only in an export with evidence (ZIP), so they "
+                        "were not imported.",
+                    )
                 return redirect(assessment)
     else:
         form = ImportForm()
@@ -70,6 +93,7 @@ def import_json(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "can_add_sites": can_add_sites,
             "max_size": file_size(settings.UPLOAD_MAX_BYTES),
+            "max_zip_size": file_size(settings.EVIDENCE_ZIP_MAX_BYTES),
         },
         status=422 if form.errors else 200,
     )

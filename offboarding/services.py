@@ -38,6 +38,9 @@ from assessments.models import (
     Site,
 )
 from assessments.transfer_export import dumps, export_assessment, export_filename
+from evidence.models import AVAILABLE, EvidenceFile
+from evidence.services import EvidenceError, discard_stored, evidence_open, stored_names_of
+from evidence.transfer import member_name
 from offboarding.models import OffboardingLog
 from reports import comparison
 from reports.services import export_record_create
@@ -68,6 +71,7 @@ def organisation_counts(organisation: Organisation) -> dict[str, int]:
         "instruments": Instrument.objects.filter(organisation=organisation).count(),
         "comparison_exports": ExportRecord.objects.filter(organisation=organisation).count(),
         "files": len(_files(organisation)),
+        "evidence_files": EvidenceFile.objects.filter(assessment__in=assessments).count(),
     }
 
 
@@ -213,6 +217,16 @@ def organisation_export(
                     add(f"files/{PurePosixPath(name).name}", handle.read())
             except OSError:
                 counts["files_missing"] = counts.get("files_missing", 0) + 1
+        # Evidence files (issue 14), under the assessment and question they belong to.
+        for evidence in EvidenceFile.objects.filter(
+            assessment__site__organisation=organisation, status__in=AVAILABLE
+        ).order_by("assessment_id", "pk"):
+            try:
+                with evidence_open(evidence=evidence) as stored:
+                    path = member_name(evidence.question_key, evidence.name)
+                    add(f"assessments/{evidence.assessment_id}/{path}", stored.read())
+            except EvidenceError:
+                counts["files_missing"] = counts.get("files_missing", 0) + 1
 
         manifest = {
             "organisation": {
@@ -270,6 +284,7 @@ def organisation_delete(
             "nothing was deleted."
         )
     files = _files(organisation)
+    evidence = stored_names_of(Assessment.objects.filter(site__organisation=organisation))
     try:
         with transaction.atomic():
             organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
@@ -285,6 +300,7 @@ def organisation_delete(
             # Sites, memberships, comparison-export records (and anything else that cascades).
             organisation.delete()
             transaction.on_commit(lambda: _delete_files(files))
+            transaction.on_commit(lambda: discard_stored(evidence))
     except ProtectedError as exc:
         blocking = sorted({str(obj) for obj in exc.protected_objects})[:5]
         raise OffboardingError(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -69,6 +70,8 @@ INSTALLED_APPS = [
     "actions",
     "respondents",
     "benchmark",
+    # Evidence files attached to answers (issue 14).
+    "evidence",
     # The REST API (api/): DRF, its OpenAPI schema, and Swagger UI from the sidecar's static
     # files (served by the app, no CDN).
     "rest_framework",
@@ -338,6 +341,31 @@ UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+
+# Evidence files attached to answers (evidence/, issue 14): their own limits, far above the
+# small uploads above. The ZIP limit is for an "export with evidence" brought back in.
+EVIDENCE_MAX_BYTES = envint("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+EVIDENCE_ZIP_MAX_BYTES = envint("EVIDENCE_ZIP_MAX_BYTES", 200 * 1024 * 1024)
+# A ClamAV daemon's unix socket (e.g. /run/clamav/clamd.ctl): every evidence file is scanned
+# and shown to others only once clean. Empty: files are not scanned (the README says so).
+CLAMD_SOCKET = os.environ.get("CLAMD_SOCKET", "")
+CLAMD_TIMEOUT = envint("CLAMD_TIMEOUT", 30)
+# Evidence files go to MEDIA_ROOT/evidence/ unless an S3 bucket is named: then to that bucket
+# through django-storages (pip install "django-storages[s3]"; credentials from the usual AWS_*
+# variables or the machine's role), so that several machines share them. See the README.
+EVIDENCE_S3_BUCKET = os.environ.get("EVIDENCE_S3_BUCKET", "")
+if EVIDENCE_S3_BUCKET:
+    _evidence_s3: dict[str, Any] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": EVIDENCE_S3_BUCKET,
+            "region_name": os.environ.get("EVIDENCE_S3_REGION") or None,
+            "endpoint_url": os.environ.get("EVIDENCE_S3_ENDPOINT_URL") or None,
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
+    STORAGES["evidence"] = _evidence_s3
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

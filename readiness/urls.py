@@ -56,5 +56,6 @@ urlpatterns = [
     path("", include("actions.urls")),
     path("", include("benchmark.urls")),
     path("", include("respondents.urls")),
+    path("", include("evidence.urls")),
     path("", include("assessments.urls")),
 ]

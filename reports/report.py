@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
 from typing import Any, ClassVar
 
 from django.db import models
@@ -43,6 +44,7 @@ from assessments.scoring import (
     verdict_reasons,
     visible_keys,
 )
+from evidence.queries import EvidenceRow, evidence_rows
 from reports import gaps
 from reports.report_charts import Chart, ChartMode, report_charts
 from reports.report_options import BOARD_ACTIONS, ReportOptions, report_options
@@ -281,6 +283,11 @@ class Report:
     @property
     def rows(self) -> list[AnswerRow]:
         return [row for section in self.sections for row in section.rows]
+
+    @cached_property
+    def evidence_files(self) -> list[EvidenceRow]:
+        """The appendix's evidence files: one query, made only by a report that shows it."""
+        return evidence_rows(self.assessment)
 
     @property
     def charts_missing(self) -> bool:

@@ -22,6 +22,7 @@ from docx.enum.text import WD_BREAK
 from docx.shared import Cm, RGBColor
 
 from assessments.models import Assessment
+from evidence.queries import EVIDENCE_HEADERS
 from reports.report import AnswerRow, Report, build_report, report_context
 from reports.report_actions import ACTION_ITEM_HEADERS, action_item_rows
 from reports.report_docx_parts import (
@@ -454,6 +455,19 @@ def _appendix(document: DocumentObject, report: Report) -> None:
         widths_cm=(1.2, 3.6, 4.2, 1.8, 3.6, 2.6),
         caption="Every answer of the assessment",
     )
+    if report.evidence_files:
+        document.add_heading("Evidence files", level=2)
+        document.add_paragraph(
+            "The files attached to the answers as evidence, in questionnaire order: the "
+            "policies, agreements and logs behind them. They are kept in the app."
+        )
+        new_table(
+            document,
+            EVIDENCE_HEADERS,
+            [row.cells() for row in report.evidence_files],
+            widths_cm=(1.2, 3.4, 4.8, 1.4, 3.6, 2.6),
+            caption="Evidence files attached to the answers",
+        )
 
 
 def _method(document: DocumentObject, report: Report) -> None:

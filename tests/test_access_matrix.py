@@ -7,6 +7,7 @@ organisation is always a 404, whoever asks.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from assessments.invitations import invitation_create
 from assessments.models import Membership
 from assessments.rounds import assessment_start_next_round
 from assessments.services import AnswerChange, answers_save, assessment_submit
+from evidence.services import evidence_upload
 from reports.job_services import report_batch_create
 from reports.models import ReportBatch
 from tests import factories
@@ -100,6 +102,12 @@ MATRIX: dict[str, Entry] = {
     # Moving a draft to a newer version: only those who may edit it learn that the page
     # exists (a viewer gets a 404 too). The draft here has no newer version: sent back.
     "assessments:move-version": Entry("draft", (NOT_FOUND, NOT_FOUND, NOT_FOUND, REDIRECT)),
+    # Evidence files (issue 14): whoever may view the assessment downloads; whoever may answer
+    # the question attaches and deletes (a viewer: 403); the export with evidence is the JSON's.
+    "evidence:upload": _edit(REDIRECT, target="draft-question", method="post"),
+    "evidence:delete": _edit(REDIRECT, target="draft-file", method="post"),
+    "evidence:download": _view(target="draft-file"),
+    "evidence:export-zip": _view(target="submitted"),
     # Action items (issue 14): everyone of the organisation reads; a site admin sees their
     # sites' items (and those they own); tracking the plan is for those who may edit it.
     "actions:organisation": _org_view(),
@@ -174,8 +182,9 @@ def test_every_url_has_an_entry():
 
 
 @pytest.fixture
-def objects(world) -> dict[str, Any]:
+def objects(world, settings, tmp_path) -> dict[str, Any]:
     """The objects URLs are about, in Northside (``own``) and in Other Org (``other``)."""
+    settings.MEDIA_ROOT = tmp_path  # the evidence files below are stored there
     Role = Membership.Role
     other_site_admin = factories.make_user("hank")
     factories.make_membership(other_site_admin, world.org, Role.SITE_ADMIN, sites=[world.hospital])
@@ -210,6 +219,17 @@ def objects(world) -> dict[str, Any]:
         )
         return batch
 
+    def file_of(assessment, user):
+        content = b"%PDF-1.4\n%%EOF\n"
+        return evidence_upload(
+            assessment=assessment,
+            question_key="gov.q03",
+            name="minutes.pdf",
+            stream=io.BytesIO(content),
+            size=len(content),
+            user=user,
+        ).evidence
+
     def invitation_of(org, user):
         return invitation_create(
             organisation=org,
@@ -237,6 +257,7 @@ def objects(world) -> dict[str, Any]:
             "next": own_next,
             "item": action_items_create_from_plan(assessment=own_submitted, user=world.alice)[0],
             "batch": batch_of(world.org, world.alice, own_submitted),
+            "file": file_of(own_draft, world.alice),
         },
         "other": {
             "org": world.other_org,
@@ -248,6 +269,7 @@ def objects(world) -> dict[str, Any]:
             "next": other_next,
             "item": action_items_create_from_plan(assessment=other_submitted, user=world.oscar)[0],
             "batch": batch_of(world.other_org, world.oscar, other_submitted),
+            "file": file_of(other_draft, world.oscar),
         },
     }
 
@@ -267,6 +289,7 @@ def _kwargs(target: str, objs: dict[str, Any]) -> dict[str, Any]:
         "draft": {"pk": objs["draft"].pk},
         "draft-domain": {"pk": objs["draft"].pk, "key": "gov"},
         "draft-question": {"pk": objs["draft"].pk, "key": "gov.q01"},
+        "draft-file": {"pk": objs["file"].pk},
         "submitted": {"pk": objs["submitted"].pk},
         "next": {"pk": objs["next"].pk},
         "item": {"pk": objs["item"].pk},

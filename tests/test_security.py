@@ -394,6 +394,27 @@ def _action_item(seeded: Seeded) -> Any:
     return item
 
 
+def _evidence_file(seeded: Seeded) -> Any:
+    """An evidence file of the draft whose name is markup (the page must escape it)."""
+    import io
+
+    from evidence.models import EvidenceFile
+    from evidence.services import evidence_upload
+
+    evidence = EvidenceFile.objects.filter(assessment=seeded.draft).first()
+    if evidence is None:
+        content = b"%PDF-1.4\n%%EOF\n"
+        evidence = evidence_upload(
+            assessment=seeded.draft,
+            question_key="gov.q01",
+            name="<img src=x onerror=alert(1)> minutes.pdf",
+            stream=io.BytesIO(content),
+            size=len(content),
+            user=seeded.world.alice,
+        ).evidence
+    return evidence
+
+
 def _report_batch(seeded: Seeded) -> Any:
     """A batch export of the submitted assessment (its page and progress, before any worker)."""
     from reports.job_services import report_batch_create
@@ -442,6 +463,8 @@ def _kwargs(
             ).invitation.pk
         elif param == "pk" and route.startswith("actions/"):
             values[param] = _action_item(seeded).pk
+        elif param == "pk" and route.startswith("files/"):
+            values[param] = _evidence_file(seeded).pk
         elif param == "pk" and "batches/<pk>" in route:
             values[param] = _report_batch(seeded).pk
         elif param == "pk" and "instruments/<pk>" in route:
@@ -460,6 +483,7 @@ HTML_TYPES = ("text/html",)
 RENDERED_DOCUMENTS = (".pdf", ".docx")
 FILE_TYPES = (
     "application/json",
+    "application/zip",  # the export with evidence
     "application/pdf",
     "text/csv",
     "image/",

@@ -173,6 +173,8 @@
   }
 
   form.addEventListener("change", function (event) {
+    // A card's evidence file input belongs to its own upload form: nothing to autosave.
+    if (event.target.form !== form) return;
     var key = keyOf(event.target);
     if (!key) return;
     if (event.target.type === "radio" && event.target.name === key) applyVisibility();

@@ -16,7 +16,8 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 
 class Command(BaseCommand):
     help = (
-        "Create an assessment from a JSON file written by export_assessment. Organisation and "
+        "Create an assessment from a JSON file written by export_assessment, or from the ZIP "
+        "of export_assessment --with-evidence (its files attached again). Organisation and "
         "site are taken from the file by name and created when missing; the instrument version "
         "must already be loaded. Results in the file are ignored and recomputed. Nothing is "
         "written unless the whole file is valid. Prints the new assessment's id on the last line."
@@ -27,17 +28,36 @@ class Command(BaseCommand):
 
     def handle(self, **options: Any) -> None:
         path: Path = options["file"]
+        # Imported here: the evidence app builds on assessments, never the reverse.
+        from evidence.transfer import assessment_import_zip, files_listed, is_zip
+
+        left_out = 0
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise CommandError(f"{path}: file: too big to be an assessment file")
-            raw = path.read_bytes()
+            with path.open("rb") as handle:
+                if is_zip(handle):  # an export with evidence: assessment.json and its files
+                    assessment = assessment_import_zip(
+                        archive=handle,
+                        size=path.stat().st_size,
+                        user=None,
+                        json_limit=MAX_FILE_BYTES,
+                    )
+                else:
+                    if path.stat().st_size > MAX_FILE_BYTES:
+                        raise CommandError(f"{path}: file: too big to be an assessment file")
+                    data = parse_assessment_json(handle.read())
+                    assessment = assessment_import(data=data, user=None)
+                    left_out = files_listed(data)
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror or exc}") from exc
-        try:
-            assessment = assessment_import(data=parse_assessment_json(raw), user=None)
         except TransferError as exc:
             # One line: scripts read the last line of output, people read the first problem.
             raise CommandError(f"{path}: {exc}") from exc
+        if left_out:
+            self.stderr.write(
+                f"{left_out} evidence file(s) listed in the JSON were not imported: their "
+                "content travels only in an export with evidence (export_assessment "
+                "--with-evidence)."
+            )
         site = assessment.site
         self.stdout.write(
             f"Imported {assessment.instrument.slug} {assessment.instrument.version} "

@@ -35,6 +35,11 @@ class Command(BaseCommand):
 
         if items := demo_actions_seed():
             self.stdout.write(f"Demo action items: {items} created.")
+        # Evidence files too (a small PDF, CSV and PNG on a few answers).
+        from evidence.demo import demo_evidence_seed
+
+        if files := demo_evidence_seed():
+            self.stdout.write(f"Demo evidence files: {files} attached.")
         # Last: anonymous peers for the benchmark, and its refresh over everything seeded.
         from benchmark.demo import demo_benchmark_seed
 

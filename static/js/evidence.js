@@ -1,0 +1,19 @@
+// Evidence files on the questionnaire page. Without JavaScript the forms post as they are;
+// with it, a deletion asks first and a file over the size limit is refused before it is sent.
+(function () {
+  "use strict";
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-confirm]");
+    if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
+  });
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.type !== "file" || !input.dataset.maxBytes) return;
+    var limit = parseInt(input.dataset.maxBytes, 10);
+    var file = input.files && input.files[0];
+    input.setCustomValidity(file && file.size > limit ? input.dataset.tooBig : "");
+    input.reportValidity();
+  });
+})();
