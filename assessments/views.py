@@ -397,7 +397,7 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
         result = assessment.compute_results(values)
         if autosave:
             return _autosave_response(
-                form, questions, answers, result, content, outcome.saved, assessment
+                request, form, questions, answers, result, content, outcome.saved, assessment
             )
         if conflicts:
             messages.warning(
@@ -423,6 +423,11 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
     for row in rows:
         answered = row["answer"] is not None and bool(row["answer"].value)
         row["version_mark"] = None if answered else marks.get(row["question"].key)
+    # Each question's evidence files, one query; their upload and deletion messages go next
+    # to the question (imported here: evidence builds on assessments, never the reverse).
+    from evidence.questionnaire import attach_files
+
+    page_messages = attach_files(request, assessment=assessment, rows=rows)
     return render(
         request,
         "assessments/assessment_take.html",
@@ -454,6 +459,7 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
                 1 for q in questions if q.pk in shown and shown[q.pk].carried_over
             ),
             "na": NA,
+            "messages": page_messages,
         },
         status=status,
     )
@@ -498,6 +504,7 @@ def _url_of_key(name: str, pk: int) -> Callable[[str], str]:
 
 
 def _autosave_response(
+    request: AuthenticatedHttpRequest,
     form: QuestionnaireForm,
     questions: tuple[Any, ...],
     answers: dict[int, Answer],
@@ -510,16 +517,27 @@ def _autosave_response(
     values = _values(content, answers)
     _add_flags_and_last_round(listed, assessment, values, {})
     rows = {row["question"].key: row for row in listed}
-    problems = {
-        key: render_to_string(
-            "assessments/_question.html",
-            {"row": rows[key], "form": form, "can_edit": True, "na": NA, "assessment": assessment},
-        )
+    redrawn = [
+        key
         for key in rows
         if key in form.conflicts
         or rows[key]["field"].errors
         or rows[key]["comment"].errors
         or rows[key]["evidence"].errors
+    ]
+    if redrawn:
+        # A redrawn card keeps its evidence files (imported here, as in `domain`).
+        from evidence.questionnaire import attach_files
+
+        attach_files(
+            request, assessment=assessment, rows=[rows[k] for k in redrawn], take_messages=False
+        )
+    problems = {
+        key: render_to_string(
+            "assessments/_question.html",
+            {"row": rows[key], "form": form, "can_edit": True, "na": NA, "assessment": assessment},
+        )
+        for key in redrawn
     }
     status = 200 if not problems else 409
     return JsonResponse(
