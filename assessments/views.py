@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -210,13 +211,21 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     values = assessment.answer_values()
     result = assessment.compute_results(values)
     carried = assessment.answers.filter(carried_over=True).count()
+    # Independent answers (issue 15): each domain's respondents done and consensus set.
+    from respondents.consensus import assessment_statuses
+
+    statuses = assessment_statuses(assessment, content, values)
+    progress = _progress(content, result, values)
+    for row in progress:
+        row["status"] = statuses.get(row["key"])
     return render(
         request,
         "assessments/assessment_detail.html",
         {
             "current_membership": membership,
             "assessment": assessment,
-            "progress": _progress(content, result, values),
+            "independent": bool(statuses),
+            "progress": progress,
             "overall_progress": _overall_progress(result),
             "result": result,
             # Nothing answered yet: the overview says "Not started" where the verdict goes.
@@ -334,6 +343,14 @@ def _answered_by(answer: Answer | ShownAnswer | None) -> str:
     return (user.get_full_name() or user.get_username()) if user else ""
 
 
+def _independent_answering(assessment: Assessment, user: Any, key: str) -> Any:
+    """The domain page's answering in independent-answers mode; None in the shared mode."""
+    # Imported here: respondents builds on assessments, never the reverse at import time.
+    from respondents.answering import domain_answering
+
+    return domain_answering(assessment=assessment, user=user, domain_key=key)
+
+
 def _posted_for_another_version(request: HttpRequest, assessment: Assessment) -> bool:
     """Whether a question posted says (`<key>--version`) it was shown for another version."""
     shown = {v for name, v in request.POST.items() if name.endswith("--version")}
@@ -349,7 +366,12 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
     if current is None:
         raise Http404
     questions = content.questions_of(key)
-    can_edit = access.may_edit_domain(membership, assessment, key) and assessment.is_editable
+    # Independent answers (issue 15): None in the shared mode, where nothing of it runs.
+    answering = _independent_answering(assessment, request.user, key)
+    if answering is None:
+        can_edit = access.may_edit_domain(membership, assessment, key) and assessment.is_editable
+    else:
+        can_edit = answering.can_answer
     answers: dict[int, Answer] = {}
     shown: Mapping[int, Answer | ShownAnswer]
     form: QuestionnaireForm | None
@@ -357,7 +379,10 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
     conflicts: dict[str, Conflict] = {}
 
     if request.method == "POST":
-        access.require_domain_edit(membership, assessment, key)
+        if answering is None:
+            access.require_domain_edit(membership, assessment, key)
+        elif answering.assignment is None:
+            raise PermissionDenied  # only respondents answer; the consensus has its own page
         if _posted_for_another_version(request, assessment):
             # The page showed the version the draft had before it moved: its answers were
             # given to other questions, so none is saved.
@@ -368,8 +393,9 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
             return redirect("assessments:domain", assessment.pk, key)
         posted = QuestionnaireForm(request.POST, questions=questions, answers=answers)
         posted.is_valid()
+        save = answers_save if answering is None else answering.save
         try:
-            outcome = answers_save(
+            outcome = save(
                 assessment=assessment, user=request.user, changes=posted.changes(), domain_key=key
             )
         except AssessmentLocked as locked:
@@ -386,18 +412,38 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
             target = request.POST.get("next_domain", "")
             if target == "__submit__":
                 return redirect("assessments:submit", assessment.pk)
+            if target == "__done__" and answering is not None:
+                return redirect("respondents:done", assessment.pk, key)
             if target and content.domain(target):
                 return redirect("assessments:domain", assessment.pk, target)
             return redirect("assessments:domain", assessment.pk, key)
-        answers = _answers_by_question(assessment)
-        last_round = {} if autosave else questionnaire.previous_answers(assessment)
+        if answering is None:
+            answers = _answers_by_question(assessment)
+            last_round = {} if autosave else questionnaire.previous_answers(assessment)
+            values = _values(content, answers)
+        else:
+            mine = answering.load(content)
+            answers, values, last_round = mine.shown, mine.values, mine.last_round  # type: ignore[assignment]
         conflicts = {**outcome.conflicts, **unresolved_conflicts(posted, answers)}
         form = redisplay_form(posted, questions, answers, conflicts)
-        shown, values = answers, _values(content, answers)
+        shown = answers
         result = assessment.compute_results(values)
+        if answering is not None:
+            # The navigation's counts are the respondent's own (sent back with an autosave).
+            answering.progress_rows = answering.progress(
+                _progress(content, result, values), content
+            )
         if autosave:
             return _autosave_response(
-                request, form, questions, answers, result, content, outcome.saved, assessment
+                request,
+                form,
+                questions,
+                answers,
+                result,
+                content,
+                outcome.saved,
+                assessment,
+                progress=None if answering is None else answering.progress_rows,
             )
         if conflicts:
             messages.warning(
@@ -408,7 +454,10 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
         if posted.errors:
             messages.error(request, "Some answers could not be saved: see the messages below.")
     else:
-        loaded = questionnaire.domain_answers(assessment, questions)
+        if answering is None:
+            loaded = questionnaire.domain_answers(assessment, questions)
+        else:
+            loaded = answering.load(content)
         shown, values, last_round = loaded.shown, loaded.values, loaded.last_round
         form = None
         # Nothing is written here: answers_save remembers the domain for resuming.
@@ -450,7 +499,10 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
                     answers=cast(dict[int, Answer], shown),
                 )
             ),
-            "progress": _progress(content, result, values),
+            "progress": _progress(content, result, values)
+            if answering is None
+            else answering.progress(_progress(content, result, values), content),
+            "answering": answering,
             "overall_progress": _overall_progress(result),
             "previous_domain": content.domains[index - 1] if index > 0 else None,
             "next_domain": content.domains[index + 1] if index + 1 < len(content.domains) else None,
@@ -512,7 +564,10 @@ def _autosave_response(
     content: InstrumentContent,
     saved: dict[str, Answer],
     assessment: Assessment,
+    progress: list[dict[str, Any]] | None = None,
 ) -> JsonResponse:
+    """`progress`: the navigation's rows where they are not the shared answers' (a
+    respondent's own, in independent-answers mode)."""
     listed = _question_rows(form, questions, answers, result.visible, content.numbers)
     values = _values(content, answers)
     _add_flags_and_last_round(listed, assessment, values, {})
@@ -553,7 +608,7 @@ def _autosave_response(
                     "total": row["total"],
                     "percent": row["percent"],
                 }
-                for row in _progress(content, result, values)
+                for row in progress or _progress(content, result, values)
             },
             "overall": _overall_progress(result),
         },

@@ -69,6 +69,8 @@ class DomainAnswering:
         }
 
     consensus: dict[str, str] = field(default_factory=dict)
+    # The navigation's rows after a save, for the autosave's answer.
+    progress_rows: list[dict[str, Any]] | None = None
 
     def load(self, content: InstrumentContent) -> DomainAnswers:
         """What the page shows: a respondent's own answers to the domain and the values that

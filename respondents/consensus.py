@@ -27,7 +27,7 @@ from assessments.display import display_name
 from assessments.models import Answer, Assessment, Membership, Question
 from assessments.scoring import NA, InstrumentSpec, QuestionSpec, normalised_score, visible_keys
 from respondents.agreement import Agreement, question_agreements
-from respondents.independent import RespondentView, respondent_answers_visible
+from respondents.independent import RespondentView, is_independent, respondent_answers_visible
 from respondents.models import Assignment, ConsensusNote, RespondentAnswer
 
 FORMER_MEMBER = "Former member"
@@ -200,14 +200,24 @@ def _label(question: Question, value: str) -> str:
     return label
 
 
+def _short(question: Question, value: str) -> str:
+    """An answer in a few words: a scale's number, else the option's label."""
+    if question.type == Question.Type.SCALE and value != NA:
+        return value
+    return answer_label(question, value)
+
+
 def _spread(question: Question, spec: QuestionSpec, values: Iterable[str]) -> str:
-    """ "<lowest> to <highest>" among the scored answers (N/A left out), "" if all alike."""
+    """The lowest to the highest scored answer of a scale or a choice (N/A left out); empty
+    where all are alike, or where the two ends say it all (yes against no)."""
+    if question.type not in (Question.Type.SCALE, Question.Type.CHOICE):
+        return ""
     scored = sorted(
         {(score, value) for value in values if (score := normalised_score(spec, value)) is not None}
     )
     if len(scored) < 2:
         return ""
-    return f"{_label(question, scored[0][1])} to {_label(question, scored[-1][1])}"
+    return f"{_short(question, scored[0][1])} to {_short(question, scored[-1][1])}"
 
 
 def assignments_with_roles(assessment: Assessment) -> list[Assignment]:
@@ -330,10 +340,13 @@ def consensus_table(
                 agreement=agreement,
                 reason=_reason(question, values) if agreement.disagree else "",
                 spread=_spread(question, specs[key], values) if question.scored else "",
+                # How many gave which answer, where the table is long enough to need it.
                 tally=tuple(
-                    (_label(question, value), count)
+                    (_short(question, value), count)
                     for value, count in Counter(values).most_common()
-                ),
+                )
+                if question.scored and len(values) > 2
+                else (),
                 consensus=stored,
                 note=notes.get(key, ""),
                 prefill=(agreement.unanimous or "") if stored is None or not stored.value else "",
@@ -344,4 +357,16 @@ def consensus_table(
         respondents=tuple(people[v.user.pk] for v in views),
         rows=tuple(rows),
         viewer_answering=viewer_answering,
+    )
+
+
+def assessment_statuses(
+    assessment: Assessment, content: InstrumentContent, consensus: Mapping[str, str]
+) -> dict[str, DomainStatus]:
+    """Each domain's state in independent mode (one query: the assignments); empty in the
+    shared mode (no query for an assessment read through assessments.access)."""
+    if not is_independent(assessment):
+        return {}
+    return domain_statuses(
+        content, consensus, Assignment.objects.filter(assessment_id=assessment.pk)
     )

@@ -65,8 +65,8 @@ def mode_locked_reason(assessment: Assessment) -> str | None:
             "The answering mode can only be changed before anyone has answered: "
             f"{shared} question{'s' if shared != 1 else ''} already "
             f"{'have' if shared != 1 else 'has'} a shared answer, which would silently "
-            "become the consensus though no respondent gave it. Nothing was changed. "
-            "Start a new round to answer independently."
+            "become the consensus though no respondent gave it. Start a new round to answer "
+            "independently."
         )
     if is_independent(assessment) and (shared or own.exists()):
         people = own.values("user_id").distinct().count()
@@ -86,7 +86,7 @@ def mode_locked_reason(assessment: Assessment) -> str | None:
         return (
             "The answering mode can only be changed before anyone has answered: "
             + " and ".join(parts)
-            + ". Nothing was changed."
+            + "."
         )
     return None
 
@@ -104,7 +104,7 @@ def independent_mode_set(*, assessment: Assessment, user: User, enabled: bool) -
             return
         reason = mode_locked_reason(assessment)
         if reason is not None:
-            raise IndependentError(reason)
+            raise IndependentError(f"{reason} Nothing was changed.")
         if enabled:
             IndependentAnswering.objects.create(assessment=assessment, set_by=user)
         else:
