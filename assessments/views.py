@@ -443,7 +443,7 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
                 content,
                 outcome.saved,
                 assessment,
-                progress=None if answering is None else answering.progress_rows,
+                answering=answering,
             )
         if conflicts:
             messages.warning(
@@ -477,6 +477,8 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
     from evidence.questionnaire import attach_files
 
     page_messages = attach_files(request, assessment=assessment, rows=rows)
+    if answering is not None:
+        answering.hide_blind_files(rows)
     return render(
         request,
         "assessments/assessment_take.html",
@@ -564,10 +566,10 @@ def _autosave_response(
     content: InstrumentContent,
     saved: dict[str, Answer],
     assessment: Assessment,
-    progress: list[dict[str, Any]] | None = None,
+    answering: Any = None,
 ) -> JsonResponse:
-    """`progress`: the navigation's rows where they are not the shared answers' (a
-    respondent's own, in independent-answers mode)."""
+    """`answering`: in independent-answers mode, the respondent's (their own counts in the
+    navigation, and the evidence files the blind rule lets them see)."""
     listed = _question_rows(form, questions, answers, result.visible, content.numbers)
     values = _values(content, answers)
     _add_flags_and_last_round(listed, assessment, values, {})
@@ -587,6 +589,8 @@ def _autosave_response(
         attach_files(
             request, assessment=assessment, rows=[rows[k] for k in redrawn], take_messages=False
         )
+        if answering is not None:
+            answering.hide_blind_files(rows[k] for k in redrawn)
     problems = {
         key: render_to_string(
             "assessments/_question.html",
@@ -608,7 +612,8 @@ def _autosave_response(
                     "total": row["total"],
                     "percent": row["percent"],
                 }
-                for row in progress or _progress(content, result, values)
+                for row in (answering and answering.progress_rows)
+                or _progress(content, result, values)
             },
             "overall": _overall_progress(result),
         },

@@ -13,6 +13,7 @@ whatever the number of respondents.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,6 +113,24 @@ class DomainAnswering:
             row.user = self.user  # their own: no query to name them
             self.own[row.question_id] = row
         return self.own
+
+    def hide_blind_files(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Evidence files follow the blind rule of answers: a file a respondent of this domain
+        uploaded is seen by others only once they marked their part done, and not by a
+        respondent still answering (their own files, and those of people who do not answer
+        the domain, always). `rows`: question rows with `files` (evidence/questionnaire.py)."""
+        parts = {a.user_id: a for a in self.assignments if a.domain_key == self.domain_key}
+        blind = self.respondent and self.assignment is not None and self.assignment.done_at is None
+
+        def shown(uploader_id: int | None) -> bool:
+            part = parts.get(uploader_id) if uploader_id is not None else None
+            if uploader_id == self.user.pk or part is None:
+                return True
+            return part.done_at is not None and not blind
+
+        for row in rows:
+            if row.get("files"):
+                row["files"] = [f for f in row["files"] if shown(f.uploaded_by_id)]
 
     def progress(
         self, rows: list[dict[str, Any]], content: InstrumentContent

@@ -366,9 +366,7 @@ def _rows(response) -> dict:
     return {row.question.key: row for row in response.context["table"].rows}
 
 
-def test_the_consensus_page_shows_everyones_answers_and_flags_each_question_type(
-    world, assessment
-):
+def test_the_consensus_page_shows_everyones_answers_and_flags_each_question_type(world, assessment):
     _both_answer(assessment, world)
     client = _client(world.alice)
     gov = client.get(_consensus_url(assessment))
@@ -429,9 +427,10 @@ def test_a_coordinator_who_answers_too_stays_blind_until_done(world, assessment)
     assert "Victor private list" not in html
     assert "You answer this domain yourself" in html
     respondent_domain_done(assessment=assessment, user=world.carla, domain_key="gov")
-    assert "Victor private list" in _client(world.carla).get(
-        _consensus_url(assessment)
-    ).content.decode()
+    assert (
+        "Victor private list"
+        in _client(world.carla).get(_consensus_url(assessment)).content.decode()
+    )
 
 
 def test_the_consensus_is_pre_filled_where_everyone_agrees(world, assessment):
@@ -574,4 +573,43 @@ def test_page_queries_do_not_grow_with_the_respondents(
         with django_assert_max_num_queries(counts[name]):
             response = client.get(url)
         assert response.status_code == 200
-    assert len(_client(world.alice).get(_consensus_url(assessment)).context["table"].respondents) == 5
+    assert (
+        len(_client(world.alice).get(_consensus_url(assessment)).context["table"].respondents) == 5
+    )
+
+
+def test_evidence_files_follow_the_blind_rule_on_the_domain_page(
+    world, assessment, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    url = reverse("evidence:upload", args=[assessment.pk, "gov.q01"])
+    upload = {"file": SimpleUploadedFile("carla-minutes-k7.txt", b"Minutes of the committee\n")}
+    assert _client(world.carla).post(url, upload).status_code == 302
+    # Carla sees her own file; Victor (still answering) and the coordinator do not.
+    assert (
+        "carla-minutes-k7.txt" in _client(world.carla).get(_domain_url(assessment)).content.decode()
+    )
+    assert (
+        "carla-minutes-k7.txt"
+        not in _client(world.victor).get(_domain_url(assessment)).content.decode()
+    )
+    assert (
+        "carla-minutes-k7.txt"
+        not in _client(world.alice).get(_domain_url(assessment)).content.decode()
+    )
+    # Her part done: the coordinator sees it; Victor only once he is done too.
+    respondent_domain_done(assessment=assessment, user=world.carla, domain_key="gov")
+    assert (
+        "carla-minutes-k7.txt" in _client(world.alice).get(_domain_url(assessment)).content.decode()
+    )
+    assert (
+        "carla-minutes-k7.txt"
+        not in _client(world.victor).get(_domain_url(assessment)).content.decode()
+    )
+    respondent_domain_done(assessment=assessment, user=world.victor, domain_key="gov")
+    assert (
+        "carla-minutes-k7.txt"
+        in _client(world.victor).get(_domain_url(assessment)).content.decode()
+    )
