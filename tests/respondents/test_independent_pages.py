@@ -290,7 +290,7 @@ def test_the_coordinator_reopens_a_part_audited(world, assessment):
     assignment = assessment.assignments.get(user=world.victor, domain_key="gov")
     url = reverse("respondents:assignments", args=[assessment.pk])
     page = _client(world.alice).get(url).content.decode()
-    assert "Reopen their part" in page
+    assert "so they can change their answers\">Reopen</button>" in page
     _client(world.alice).post(url, {"reopen": assignment.pk})
     assignment.refresh_from_db()
     assert assignment.done_at is None
@@ -333,7 +333,7 @@ def test_the_questionnaires_domain_list_shows_each_domains_state(world, assessme
         0,
         2,
     )
-    assert "yours · 1/2 done · consensus 0/2" in page.content.decode()
+    assert "yours · 1/2 respondents done · consensus 0/2" in page.content.decode()
     detail = _client(world.alice).get(reverse("assessments:detail", args=[assessment.pk]))
     html = detail.content.decode()
     assert "1/2 done" in html and _consensus_url(assessment) in html
