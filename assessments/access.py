@@ -86,8 +86,13 @@ def require(membership: Membership, action: str) -> None:
 
 
 def _membership(user_id: int, organisation_id: int, site_id: int | None = None) -> Membership:
-    """The user's membership of the organisation, with `has_site` for a site admin's site."""
-    queryset = _memberships(user_id).filter(organisation_id=organisation_id)
+    """The user's membership of the organisation, with `has_site` for a site admin's site.
+
+    Every membership of the user comes in the same query, with its organisation: a page can
+    hand `membership.user_memberships` to the organisation switcher (`nav_memberships`, as
+    `user_memberships` gives it) instead of asking the database again.
+    """
+    queryset = _memberships(user_id).select_related("organisation")
     if site_id is not None:
         queryset = queryset.annotate(
             has_site=Exists(
@@ -96,9 +101,11 @@ def _membership(user_id: int, organisation_id: int, site_id: int | None = None) 
                 )
             )
         )
-    membership = queryset.first()
+    memberships = list(queryset)
+    membership = next((m for m in memberships if m.organisation_id == organisation_id), None)
     if membership is None:
         raise Http404
+    membership.user_memberships = memberships  # type: ignore[attr-defined]
     if (
         site_id is not None
         and membership.role == Role.SITE_ADMIN
