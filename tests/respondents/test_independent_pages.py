@@ -131,7 +131,8 @@ def test_the_coordinator_switches_to_independent_answers_audited(world):
     client = _client(world.alice)
     url = reverse("respondents:assignments", args=[assessment.pk])
     page = client.get(url).content.decode()
-    assert "One shared questionnaire" in page and 'name="mode"' in page
+    assert "One shared questionnaire" in page
+    assert 'name="mode"' in page
     response = client.post(url, {"mode": "independent"}, follow=True)
     assert IndependentAnswering.objects.filter(assessment=assessment).exists()
     event = AssignmentEvent.objects.get(assessment=assessment, action="mode")
@@ -155,7 +156,8 @@ def test_the_mode_is_refused_with_the_reason_once_shared_answers_exist(world):
     response = _client(world.alice).post(url, {"mode": "independent"})
     assert response.status_code == 422
     html = response.content.decode()
-    assert "would silently become the consensus" in html and "Nothing was changed" in html
+    assert "would silently become the consensus" in html
+    assert "Nothing was changed" in html
     assert not IndependentAnswering.objects.exists()
 
 
@@ -215,7 +217,8 @@ def test_a_respondent_never_sees_another_ones_answers_before_done(world, assessm
     assert _leaks(html) == []
     # Autosave answers carry nothing of hers either, saved or in conflict.
     first = _autosave(client, assessment, "gov.q04", **{"gov.q04": "Scribe"})
-    assert first.status_code == 200 and _leaks(first.content.decode()) == []
+    assert first.status_code == 200
+    assert _leaks(first.content.decode()) == []
     stale = _autosave(client, assessment, "gov.q04", **{"gov.q04": "Scribe and more"})
     assert stale.status_code == 409
     body = stale.content.decode()
@@ -290,7 +293,7 @@ def test_the_coordinator_reopens_a_part_audited(world, assessment):
     assignment = assessment.assignments.get(user=world.victor, domain_key="gov")
     url = reverse("respondents:assignments", args=[assessment.pk])
     page = _client(world.alice).get(url).content.decode()
-    assert "so they can change their answers\">Reopen</button>" in page
+    assert 'so they can change their answers">Reopen</button>' in page
     _client(world.alice).post(url, {"reopen": assignment.pk})
     assignment.refresh_from_db()
     assert assignment.done_at is None
@@ -336,7 +339,8 @@ def test_the_questionnaires_domain_list_shows_each_domains_state(world, assessme
     assert "yours · 1/2 respondents done · consensus 0/2" in page.content.decode()
     detail = _client(world.alice).get(reverse("assessments:detail", args=[assessment.pk]))
     html = detail.content.decode()
-    assert "1/2 done" in html and _consensus_url(assessment) in html
+    assert "1/2 done" in html
+    assert _consensus_url(assessment) in html
 
 
 # --- the consensus page -------------------------------------------------------------------------
@@ -387,7 +391,8 @@ def test_the_consensus_page_shows_everyones_answers_and_flags_each_question_type
     html = gov.content.decode()
     for text in (CARLA_TEXT, CARLA_COMMENT, CARLA_EVIDENCE, "Victor Viewer", "(Consultant)"):
         assert text in html
-    assert "Respondents disagree" in html and "Yes against no" in html
+    assert "Respondents disagree" in html
+    assert "Yes against no" in html
     ops = _rows(client.get(_consensus_url(assessment, "ops")))
     # Options scoring 0 and 3 of a 0-3 range: more than half apart. N/A against an answer.
     assert ops["ops.q01"].agreement.disagree
@@ -499,7 +504,8 @@ def test_a_removed_respondent_keeps_their_answers_marked(world, assessment):
     carla = next(r for r in response.context["table"].respondents if r.name == "Carla Consultant")
     assert carla.removed
     html = response.content.decode()
-    assert "Removed" in html and CARLA_TEXT in html
+    assert "Removed" in html
+    assert CARLA_TEXT in html
 
 
 def test_submit_needs_the_consensus_and_only_the_consensus_scores(world, assessment):
