@@ -155,6 +155,57 @@ class InstrumentRef(StrictFormat):
     version: RefText
 
 
+# Independent answers (issue 15): each respondent's own answers and the consensus notes.
+MAX_EMAIL = 254  # User.email
+MAX_RESPONDENTS = 200
+EmailText = Annotated[str, StringConstraints(max_length=MAX_EMAIL, pattern=STORABLE_NOT_BLANK)]
+PersonText = Annotated[str, StringConstraints(max_length=MAX_NAME, pattern=STORABLE)]
+
+
+class RespondentAnswerFormat(StrictFormat):
+    """A respondent's own answer, keyed by its question key in their "answers"."""
+
+    value: AnswerText = Field(description='As an answer\'s "value"; "" for not answered yet.')
+    comment: AnswerText = ""
+    evidence: AnswerText = ""
+
+
+class RespondentDomainFormat(StrictFormat):
+    """A domain assigned to the respondent, keyed by its domain key in their "domains"."""
+
+    done_at: Moment | None = Field(
+        default=None,
+        description="When they marked their answers to the domain done (ISO 8601, UTC); null "
+        "while they still answer it. Nobody else sees their answers before.",
+    )
+    removed: bool = Field(
+        default=False,
+        description="No longer assigned: their answers stay in the record, marked.",
+    )
+    due_date: RoundDate | None = None
+
+
+class RespondentFormat(StrictFormat):
+    """One respondent of an assessment in independent mode (a member of the organisation)."""
+
+    email: EmailText = Field(
+        description="Who answered: on import, the member of the organisation with this e-mail."
+    )
+    name: PersonText = Field(default="", description="Informative; not used on import.")
+    role: PersonText = Field(
+        default="",
+        description="Their role in the organisation when exported (org_admin, site_admin, "
+        'consultant, viewer; "" for a former member); informative, not changed on import.',
+    )
+    domains: dict[str, RespondentDomainFormat] = Field(
+        min_length=1, description="Domain key: the respondent's assignment to that domain."
+    )
+    answers: dict[str, RespondentAnswerFormat] = Field(
+        default_factory=dict,
+        description="Question key: their own answer, to questions of their domains only.",
+    )
+
+
 class AssessmentFormat(StrictFormat):
     """An assessment file as `manage.py export_assessment` writes it and the import reads it."""
 
@@ -189,6 +240,22 @@ class AssessmentFormat(StrictFormat):
         max_length=1000,
         description="Question keys someone marked for review: a note for the editors, "
         "not part of the results; each a question of the instrument.",
+    )
+    mode: Literal["single", "independent"] = Field(
+        default="single",
+        description='"independent": each respondent answered on their own and "answers" holds '
+        'the consensus, the only answers that score; "single" (the default): one set of answers.',
+    )
+    respondents: list[RespondentFormat] = Field(
+        default_factory=list,
+        max_length=MAX_RESPONDENTS,
+        description="In independent mode, each respondent's assignments and own answers. An "
+        "export made by a respondent still answering a domain leaves out the others' answers "
+        "to it (and its consensus notes).",
+    )
+    consensus_notes: dict[str, AnswerText] = Field(
+        default_factory=dict,
+        description="In independent mode, question key: the coordinator's note on its consensus.",
     )
     results: Any = Field(
         default_factory=absent,

@@ -70,6 +70,8 @@ class ValidImport:
     targets: dict[str, Decimal]
     answers: tuple[ValidAnswer, ...]
     review: tuple[str, ...] = ()
+    # Independent answers (respondents.transfer.ValidIndependent); None: the single-answer mode.
+    independent: Any = None
 
 
 def validate_import(
@@ -115,6 +117,10 @@ def validate_import(
     targets = check.targets(instrument)
     answers = check.answers(instrument)
     review = check.review(instrument)
+    # Imported here: respondents builds on assessments, never the reverse at import time.
+    from respondents.transfer import respondents_check
+
+    independent = respondents_check(check, instrument=instrument, organisation=owner, site=site)
 
     check.raise_problems()
     # No problem means every part was read; the asserts tell the type checker so.
@@ -134,6 +140,7 @@ def validate_import(
         targets=targets,
         answers=answers,
         review=review,
+        independent=independent,
     )
 
 
@@ -203,6 +210,10 @@ def assessment_import(
             )
             for a in valid.answers
         )
+        if valid.independent is not None:
+            from respondents.transfer import respondents_import
+
+            respondents_import(assessment=assessment, valid=valid.independent, user=user, now=now)
         source_id = data.get("id")
         entries = [
             AuditEntry(
@@ -217,6 +228,11 @@ def assessment_import(
                     "status": valid.status,
                     "answers": len(valid.answers),
                     **({"marked for review": len(valid.review)} if valid.review else {}),
+                    **(
+                        {"respondents": len(valid.independent.respondents)}
+                        if valid.independent is not None
+                        else {}
+                    ),
                     # The id it had where it was exported, to trace the copy back.
                     "source_id": source_id if type(source_id) is int else None,
                 },

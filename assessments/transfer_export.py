@@ -20,6 +20,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -31,8 +32,11 @@ from assessments.review import ordered_flags
 from assessments.scoring import result_to_dict
 
 
-def export_assessment(assessment: Assessment) -> dict[str, Any]:
-    """The assessment as the JSON-ready dict of the assessment file (see the module docstring)."""
+def export_assessment(assessment: Assessment, *, viewer: User | None = None) -> dict[str, Any]:
+    """The assessment as the JSON-ready dict of the assessment file (see the module docstring).
+
+    `viewer`: whom the file is for; in independent mode it holds only the respondents' answers
+    they may see (respondents/transfer.py). None (the command): everything."""
     # Imported here: the evidence app builds on assessments, never the reverse at import time.
     from evidence.transfer import files_by_question
 
@@ -58,6 +62,9 @@ def export_assessment(assessment: Assessment) -> dict[str, Any]:
         if files.get(question.key):
             entry["files"] = files[question.key]
         exported[question.key] = entry
+    # Imported here: respondents builds on assessments, never the reverse at import time.
+    from respondents.transfer import respondents_export
+
     site = assessment.site
     return {
         "format": FORMAT,
@@ -76,6 +83,8 @@ def export_assessment(assessment: Assessment) -> dict[str, Any]:
         "answers": exported,
         # Marked for review: a working note that travels with the answers (not a result).
         "review": ordered_flags(assessment, assessment.review_flags),
+        # Independent answers (issue 15): "mode", "respondents" and "consensus_notes".
+        **respondents_export(assessment, viewer=viewer),
         # Recomputed even for a submitted assessment: its stored results are the same numbers,
         # and one code path keeps export → import → export identical.
         "results": result_to_dict(assessment.compute_results(values)),

@@ -28,7 +28,8 @@ from assessments.transfer_export import (
 @require_GET
 def export_json(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment, _ = access.get_assessment_for_user(request.user.pk, pk, "report")
-    text = dumps(export_assessment(assessment))
+    # Made for this person: a respondent still answering gets nobody else's answers.
+    text = dumps(export_assessment(assessment, viewer=request.user))
     assessment_export_log(assessment=assessment, user_id=request.user.pk)
     response = HttpResponse(text.encode(), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{export_filename(assessment)}"'

@@ -142,7 +142,10 @@ def export_with_evidence(*, assessment: Assessment, user_id: int | None) -> Evid
 
     Raises EvidenceError when a listed file's content is missing from storage.
     """
-    data = export_assessment(assessment)
+    # Made for this person, as the JSON download: a respondent still answering a domain gets
+    # nobody else's answers to it (issue 15); no person (the command): everything.
+    viewer = User.objects.filter(pk=user_id).first() if user_id is not None else None
+    data = export_assessment(assessment, viewer=viewer)
     rows = {(e.question_key, e.name_key): e for e in _available(assessment)}
     # Spooled: a small export stays in memory, a big one goes to a temporary file.
     spool = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115

@@ -140,6 +140,9 @@ def test_export_has_the_product_shape_in_a_fixed_key_order(full_assessment):
         "targets",
         "answers",
         "review",
+        "mode",
+        "respondents",
+        "consensus_notes",
         "results",
     ]
     assert data["format"] == "readiness-assessment/1"
