@@ -6,6 +6,8 @@ templates/reports/_disagreements.html, from `report.disagreements`
 from __future__ import annotations
 
 from docx.document import Document as DocumentObject
+from docx.enum.text import WD_BREAK
+from docx.shared import Pt
 
 from reports.report import Report
 from reports.report_docx_parts import DASH, labelled_line, new_table
@@ -15,6 +17,8 @@ def disagreements(document: DocumentObject, report: Report) -> None:
     found = report.disagreements
     if found is None:
         return
+    # A page of its own, as in the PDF.
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     document.add_heading("Where respondents disagreed", level=1)
     document.add_paragraph(found.lead)
     if not found.domains:
@@ -46,7 +50,7 @@ def disagreements(document: DocumentObject, report: Report) -> None:
         document,
         ("Domain", "Respondents", "Questions compared", "All agreed", "Disagreements"),
         rows,
-        widths_cm=(5.6, 2.6, 3.0, 3.4, 2.4),
+        widths_cm=(4.4, 3.0, 2.8, 3.0, 3.8),
         caption="Agreement per domain",
     )
     for domain in found.domains:
@@ -73,6 +77,7 @@ def disagreements(document: DocumentObject, report: Report) -> None:
                 caption=f"Each respondent's answer to {question.number}",
             )
             labelled_line(document, "Consensus", question.consensus or "Not set yet")
+            document.paragraphs[-1].paragraph_format.space_before = Pt(6)
             if question.note:
                 labelled_line(document, "Note", question.note)
     if not found.flagged:
