@@ -1,6 +1,7 @@
 """The two charts of the results page and the gap report, with their data as tables.
 
-Each chart carries what one output needs: the plotly.js payload for the browser, an SVG for
+Each chart carries what one output needs: for the browser a static SVG image to show at once
+and the plotly.js payload of its interactive version (reports/chart_preview.py), an SVG for
 the PDF, or nothing (the layout-only baseline of bench/pdf.py). Its table is always there:
 screen readers read it, and the PDF shows it when no SVG could be drawn.
 """
@@ -15,7 +16,7 @@ from fractions import Fraction
 from typing import Any, Literal
 
 from assessments.scoring import threshold_words
-from reports import chart_svg, charts
+from reports import chart_preview, chart_svg, charts
 from reports.gaps import DomainGap
 
 ChartMode = Literal["html", "svg", "png", "none"]
@@ -34,6 +35,9 @@ class Chart:
     columns: tuple[str, ...]
     table: list[tuple[str, ...]]
     payload: dict[str, Any] | None = None  # for plotly.js in the browser
+    preview_uri: str = ""  # the static SVG the page shows until plotly.js is asked for
+    preview_width: int = 0
+    preview_height: int = 0
     svg: str | None = None  # for the PDF
     svg_data_uri: str = ""
     png: bytes | None = None  # for the Word report (reports/report_docx.py)
@@ -62,6 +66,11 @@ def _figures(points: tuple[charts.DomainPoint, ...]) -> tuple[Any, Any]:
 def _html_payloads(points: tuple[charts.DomainPoint, ...]) -> tuple[Any, Any]:
     radar, gaps = _figures(points)
     return charts.figure_html_payload(radar), charts.figure_html_payload(gaps)
+
+
+@functools.lru_cache(maxsize=256)
+def _previews(points: tuple[charts.DomainPoint, ...]) -> tuple[chart_preview.Preview, ...]:
+    return chart_preview.radar_svg(points), chart_preview.gap_bars_svg(points)
 
 
 def report_charts(
@@ -107,6 +116,9 @@ def report_charts(
     )
     if mode == "html":
         radar.payload, gap_chart.payload = _html_payloads(points)
+        for chart, preview in zip((radar, gap_chart), _previews(points), strict=True):
+            chart.preview_uri = chart_svg.svg_data_uri(preview.svg)
+            chart.preview_width, chart.preview_height = preview.width, preview.height
     elif mode == "svg":
         for chart, figure in zip((radar, gap_chart), _figures(points), strict=True):
             chart.svg = chart_svg.figure_svg(figure)

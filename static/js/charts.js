@@ -4,13 +4,17 @@
  * has a table with the same figures, so a page is complete without JavaScript.
  *
  * plotly.js (static/vendor, about 430 KB gzipped) is the heaviest thing a page can load, so it
- * is fetched only when a chart is about to be shown: the first time a chart comes within 200px
- * of the viewport. Its address is this script's data-plotly-src. */
+ * is fetched only when needed. A chart with data-chart-on-demand (results page, HTML report)
+ * shows a static SVG drawn by the server and becomes interactive when its "Interactive chart"
+ * button is pressed; any other chart is drawn the first time it comes within 200px of the
+ * viewport. plotly.js's address is this script's data-plotly-src, and its style sheet
+ * (data-plotly-css) is added first, so that plotly.js injects no <style> (the CSP forbids it). */
 (function () {
   "use strict";
 
   var script = document.currentScript;
   var plotlySrc = script && script.getAttribute("data-plotly-src");
+  var plotlyCss = script && script.getAttribute("data-plotly-css");
   var loading = null;
 
   // A point whose customdata is a path of this app (a heatmap cell: that site's assessment)
@@ -39,6 +43,14 @@
           reject(new Error("charts.js: no data-plotly-src"));
           return;
         }
+        if (plotlyCss && !document.getElementById("plotly.js-style-global")) {
+          var sheet = document.createElement("link");
+          sheet.rel = "stylesheet";
+          sheet.id = "plotly.js-style-global";
+          sheet.className = "no-inline-styles";
+          sheet.href = plotlyCss;
+          document.head.appendChild(sheet);
+        }
         var tag = document.createElement("script");
         tag.src = plotlySrc;
         tag.async = true;
@@ -59,21 +71,50 @@
     if (!source) {
       return;
     }
-    loadPlotly().then(function () {
+    return loadPlotly().then(function () {
       var figure = JSON.parse(source.textContent);
+      // The static picture, if any, gives way to the interactive chart.
+      while (element.firstChild) {
+        element.removeChild(element.firstChild);
+      }
       return window.Plotly.newPlot(element, figure.data, figure.layout, figure.config);
     }).then(function () {
       element.classList.add("is-drawn");
       followLinks(element);
     }, function () {
-      // Without plotly.js the chart's table still holds its figures.
+      // Without plotly.js the chart's table (and its picture, if any) still hold its figures.
       element.classList.add("is-not-drawn");
     });
   }
 
+  // A chart with a static picture: its button draws the interactive chart, then goes away.
+  function offer(element) {
+    var button = document.querySelector('[data-chart-interactive="' + element.id + '"]');
+    if (!button) {
+      return;
+    }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+      draw(element).then(function () {
+        if (element.classList.contains("is-drawn")) {
+          button.hidden = true;
+        } else {
+          button.disabled = false;
+          button.removeAttribute("aria-busy");
+        }
+      });
+    });
+  }
+
   function start() {
-    var charts = document.querySelectorAll("[data-chart]");
+    var onDemand = document.querySelectorAll("[data-chart][data-chart-on-demand]");
+    var charts = document.querySelectorAll("[data-chart]:not([data-chart-on-demand])");
     var i;
+    for (i = 0; i < onDemand.length; i += 1) {
+      offer(onDemand[i]);
+    }
     if (!("IntersectionObserver" in window)) {
       for (i = 0; i < charts.length; i += 1) {
         draw(charts[i]);
