@@ -76,3 +76,16 @@ class EmailAuthenticationForm(AuthenticationForm):
         field = self.fields["username"]
         field.label = "Email address"
         field.widget.attrs.update({"inputmode": "email", "autocomplete": "username"})
+
+
+class NotificationsForm(forms.Form):
+    """A person's e-mail choices; both are on until the person turns them off."""
+
+    digest = forms.BooleanField(
+        required=False,
+        label="E-mail me each morning about my action items that are due within 7 days or overdue",
+    )
+    reminders = forms.BooleanField(
+        required=False,
+        label="E-mail me each morning about assigned domains due within 3 days or overdue",
+    )

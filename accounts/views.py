@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from accounts import mfa
-from accounts.forms import CodeForm, DisableForm
+from accounts.forms import CodeForm, DisableForm, NotificationsForm
 from assessments.http import AuthenticatedHttpRequest, private_no_store
 
 # Recovery codes wait here between the set-up POST and the page that shows them, once.
@@ -189,23 +189,38 @@ def two_factor_disable(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The person's e-mail choices: the daily digest of their action items (default on)."""
-    from actions.forms import DigestForm
+    """The person's e-mail choices, in one place: the daily digest of their action items and
+    the reminders of domains they were asked to answer (both on by default)."""
     from actions.models import DigestPreference
     from actions.services import digest_preference_set
+    from respondents.models import ReminderPreference
+    from respondents.services import reminder_preference_set
 
-    preference = DigestPreference.objects.filter(user=request.user).first()
-    enabled = preference.enabled if preference is not None else True
-    form = DigestForm(initial={"enabled": enabled})
+    digest = DigestPreference.objects.filter(user=request.user).first()
+    reminders = ReminderPreference.objects.filter(user=request.user).first()
+    form = NotificationsForm(
+        initial={
+            "digest": digest.enabled if digest is not None else True,
+            "reminders": reminders.enabled if reminders is not None else True,
+        }
+    )
     if request.method == "POST":
-        form = DigestForm(request.POST)
+        form = NotificationsForm(request.POST)
         if form.is_valid():
-            digest_preference_set(user=request.user, enabled=form.cleaned_data["enabled"])
+            chosen = form.cleaned_data
+            digest_preference_set(user=request.user, enabled=chosen["digest"])
+            reminder_preference_set(user=request.user, enabled=chosen["reminders"])
+            on = [
+                name
+                for name, key in (
+                    ("the daily digest", "digest"),
+                    ("assignment reminders", "reminders"),
+                )
+                if chosen[key]
+            ]
             messages.success(
                 request,
-                "Saved: you get the daily digest."
-                if form.cleaned_data["enabled"]
-                else "Saved: no more daily digest e-mails.",
+                f"Saved: you get {' and '.join(on)}." if on else "Saved: no notification e-mails.",
             )
             return redirect("accounts:notifications")
-    return render(request, "accounts/notifications.html", {"form": form, "enabled": enabled})
+    return render(request, "accounts/notifications.html", {"form": form})

@@ -75,7 +75,7 @@ def digest_send(*, today: datetime.date | None = None) -> DigestSummary:
             "overdue": overdue,
             "due_soon": [item for item in items if item not in overdue],
             "links": {item.pk: base + reverse("actions:item", args=[item.pk]) for item in items},
-            "account_url": base + reverse("accounts:notifications"),
+            "account_url": base + reverse("accounts:notifications") + "#digest",
             "site_name": settings.SITE_NAME,
         }
         subject = (

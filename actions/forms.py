@@ -176,10 +176,3 @@ class PlanForm(forms.Form):
         if not data.get("question") and not data.get("scope"):
             raise forms.ValidationError("Choose a recommendation to track, the top 10 or all.")
         return data
-
-
-class DigestForm(forms.Form):
-    enabled = forms.BooleanField(
-        required=False,
-        label="E-mail me each morning about my action items that are due within 7 days or overdue",
-    )

@@ -49,13 +49,6 @@ class RemoveForm(forms.Form):
     remove = forms.IntegerField(min_value=1, max_value=2**62)
 
 
-class ReminderForm(forms.Form):
-    enabled = forms.BooleanField(
-        required=False,
-        label="E-mail me each morning about assigned domains due within 3 days or overdue",
-    )
-
-
 class ModeForm(forms.Form):
     mode = forms.ChoiceField(
         label="How respondents answer",

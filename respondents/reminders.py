@@ -88,7 +88,7 @@ def reminders_send(*, today: datetime.date | None = None) -> ReminderSummary:
         context = {
             "user": user,
             "lines": lines,
-            "reminders_url": base + reverse("respondents:reminders"),
+            "reminders_url": base + reverse("accounts:notifications") + "#reminders",
             "site_name": settings.SITE_NAME,
         }
         body = render_to_string("respondents/email/reminder.txt", context)

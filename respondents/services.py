@@ -62,7 +62,7 @@ def _email_assignment(assignment: Assignment, assigned_by: User) -> bool:
         "due_date": assignment.due_date,
         "url": settings.SITE_URL
         + reverse("assessments:domain", args=[assessment.pk, assignment.domain_key]),
-        "reminders_url": settings.SITE_URL + reverse("respondents:reminders"),
+        "reminders_url": settings.SITE_URL + reverse("accounts:notifications") + "#reminders",
         "site_name": settings.SITE_NAME,
     }
     subject = f"You are asked to answer {context['domain_title']} for {assessment.site.name}"

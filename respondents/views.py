@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from assessments import access
 from assessments.content import instrument_content
@@ -16,7 +17,7 @@ from assessments.display import display_name
 from assessments.http import AuthenticatedHttpRequest
 from assessments.models import Assessment
 from respondents.consensus import domain_statuses
-from respondents.forms import AssignForm, ModeForm, ReminderForm, RemoveForm, ReopenForm
+from respondents.forms import AssignForm, ModeForm, RemoveForm, ReopenForm
 from respondents.independent import (
     IndependentError,
     independent_mode_set,
@@ -24,14 +25,13 @@ from respondents.independent import (
     mode_locked_reason,
     respondent_domain_reopen,
 )
-from respondents.models import Assignment, ReminderPreference
+from respondents.models import Assignment
 from respondents.queries import assessment_assignments, my_assignments
 from respondents.services import (
     AssignmentError,
     assignable_members,
     assignment_create,
     assignment_remove,
-    reminder_preference_set,
 )
 
 
@@ -190,19 +190,6 @@ def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @login_required
 def reminders(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The person's choice about the daily reminder of assignments due soon (default on)."""
-    preference = ReminderPreference.objects.filter(user=request.user).first()
-    enabled = preference.enabled if preference is not None else True
-    form = ReminderForm(initial={"enabled": enabled})
-    if request.method == "POST":
-        form = ReminderForm(request.POST)
-        if form.is_valid():
-            reminder_preference_set(user=request.user, enabled=form.cleaned_data["enabled"])
-            messages.success(
-                request,
-                "Saved: you get reminders of assignments due soon."
-                if form.cleaned_data["enabled"]
-                else "Saved: no more assignment reminders.",
-            )
-            return redirect("respondents:reminders")
-    return render(request, "respondents/reminders.html", {"form": form, "enabled": enabled})
+    """The reminder choice moved to the one page of e-mail choices; links in e-mails already
+    sent still lead there."""
+    return redirect(reverse("accounts:notifications") + "#reminders")

@@ -126,7 +126,8 @@ MATRIX: dict[str, Entry] = {
     # only its respondent's (nobody is assigned here, so everyone who sees the site gets a 403).
     "respondents:consensus": _edit(target="draft-domain"),
     "respondents:done": Entry("draft-domain", (FORBIDDEN, NOT_FOUND, NOT_FOUND, FORBIDDEN)),
-    "respondents:reminders": Entry("none", (OK, OK, OK, OK)),
+    # The old reminder page: links in e-mails already sent lead to the e-mail choices.
+    "respondents:reminders": Entry("none", (REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
     "reports:compare": _org_view(),
     "reports:compare-csv": _org_view(),
     "reports:compare-xlsx": _org_view(),

@@ -319,11 +319,12 @@ def test_viewers_see_the_plan_without_track_buttons_and_may_not_post(client, wor
 def test_the_account_page_turns_the_digest_off_and_on(client, world):
     client.force_login(world.victor)
     url = reverse("accounts:notifications")
-    assert "checked" in client.get(url).content.decode()
-    client.post(url, {})
+    assert 'id="id_digest" checked' in client.get(url).content.decode()
+    client.post(url, {"reminders": "on"})
     assert world.victor.action_digest.enabled is False
-    assert " checked" not in client.get(url).content.decode().split("id_enabled")[1][:20]
-    client.post(url, {"enabled": "on"})
+    assert world.victor.assignment_reminders.enabled is True
+    assert 'id="id_digest" checked' not in client.get(url).content.decode()
+    client.post(url, {"digest": "on", "reminders": "on"})
     world.victor.action_digest.refresh_from_db()
     assert world.victor.action_digest.enabled is True
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from actions.models import ActionItem, ActionItemEvent, DigestPreference
 from actions.services import action_items_create_from_plan
+from respondents.models import ReminderPreference
 from tests.fuzz.common import (
     ENCODING,
     FUZZ,
@@ -96,14 +97,14 @@ def test_fuzz_the_list_query_string(world, query):
 
 @FUZZ
 @given(data=st.data(), urlencoded=ENCODING)
-def test_fuzz_the_digest_setting(world, data, urlencoded):
-    posted = data.draw(form_data(["enabled"]))
+def test_fuzz_the_notification_choices(world, data, urlencoded):
+    posted = data.draw(form_data(["digest", "reminders"]))
     with rolled_back():
         response = post_form(
             signed_in(world.victor), reverse("accounts:notifications"), posted, urlencoded
         )
         assert response.status_code == 302
-        preference = DigestPreference.objects.get(user=world.victor)
         # A checkbox's value as browsers send it: absent is off, "false" too (Django's rule).
-        expected = posted.get("enabled", "").lower() not in ("", "false")
-        assert preference.enabled == expected
+        for model, field in ((DigestPreference, "digest"), (ReminderPreference, "reminders")):
+            preference = model.objects.get(user=world.victor)
+            assert preference.enabled == (posted.get(field, "").lower() not in ("", "false"))

@@ -9,7 +9,7 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from respondents.models import Assignment, AssignmentEvent, ReminderPreference
+from respondents.models import Assignment, AssignmentEvent
 from tests.fuzz.common import (
     ENCODING,
     FUZZ,
@@ -60,16 +60,3 @@ def test_fuzz_assigning(world, data, urlencoded):
         if response.status_code != 302 or user == world.victor:
             assert assignment_state() == before
         assert not Assignment.objects.filter(user=world.oscar).exists()
-
-
-@FUZZ
-@given(data=st.data(), urlencoded=ENCODING)
-def test_fuzz_the_reminder_choice(world, data, urlencoded):
-    posted = data.draw(form_data(["enabled"]))
-    with rolled_back():
-        response = post_form(
-            signed_in(world.victor), reverse("respondents:reminders"), posted, urlencoded
-        )
-        assert response.status_code < 500
-        rows = list(ReminderPreference.objects.values_list("user_id", flat=True))
-        assert rows in ([], [world.victor.pk])

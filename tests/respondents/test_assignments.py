@@ -277,13 +277,28 @@ def test_reminders_respect_the_opt_out_and_removal(world, assessment):
     assert reminders_send(today=TODAY + datetime.timedelta(1)).emails == 0
 
 
-def test_the_reminder_page_turns_them_off(world, assessment):
+def test_the_notifications_page_turns_them_off_and_keeps_the_digest(world, assessment):
     _assign(assessment, world.victor, world.alice, "gov", due=TODAY)
     client = _client(world.victor)
-    assert client.get(reverse("respondents:reminders")).status_code == 200
-    response = client.post(reverse("respondents:reminders"), {})
+    url = reverse("accounts:notifications")
+    # The old address, in e-mails already sent, leads to the one page of e-mail choices.
+    old = client.get(reverse("respondents:reminders"))
+    assert old.headers["Location"] == url + "#reminders"
+    page = client.get(url).content.decode()
+    assert 'id="id_reminders" checked' in page
+    response = client.post(url, {"digest": "on"})
     assert response.status_code == 302
     assert reminders_send(today=TODAY).emails == 0
+    assert world.victor.action_digest.enabled is True
+    assert 'id="id_reminders" checked' not in client.get(url).content.decode()
+
+
+def test_the_reminder_e_mail_links_to_the_choice(world, assessment):
+    _assign(assessment, world.victor, world.alice, "gov", due=TODAY)
+    mail.outbox.clear()
+    assert reminders_send(today=TODAY).emails == 1
+    body = mail.outbox[0].body
+    assert "/account/notifications/#reminders" in body
 
 
 def test_the_command_sends_them(world, assessment, capsys):
