@@ -29,6 +29,7 @@ from assessments.carry_over import answer_label
 from assessments.content import InstrumentContent
 from assessments.models import Assessment, Membership
 from respondents.agreement import question_agreements
+from respondents.consensus import seen_values
 from respondents.independent import is_independent
 from respondents.models import Assignment, AssignmentEvent, ConsensusNote
 
@@ -172,14 +173,11 @@ def disagreements_of(
             else {}
             for r in done
         ]
-        # Which follow-ups each respondent saw: their own answers to the domain (one left
-        # blank is blank), the consensus for the other domains (as respondents.consensus).
-        others = {
-            k: v
-            for k, v in consensus.items()
-            if k not in content.by_key or content.by_key[k].domain.key != domain.key
-        }
-        seen_by = [{**others, **{k: v for k, (v, _) in mine.items()}} for mine in own]
+        # Which follow-ups each respondent saw: the consensus pages' rule.
+        seen_by = [
+            seen_values(content.spec, consensus, {k: v for k, (v, _) in mine.items()}, domain.key)
+            for mine in own
+        ]
         agreements = question_agreements(content.spec, seen_by, domain.key)
         compared = agreed = 0
         flagged = []
