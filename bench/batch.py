@@ -12,7 +12,12 @@ it), seeds the demo and copies its richest submitted assessment to `--reports` s
   and throughput of 2 against 1;
 - meanwhile, the web side in this process (Django's test client, no HTTP server): p95 of a
   stored `/a/<id>/report.pdf` download and of a questionnaire domain page;
-- each worker's peak memory (resident set of its main and pool processes).
+- each worker's peak memory, its Python processes (main and pool) apart from the Chromium
+  that kaleido starts for the charts: the Python side's resident set (RSS), and the
+  proportional set size (PSS, shared pages divided among the processes sharing them) of each
+  side. A sum of RSS counts Chromium's shared memory once per Chromium process (its browser,
+  zygote, GPU and renderer processes map the same pages), so the figure held against the
+  target is PSS: Python's plus Chromium's, what the worker really adds to the machine.
 
 Workers are `celery -A readiness worker --concurrency 1` processes on Redis at 127.0.0.1:6379
 (a queue of their own) when it answers, else on kombu's file-system queue in the temp folder.
@@ -49,6 +54,37 @@ def redis_answers() -> bool:
             return sock.recv(16).startswith(b"+PONG")
     except OSError:
         return False
+
+
+MEMORY_FIGURES = ("python_rss", "python_pss", "chromium_pss", "total_pss")
+
+
+def worker_memory(pid: int) -> dict[str, float] | None:
+    """A worker's memory in MB: its Python processes' RSS and PSS, its Chromium's PSS, and the
+    PSS of both together (None once it is gone). A child whose executable is Chromium (kaleido's
+    browser and every process that browser starts) counts as Chromium; the rest as Python."""
+    import psutil
+
+    try:
+        parent = psutil.Process(pid)
+        processes = [parent, *parent.children(recursive=True)]
+    except psutil.Error:
+        return None
+    figures = dict.fromkeys(MEMORY_FIGURES, 0.0)
+    for process in processes:
+        try:
+            name = " ".join([process.name(), *process.cmdline()[:1]]).lower()
+            info = process.memory_full_info()  # pss reads /proc/<pid>/smaps_rollup
+        except psutil.Error:
+            continue  # ended between the listing and the reading
+        pss = getattr(info, "pss", info.rss) / 1e6
+        if "chrom" in name or "headless_shell" in name:
+            figures["chromium_pss"] += pss
+        else:
+            figures["python_rss"] += info.rss / 1e6
+            figures["python_pss"] += pss
+    figures["total_pss"] = figures["python_pss"] + figures["chromium_pss"]
+    return figures
 
 
 def p95(values: list[float]) -> float:
@@ -121,20 +157,18 @@ class Workers:
                         start_new_session=True,
                     )
                 )
-        self.peak_mb = [0.0] * count
+        # Per worker, the peak of each figure (MB): see sample_memory.
+        self.peaks: list[dict[str, float]] = [
+            dict.fromkeys(MEMORY_FIGURES, 0.0) for _ in range(count)
+        ]
 
     def sample_memory(self) -> None:
-        import psutil
-
         for i, process in enumerate(self.processes):
-            try:
-                parent = psutil.Process(process.pid)
-                rss = parent.memory_info().rss + sum(
-                    c.memory_info().rss for c in parent.children(recursive=True)
-                )
-            except psutil.Error:
+            figures = worker_memory(process.pid)
+            if figures is None:
                 continue
-            self.peak_mb[i] = max(self.peak_mb[i], rss / 1e6)
+            for name, value in figures.items():
+                self.peaks[i][name] = max(self.peaks[i][name], value)
 
     def stop(self) -> None:
         for process in self.processes:
@@ -222,6 +256,8 @@ def main() -> int:
         admin = Membership.objects.filter(
             organisation=organisation, role=Membership.Role.ORG_ADMIN
         ).first()
+        if admin is None:
+            raise SystemExit("bench/batch.py: the demo has no organisation admin to browse as")
         client = Client()
         client.force_login(admin.user)
         draft = Assessment.objects.filter(
@@ -282,7 +318,7 @@ def main() -> int:
                 "done": done,
                 "per_report": wall * count / max(done, 1),
                 "p95_ms": {url: p95(v) * 1000 for url, v in latencies.items()},
-                "memory": list(workers.peak_mb),
+                "memory": [dict(peak) for peak in workers.peaks],
             }
             workers = None
             r = results[count]
@@ -291,19 +327,32 @@ def main() -> int:
                 f"{r['per_report']:.2f} worker-s per report "
                 f"({r['per_report'] / single:.2f}x the warm render), web p95 "
                 + ", ".join(f"{u} {ms:.0f} ms" for u, ms in r["p95_ms"].items())
-                + f", worker peak memory {', '.join(f'{m:.0f}' for m in r['memory'])} MB"
             )
+            for n, peak in enumerate(r["memory"], start=1):
+                print(
+                    f"  worker {n} peak memory: Python RSS {peak['python_rss']:.0f} MB "
+                    f"(PSS {peak['python_pss']:.0f}), Chromium PSS {peak['chromium_pss']:.0f} MB, "
+                    f"together PSS {peak['total_pss']:.0f} MB"
+                )
         one, two = results.get(1), results.get(2)
         speedup = (one["wall"] / two["wall"]) if one and two and two["done"] else float("nan")
         web = max(
             (ms for r in results.values() for ms in r["p95_ms"].values()), default=float("nan")
         )
-        memory = max((m for r in results.values() for m in r["memory"]), default=float("nan"))
+
+        def peak(name: str) -> float:
+            return max(
+                (m[name] for r in results.values() for m in r["memory"]), default=float("nan")
+            )
+
         per = max((r["per_report"] for r in results.values()), default=float("nan"))
         print(
             f"batch: cores={os.cpu_count()} reports={len(ids)} single_warm_s={single:.2f} "
             f"per_report_s={per:.2f} ratio={per / single:.2f} "
-            f"throughput_2v1={speedup:.2f} web_p95_ms={web:.0f} worker_mb={memory:.0f} "
+            f"throughput_2v1={speedup:.2f} web_p95_ms={web:.0f} "
+            f"worker_pss_mb={peak('total_pss'):.0f} worker_python_rss_mb={peak('python_rss'):.0f} "
+            f"worker_chromium_pss_mb={peak('chromium_pss'):.0f} "
+            f"load_avg_1m={os.getloadavg()[0]:.1f} "
             f"broker={broker.split(':')[0]}"
         )
     finally:
