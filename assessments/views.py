@@ -218,6 +218,13 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     progress = _progress(content, result, values)
     for row in progress:
         row["status"] = statuses.get(row["key"])
+    # In independent mode the coordinator's work is the consensus: "What is left" and the
+    # main button lead there, to the first domain whose consensus is not complete.
+    settles = bool(statuses) and access.allows(membership, "assign")
+    consensus_next = next(
+        (key for key, status in statuses.items() if not status.consensus_complete),
+        content.domains[0].key if content.domains else "",
+    )
     return render(
         request,
         "assessments/assessment_detail.html",
@@ -225,6 +232,9 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "current_membership": membership,
             "assessment": assessment,
             "independent": bool(statuses),
+            "settles_consensus": settles,
+            "consensus_next": consensus_next,
+            "left_url": "respondents:consensus" if settles else "assessments:domain",
             "progress": progress,
             "overall_progress": _overall_progress(result),
             "result": result,

@@ -343,6 +343,20 @@ def test_the_questionnaires_domain_list_shows_each_domains_state(world, assessme
     assert _consensus_url(assessment) in html
 
 
+def test_the_coordinators_overview_leads_to_the_consensus_not_the_questionnaire(world, assessment):
+    """In independent mode the coordinator settles the consensus: the main button and "What
+    is left" go to the consensus page of the first domain that still needs one."""
+    detail = _client(world.alice).get(reverse("assessments:detail", args=[assessment.pk]))
+    html = detail.content.decode()
+    assert f'href="{_consensus_url(assessment, "gov")}">Set the consensus</a>' in html
+    assert "questionnaire</a>" not in html.split('id="assessment-actions"')[1].split("</div>")[0]
+    assert f'href="{_consensus_url(assessment, "gov")}#q-gov.q01"' in html
+    assert "without a consensus" in html
+    # A respondent's overview still leads to their questionnaire.
+    mine = _client(world.victor).get(reverse("assessments:detail", args=[assessment.pk]))
+    assert "Set the consensus" not in mine.content.decode()
+
+
 # --- the consensus page -------------------------------------------------------------------------
 
 
