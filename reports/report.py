@@ -47,6 +47,7 @@ from assessments.scoring import (
 from evidence.queries import EvidenceRow, evidence_rows
 from reports import gaps
 from reports.report_charts import Chart, ChartMode, report_charts
+from reports.report_crosswalk import CrosswalkFramework, report_crosswalk
 from reports.report_options import BOARD_ACTIONS, ReportOptions, report_options
 from respondents.consensus_report import Disagreements, assessment_disagreements
 
@@ -169,54 +170,6 @@ class ActionRow:
     @property
     def recommendation(self) -> str:
         return self.row.question.recommendation
-
-
-@dataclass
-class CrosswalkRow:
-    reference: gaps.ReferenceCoverage
-    cited: list[dict[str, Any]]  # {"number", "key", "gap"} per citing question
-
-    @property
-    def label(self) -> str:
-        return self.reference.label
-
-    @property
-    def status(self) -> str:
-        return self.reference.status
-
-    @property
-    def status_label(self) -> str:
-        return self.reference.status_label
-
-    @property
-    def pending(self) -> int:
-        return self.reference.pending
-
-
-@dataclass
-class CrosswalkFramework:
-    framework: gaps.FrameworkCoverage
-    rows: list[CrosswalkRow]
-
-    @property
-    def title(self) -> str:
-        return self.framework.title
-
-    @property
-    def references(self) -> tuple[gaps.ReferenceCoverage, ...]:
-        return self.framework.references
-
-    @property
-    def covered(self) -> int:
-        return self.framework.covered
-
-    @property
-    def gaps(self) -> int:
-        return self.framework.gaps
-
-    @property
-    def not_assessed(self) -> int:
-        return self.framework.not_assessed
 
 
 @dataclass
@@ -460,7 +413,7 @@ def _top_gaps(sections: list[DomainSection], plan: list[ActionRow]) -> list[dict
 def _crosswalk(
     rows_by_key: Mapping[str, AnswerRow], blocker_below: Fraction
 ) -> list[CrosswalkFramework]:
-    coverage = gaps.framework_crosswalk(
+    return report_crosswalk(
         (
             gaps.QuestionCoverage(
                 key=row.key,
@@ -472,28 +425,9 @@ def _crosswalk(
             )
             for row in rows_by_key.values()
         ),
-        threshold=blocker_below,
+        {key: row.number for key, row in rows_by_key.items()},
+        blocker_below,
     )
-    return [
-        CrosswalkFramework(
-            framework=framework,
-            rows=[
-                CrosswalkRow(
-                    reference=reference,
-                    cited=[
-                        {
-                            "number": rows_by_key[key].number,
-                            "key": key,
-                            "gap": key in reference.gap_questions,
-                        }
-                        for key in reference.questions
-                    ],
-                )
-                for reference in framework.references
-            ],
-        )
-        for framework in coverage
-    ]
 
 
 def _sentence(clauses: Iterable[str], prefix: str = "") -> str:
