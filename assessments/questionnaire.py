@@ -214,3 +214,10 @@ def previous_answers(assessment: Assessment) -> dict[str, str]:
         "question__key", "question__type", "question__options", "value"
     )
     return {key: _label(key, kind, options, value) for key, kind, options, value in rows if value}
+
+
+def overall_progress(result: AssessmentResult) -> int:
+    """Per cent of the visible scored questions answered (N/A included), for progress bars."""
+    total = sum(d.visible_scored for d in result.domains)
+    answered = sum(d.answered for d in result.domains)
+    return int(100 * answered / total) if total else 100

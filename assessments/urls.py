@@ -6,6 +6,7 @@ from assessments import (
     admin_views,
     help_views,
     invitation_views,
+    questionnaire_views,
     record_views,
     review_views,
     rounds_views,
@@ -43,8 +44,8 @@ organisation_urls = [
 
 assessment_urls = [
     path("a/<id:pk>/", views.detail, name="detail"),
-    path("a/<id:pk>/take/", views.take, name="take"),
-    path("a/<id:pk>/d/<str:key>/", views.domain, name="domain"),
+    path("a/<id:pk>/take/", questionnaire_views.take, name="take"),
+    path("a/<id:pk>/d/<str:key>/", questionnaire_views.domain, name="domain"),
     path("a/<id:pk>/d/<str:key>/confirm/", views.confirm_carried_over, name="confirm-carried"),
     path("a/<id:pk>/q/<str:key>/review/", review_views.review_flag, name="review-flag"),
     path("a/<id:pk>/submit/", views.submit, name="submit"),

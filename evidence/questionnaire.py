@@ -1,6 +1,6 @@
 """Evidence files on the questionnaire's domain page: each question's files and its notices.
 
-Called by the domain view (assessments/views.py) once its question rows are built: one query
+Called by the domain view (assessments/questionnaire_views.py) once its question rows are built: one query
 for the files of every question on the page, and the messages of the last upload or deletion
 taken out of the page's messages to be shown next to the question they are about (the
 browser comes back to that question's anchor, far from the top of the page).

@@ -1,6 +1,6 @@
 """The questionnaire's domain page in independent-answers mode (issue 15).
 
-assessments/views.py asks `domain_answering` once per request; in the shared mode it gets
+assessments/questionnaire_views.py asks `domain_answering` once per request; in the shared mode it gets
 None and nothing here runs. In independent mode a respondent assigned to the domain answers
 on their own (their RespondentAnswer rows, saved by `respondent_answers_save`); anyone else
 reads the consensus, which the coordinator sets on the consensus page. Nobody's page shows

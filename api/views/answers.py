@@ -151,7 +151,7 @@ def write_answers(
 ) -> list[dict[str, Any]]:
     """Save `items` ({question, value, comment?, evidence?, revision}); `names` are how the
     request names each item (for the errors). Returns the named answers as stored now."""
-    # Imported here: respondents builds on assessments (as in assessments/views.py).
+    # Imported here: respondents builds on assessments (as in assessments/questionnaire_views.py).
     from respondents.independent import is_independent
 
     refuse_locked(assessment)

@@ -178,7 +178,7 @@ class SubmitView(ApiView):
         summary="Submit: freeze the answers and store the results",
     )
     def post(self, request: Request, pk: int) -> Response:
-        # Imported here: respondents builds on assessments (as in assessments/views.py).
+        # Imported here: respondents builds on assessments (as in assessments/questionnaire_views.py).
         from respondents.independent import consensus_missing
 
         assessment, membership = access.get_assessment_for_user(self.user_id, pk, "edit")
