@@ -28,25 +28,27 @@ class DemoDataError(ValueError):
 
 
 @dataclass(frozen=True)
+class Branding:
+    title: str
+    signoff: str
+    logo: str
+
+
+@dataclass(frozen=True)
 class Login:
     username: str
     password: str
     name: str
     what: str
     staff: bool = False
+    # A consultant's own report branding (reports.models.ConsultantBranding).
+    branding: Branding | None = None
 
 
 @dataclass(frozen=True)
 class Person:
     username: str
     name: str
-
-
-@dataclass(frozen=True)
-class Branding:
-    title: str
-    signoff: str
-    logo: str
 
 
 @dataclass(frozen=True)
@@ -277,7 +279,9 @@ class _Reader:
         )
 
     def login(self, raw: Any, where: str) -> Login:
-        item = self.mapping(raw, where, ("username", "password", "name", "what"), ("staff",))
+        item = self.mapping(
+            raw, where, ("username", "password", "name", "what"), ("staff", "branding")
+        )
         staff = item.get("staff", False)
         if not isinstance(staff, bool):
             raise self.fail(f"{where}.staff", "must be true or false")
@@ -287,7 +291,14 @@ class _Reader:
             name=self.full_name(item["name"], f"{where}.name"),
             what=self.text(item["what"], f"{where}.what"),
             staff=staff,
+            branding=self.branding(item["branding"], f"{where}.branding")
+            if "branding" in item
+            else None,
         )
+
+    def branding(self, raw: Any, where: str) -> Branding:
+        b = self.mapping(raw, where, ("title", "signoff", "logo"))
+        return Branding(**{key: self.text(b[key], f"{where}.{key}") for key in b})
 
     def person(self, raw: Any, where: str) -> Person:
         item = self.mapping(raw, where, ("username", "name"))
@@ -310,10 +321,9 @@ class _Reader:
 
     def organisation(self, raw: Any, where: str, people: set[str]) -> OrganisationPlan:
         item = self.mapping(raw, where, ("name", "slug", "admin"), ("branding",))
-        branding = None
-        if "branding" in item:
-            b = self.mapping(item["branding"], f"{where}.branding", ("title", "signoff", "logo"))
-            branding = Branding(**{key: self.text(b[key], f"{where}.branding.{key}") for key in b})
+        branding = (
+            self.branding(item["branding"], f"{where}.branding") if "branding" in item else None
+        )
         return OrganisationPlan(
             name=self.text(item["name"], f"{where}.name"),
             slug=self.text(item["slug"], f"{where}.slug"),

@@ -79,6 +79,9 @@ def demo_seed(*, data: DemoData) -> SeedSummary:
         for organisation in data.organisations:
             if organisation.branding is not None:
                 _branding(organisations[organisation.name], organisation.branding)
+        for login in data.logins:
+            if login.branding is not None:
+                _consultant_branding(users[login.username], login.branding)
         for membership in data.memberships:
             _membership(
                 users[membership.user],
@@ -138,24 +141,42 @@ def _users(data: DemoData) -> tuple[dict[str, User], int]:
     return users, created
 
 
-def _branding(organisation: Organisation, branding: Branding) -> None:
-    """The consultant's branding on the organisation's reports, so the cover shows a logo."""
-    if organisation.report_logo:
-        return
+def _logo(colour: tuple[int, int, int]) -> bytes:
+    """A small generated logo (a diamond and two bars), so a report cover shows one."""
     from PIL import Image, ImageDraw
 
     image = Image.new("RGB", (360, 120), "white")
     draw = ImageDraw.Draw(image)
-    draw.polygon([(60, 10), (110, 60), (60, 110), (10, 60)], fill=(11, 93, 107))
+    draw.polygon([(60, 10), (110, 60), (60, 110), (10, 60)], fill=colour)
     draw.polygon([(60, 35), (85, 60), (60, 85), (35, 60)], fill=(158, 224, 232))
-    draw.rectangle([(130, 40), (340, 52)], fill=(11, 93, 107))
+    draw.rectangle([(130, 40), (340, 52)], fill=colour)
     draw.rectangle([(130, 68), (290, 78)], fill=(120, 140, 150))
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _branding(organisation: Organisation, branding: Branding) -> None:
+    """The organisation's own branding, on the reports its staff export."""
+    if organisation.report_logo:
+        return
     organisation.report_title = branding.title
     organisation.report_signoff = branding.signoff
-    organisation.report_logo.save(branding.logo, ContentFile(buffer.getvalue()), save=False)
+    organisation.report_logo.save(branding.logo, ContentFile(_logo((11, 93, 107))), save=False)
     organisation.save(update_fields=["report_title", "report_signoff", "report_logo"])
+
+
+def _consultant_branding(user: User, branding: Branding) -> None:
+    """A consultant's own branding, on the reports they export for any client."""
+    from reports.models import ConsultantBranding
+
+    own, _ = ConsultantBranding.objects.get_or_create(user=user)
+    if own.report_logo:
+        return
+    own.report_title = branding.title
+    own.report_signoff = branding.signoff
+    own.report_logo.save(branding.logo, ContentFile(_logo((94, 53, 122))), save=False)
+    own.save(update_fields=["report_title", "report_signoff", "report_logo"])
 
 
 def _organisation(name: str, slug: str) -> Organisation:

@@ -230,6 +230,30 @@ def test_the_site_admins_draft_resumes_where_it_was_left(seeded_once: demo.SeedS
     assert 0 < keys.index(draft.last_domain_key) < len(keys) - 1
 
 
+def test_the_consultant_brands_their_reports_and_the_network_its_own(
+    seeded_once: demo.SeedSummary,
+) -> None:
+    """Marcus exports with Bell Health Advisory's logo and sign-off in any client; Riverbend's
+    staff with the network's own (reports/report_options.py, branding_for)."""
+    from reports.report_options import branding_for
+
+    users = get_user_model().objects
+    marcus = users.get(username="consultant@riverbend.example")
+    dana = users.get(username="admin@riverbend.example")
+    riverbend = Organisation.objects.get(slug="riverbend-health-network")
+    lakeside = Organisation.objects.get(slug="lakeside-counselling")
+    for organisation in (riverbend, lakeside):
+        own = branding_for(marcus, Membership.objects.get(user=marcus, organisation=organisation))
+        assert (own.owner, own.signoff_name) == ("consultant", "Marcus Bell, Bell Health Advisory")
+        assert own.logo is not None
+        assert own.logo.name.endswith(".png")
+    staff = branding_for(dana, Membership.objects.get(user=dana, organisation=riverbend))
+    assert staff.owner == "organisation"
+    assert staff.title == "AI readiness gap report"
+    assert staff.logo is not None
+    assert staff.logo.name != own.logo.name
+
+
 def test_format_logins_lists_every_login_on_its_own_line() -> None:
     lines = demo.format_logins().splitlines()
     for login in demo.LOGINS:
