@@ -53,7 +53,7 @@ def test_fill_two_domains_reload_resume_follow_up_and_submit(page, world):
 
     # Reloading keeps everything: nothing was lost with the tab.
     page.reload()
-    expect(page.locator("#q-gov\\.q03 input[value='3']")).to_be_checked()
+    expect(page.locator("#q-gov\\.q03 input[type=radio][value='3']")).to_be_checked()
     expect(page.locator("#q-gov\\.q03").get_by_label("Comment")).to_have_value(
         "Committee meets monthly since May"
     )
@@ -131,5 +131,5 @@ def test_an_autosave_after_the_session_ended_says_so_and_keeps_the_page(page, wo
     Session.objects.all().delete()  # the session expired server-side
     page.locator("#q-gov\\.q03").get_by_text("Planned").click()
     expect(page.locator("#save-status")).to_contain_text("Your session has ended")
-    expect(page.locator("#q-gov\\.q03 input[value='1']")).to_be_checked()
+    expect(page.locator("#q-gov\\.q03 input[type=radio][value='1']")).to_be_checked()
     assert _answers(assessment) == {}
