@@ -297,16 +297,21 @@ def get_evidence_file_for_user(
     user_id: int, pk: int, *, change: bool = False
 ) -> tuple[EvidenceFile, Membership]:
     """An evidence file with its assessment, for whoever may view the assessment; 404 when
-    they may not, and for a file not yet available (waiting for or failing its virus scan) to
-    anyone but its uploader. `change` (delete) asks what answering the question needs
+    they may not, for a file not yet available (waiting for or failing its virus scan) to
+    anyone but its uploader, and for one the blind rule of independent answers hides from
+    them (respondents/blind.py). `change` (delete) asks what answering the question needs
     (`may_edit_domain`): 403 otherwise."""
-    # Imported here: evidence builds on assessments, never the reverse at import time.
+    # Imported here: evidence and respondents build on assessments, never the reverse at
+    # import time.
     from assessments.content import instrument_content
     from evidence.models import EvidenceFile
+    from respondents.blind import blind_rule
 
     evidence = (
         EvidenceFile.objects.select_related(
-            "assessment__site__organisation", "assessment__instrument"
+            "assessment__site__organisation",
+            "assessment__instrument",
+            "assessment__independent_answering",
         )
         .filter(pk=pk)
         .first()
@@ -318,6 +323,11 @@ def get_evidence_file_for_user(
     membership.organisation = assessment.site.organisation
     require(membership, "view")
     if not evidence.available and evidence.uploaded_by_id != user_id:
+        raise Http404
+    blind = blind_rule(assessment, viewer_id=user_id)
+    if blind is not None and not blind.shows_question(
+        evidence.uploaded_by_id, evidence.question_key
+    ):
         raise Http404
     if change:
         question = instrument_content(assessment.instrument).by_key.get(evidence.question_key)

@@ -43,7 +43,7 @@ def export_assessment(assessment: Assessment, *, viewer: User | None = None) -> 
     content = instrument_content(assessment.instrument)
     answers = {a.question_id: a for a in Answer.objects.filter(assessment=assessment)}
     values = {q.key: answers[q.pk].value for q in content.questions if q.pk in answers}
-    files = files_by_question(assessment)
+    files = files_by_question(assessment, viewer=viewer)
     exported: dict[str, Any] = {}
     for question in content.questions:
         answer = answers.get(question.pk)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from assessments.content import instrument_content
 from assessments.models import Assessment
 from evidence.checks import size_words
 from evidence.models import AVAILABLE, EvidenceFile
+from respondents.blind import Part, blind_rule
 
 EVIDENCE_HEADERS = ("No.", "Key", "File", "Size", "Attached by", "Date")
 
@@ -41,13 +43,33 @@ class EvidenceRow:
         )
 
 
-def evidence_rows(assessment: Assessment) -> list[EvidenceRow]:
-    """The files everyone may see, in questionnaire order, then oldest first (one query)."""
+def evidence_rows(
+    assessment: Assessment,
+    *,
+    viewer_id: int | None = None,
+    blind_domains: Collection[str] = (),
+    parts: Iterable[Part] | None = None,
+) -> list[EvidenceRow]:
+    """The files available to others that the report's reader may see, in questionnaire
+    order, then oldest first (one query; one more in independent mode).
+
+    In independent mode the blind rule (respondents/blind.py) decides: `viewer_id` on a page;
+    a file made for nobody at hand (PDF, Word, HTML file) sees as someone answering none of
+    the domains but `blind_domains` (the exporter's open ones, ReportOptions). `parts`: the
+    assignments when the caller has read them (no query for the rule then)."""
     numbers = instrument_content(assessment.instrument).numbers
     order = {key: index for index, key in enumerate(numbers)}
     files = EvidenceFile.objects.filter(assessment=assessment, status__in=AVAILABLE).order_by(
         "uploaded_at", "pk"
     )
+    blind = blind_rule(
+        assessment,
+        viewer_id=viewer_id,
+        still_answering=None if viewer_id is not None else blind_domains,
+        parts=parts,
+    )
+    if blind is not None:
+        files = blind.visible(files, author="uploaded_by_id", question="question_key")
     rows = [
         EvidenceRow(
             pk=f.pk,

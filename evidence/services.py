@@ -24,7 +24,7 @@ from django.contrib.auth.models import User
 from django.core.files import File
 from django.core.files.storage import Storage, default_storage, storages
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from assessments.content import instrument_content
@@ -40,6 +40,7 @@ from evidence.checks import (
 )
 from evidence.models import EvidenceFile, visible_to
 from evidence.scanning import ScanOutcome, scan_content
+from respondents.blind import BlindRule
 
 logger = logging.getLogger(__name__)
 
@@ -120,15 +121,30 @@ def evidence_open(*, evidence: EvidenceFile) -> IO[bytes]:
 # --- reading ------------------------------------------------------------------------------------
 
 
+def evidence_seen(
+    *, assessment: Assessment, user_id: int | None, blind: BlindRule | None = None
+) -> QuerySet[EvidenceFile]:
+    """The assessment's files a person sees, as a queryset (see `evidence_list`)."""
+    files = EvidenceFile.objects.filter(assessment=assessment).filter(visible_to(user_id))
+    if blind is not None:
+        files = blind.visible(files, author="uploaded_by_id", question="question_key")
+    return files
+
+
 def evidence_list(
-    *, assessment: Assessment, user_id: int | None, question_keys: Iterable[str] | None = None
+    *,
+    assessment: Assessment,
+    user_id: int | None,
+    question_keys: Iterable[str] | None = None,
+    blind: BlindRule | None = None,
 ) -> dict[str, list[EvidenceFile]]:
     """The files a person sees, by question key, oldest first (one query).
 
     Others' files only once available (not scanned, or scanned clean); one's own in any state,
-    so that the uploader learns what became of them.
+    so that the uploader learns what became of them. `blind`: the person's blind rule in
+    independent mode (respondents/blind.py; the domain page applies it to its rows itself).
     """
-    files = EvidenceFile.objects.filter(assessment=assessment).filter(visible_to(user_id))
+    files = evidence_seen(assessment=assessment, user_id=user_id, blind=blind)
     if question_keys is not None:
         files = files.filter(question_key__in=list(question_keys))
     listed: dict[str, list[EvidenceFile]] = defaultdict(list)

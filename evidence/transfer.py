@@ -48,6 +48,7 @@ from evidence.services import (
     store_content,
 )
 from evidence.sniffing import ZIP_ERRORS
+from respondents.blind import blind_rule
 
 ARCHIVE_JSON = "assessment.json"
 FOLDER = "evidence"
@@ -90,11 +91,19 @@ def _available(assessment: Assessment) -> Any:
     )
 
 
-def files_by_question(assessment: Assessment) -> dict[str, list[dict[str, Any]]]:
+def files_by_question(
+    assessment: Assessment, *, viewer: User | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """The available files of each question, as the JSON lists them (one query). Files that
-    others cannot see yet (waiting for or failing their virus scan) are not exported."""
+    others cannot see yet (waiting for or failing their virus scan) are not exported. In
+    independent mode a file made for `viewer` leaves out what the blind rule hides from them
+    (respondents/blind.py; one query more); None (the command): every file."""
+    files = _available(assessment)
+    blind = blind_rule(assessment, viewer_id=viewer.pk) if viewer is not None else None
+    if blind is not None:
+        files = blind.visible(files, author="uploaded_by_id", question="question_key")
     listed: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for evidence in _available(assessment):
+    for evidence in files:
         listed[evidence.question_key].append(file_entry(evidence))
     return dict(listed)
 

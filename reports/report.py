@@ -204,6 +204,8 @@ class Report:
     actions_left_out: int = 0  # a board summary shows the first few actions only
     # "Where respondents disagreed": None unless the assessment ran in independent mode.
     disagreements: Disagreements | None = None
+    # Who reads it on a page (None: a file), for what the blind rule hides from them.
+    viewer_id: int | None = None
 
     @property
     def site(self) -> Any:
@@ -239,8 +241,14 @@ class Report:
 
     @cached_property
     def evidence_files(self) -> list[EvidenceRow]:
-        """The appendix's evidence files: one query, made only by a report that shows it."""
-        return evidence_rows(self.assessment)
+        """The appendix's evidence files: one query, made only by a report that shows it;
+        in independent mode only those the blind rule lets the reader see."""
+        return evidence_rows(
+            self.assessment,
+            viewer_id=self.viewer_id,
+            blind_domains=self.options.blind_domains,
+            parts=self.disagreements.parts if self.disagreements is not None else None,
+        )
 
     @property
     def charts_missing(self) -> bool:
@@ -510,6 +518,7 @@ def build_report(
         chart_mode=charts_mode,
         generated_at=timezone.now(),
         options=options or report_options(assessment=assessment),
+        viewer_id=viewer_id,
     )
     if report.options.board and len(action_plan) > BOARD_ACTIONS:
         report.actions_left_out = len(action_plan) - BOARD_ACTIONS

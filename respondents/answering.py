@@ -24,6 +24,7 @@ from assessments.content import InstrumentContent
 from assessments.models import Assessment
 from assessments.questionnaire import DomainAnswers
 from assessments.services import AnswerChange, AssessmentLocked, SaveOutcome
+from respondents.blind import rule_of
 from respondents.consensus import (
     DomainStatus,
     domain_statuses,
@@ -115,22 +116,18 @@ class DomainAnswering:
         return self.own
 
     def hide_blind_files(self, rows: Iterable[dict[str, Any]]) -> None:
-        """Evidence files follow the blind rule of answers: a file a respondent of this domain
-        uploaded is seen by others only once they marked their part done, and not by a
-        respondent still answering (their own files, and those of people who do not answer
-        the domain, always). `rows`: question rows with `files` (evidence/questionnaire.py)."""
-        parts = {a.user_id: a for a in self.assignments if a.domain_key == self.domain_key}
-        blind = self.respondent and self.assignment is not None and self.assignment.done_at is None
-
-        def shown(uploader_id: int | None) -> bool:
-            part = parts.get(uploader_id) if uploader_id is not None else None
-            if uploader_id == self.user.pk or part is None:
-                return True
-            return part.done_at is not None and not blind
-
+        """Evidence files follow the blind rule of answers (respondents/blind.py), read from
+        the assignments the page has already. `rows`: question rows with `files`
+        (evidence/questionnaire.py)."""
+        rows = list(rows)
+        rule = rule_of(
+            self.assignments,
+            viewer_id=self.user.pk,
+            domain_of={row["question"].key: self.domain_key for row in rows},
+        )
         for row in rows:
             if row.get("files"):
-                row["files"] = [f for f in row["files"] if shown(f.uploaded_by_id)]
+                row["files"] = rule.files(row["files"])
 
     def progress(
         self, rows: list[dict[str, Any]], content: InstrumentContent

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -29,6 +29,7 @@ from assessments.carry_over import answer_label
 from assessments.content import InstrumentContent
 from assessments.models import Assessment, Membership
 from respondents.agreement import question_agreements
+from respondents.blind import PartState
 from respondents.consensus import seen_values
 from respondents.independent import is_independent
 from respondents.models import Assignment, AssignmentEvent, ConsensusNote
@@ -103,6 +104,9 @@ class Disagreements:
 
     domains: tuple[DomainAgreement, ...]
     respondents: int  # distinct people whose answers are compared
+    # Every assignment's state, read with the section: the report's evidence appendix takes
+    # its blind rule from them (respondents/blind.py) instead of asking again.
+    parts: tuple[PartState, ...] = ()
 
     @property
     def flagged(self) -> list[FlaggedQuestion]:
@@ -248,10 +252,12 @@ def assessment_disagreements(
     domain_of = {q.pk: (q.key, q.domain.key) for q in content.questions}
     answers: dict[int, dict[str, tuple[str, str]]] = defaultdict(dict)
     notes: dict[str, str] = {}
+    parts: dict[int, PartState] = {}
     for row in _assignments_with_answers(assessment):
         (pk, domain_key, user_id, username, first, last, removed_at, done_at, role) = row[:9]
         question_id, value, comment, note = row[9:]
         if pk not in assignments:
+            parts[pk] = PartState(user_id, domain_key, done_at, removed_at)
             respondent = Respondent(
                 user_id=user_id,
                 name=f"{first} {last}".strip() or username,
@@ -270,7 +276,7 @@ def assessment_disagreements(
         answers[user_id][key] = (value, comment)
         if note:
             notes[key] = note
-    return disagreements_of(
+    section = disagreements_of(
         content,
         assignments=list(assignments.values()),
         answers=answers,
@@ -279,6 +285,7 @@ def assessment_disagreements(
         visible=visible,
         blind=blind,
     )
+    return replace(section, parts=tuple(parts.values()))
 
 
 def _assignments_with_answers(assessment: Assessment) -> Any:

@@ -26,6 +26,7 @@ from assessments.services import (
     answers_save,
     snapshot_hash,
 )
+from respondents.blind import rule_of
 from respondents.models import (
     Assignment,
     AssignmentEvent,
@@ -274,8 +275,8 @@ def respondent_answers_visible(
     """The respondents of the domain (or all domains) with the answers `viewer` may see: their
     own always, another's only once that person marked the domain done and, where the viewer
     is a respondent of the domain still answering, once the viewer marked it done too (a
-    coordinator who answers as well stays blind like any respondent). Two queries whatever
-    the number of respondents."""
+    coordinator who answers as well stays blind like any respondent): the rule of
+    respondents/blind.py. Two queries whatever the number of respondents."""
     rows = Assignment.objects.filter(assessment_id=assessment.pk).select_related("user")
     answers = RespondentAnswer.objects.filter(assessment_id=assessment.pk).select_related(
         "question__domain"
@@ -284,16 +285,8 @@ def respondent_answers_visible(
         rows = rows.filter(domain_key=domain_key)
         answers = answers.filter(question__domain__key=domain_key)
     assignments = list(rows)
-    still_answering = {
-        a.domain_key
-        for a in assignments
-        if a.user_id == viewer.pk and a.removed_at is None and a.done_at is None
-    }
-    seen: dict[tuple[int, str], bool] = {
-        (a.user_id, a.domain_key): a.user_id == viewer.pk
-        or (a.done_at is not None and a.domain_key not in still_answering)
-        for a in assignments
-    }
+    rule = rule_of(assignments, viewer_id=viewer.pk, domain_of={})
+    assigned = {(a.user_id, a.domain_key) for a in assignments}
     views: dict[int, RespondentView] = {}
     for a in assignments:
         view = views.setdefault(a.user_id, RespondentView(user=a.user, removed=True, done=True))
@@ -301,7 +294,8 @@ def respondent_answers_visible(
         view.done = view.done and a.done_at is not None
     by_user: dict[int, dict[str, RespondentAnswer]] = defaultdict(dict)
     for answer in answers:
-        if seen.get((answer.user_id, answer.question.domain.key)):
+        domain = answer.question.domain.key
+        if (answer.user_id, domain) in assigned and rule.shows(answer.user_id, domain):
             by_user[answer.user_id][answer.question.key] = answer
     for user_id, view in views.items():
         view.answers = by_user.get(user_id, {})

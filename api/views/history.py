@@ -1,5 +1,6 @@
 """An assessment's history: its audit trail, newest first, each entry saying whether it
-came through the API."""
+came through the API; in independent mode without the evidence files' lines the blind rule
+hides (respondents/blind.py), as on the History page."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from api.base import ApiView
 from api.serializers.history import AuditEntrySerializer
 from assessments import access
 from assessments.models import AuditEntry
+from respondents.blind import audit_visible
 
 
 class HistoryView(ApiView):
@@ -20,5 +22,7 @@ class HistoryView(ApiView):
     )
     def get(self, request: Request, pk: int) -> Response:
         assessment, _ = access.get_assessment_for_user(self.user_id, pk)
-        entries = AuditEntry.objects.filter(assessment=assessment).select_related("user")
+        entries = audit_visible(
+            AuditEntry.objects.filter(assessment=assessment), assessment, viewer_id=self.user_id
+        ).select_related("user")
         return self.page_of(entries.order_by("-at", "-pk"), AuditEntrySerializer)
