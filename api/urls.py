@@ -11,6 +11,7 @@ from api.views import (
     assessments,
     assignments,
     comparison,
+    evidence,
     history,
     instruments,
     organisations,
@@ -73,6 +74,11 @@ assessment_urls = [
         answers.AnswerDetailView.as_view(),
         name="answer",
     ),
+    path(
+        "assessments/<id:pk>/answers/<str:key>/files/",
+        evidence.AnswerFilesView.as_view(),
+        name="answer-files",
+    ),
     path("assessments/<id:pk>/history/", history.HistoryView.as_view(), name="history"),
     path("assessments/<id:pk>/action-items/", actions.TrackView.as_view(), name="track"),
     path("assessments/<id:pk>/report/", reports.ReportStartView.as_view(), name="report-start"),
@@ -110,6 +116,12 @@ other_urls = [
         name="report-job-download",
     ),
     path("assignments/", assignments.MyAssignmentsView.as_view(), name="my-assignments"),
+    path("evidence-files/<id:pk>/", evidence.EvidenceFileView.as_view(), name="evidence-file"),
+    path(
+        "evidence-files/<id:pk>/download/",
+        evidence.EvidenceDownloadView.as_view(),
+        name="evidence-file-download",
+    ),
 ]
 
 urlpatterns = [

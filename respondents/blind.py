@@ -32,12 +32,16 @@ from assessments.models import Assessment, AuditEntry
 
 
 class Part(Protocol):
-    """What the rule reads of an assignment (respondents.models.Assignment)."""
+    """What the rule reads of an assignment (respondents.models.Assignment, PartState)."""
 
-    user_id: int
-    domain_key: str
-    done_at: Any
-    removed_at: Any
+    @property
+    def user_id(self) -> int: ...
+    @property
+    def domain_key(self) -> str: ...
+    @property
+    def done_at(self) -> Any: ...
+    @property
+    def removed_at(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -53,8 +57,10 @@ class PartState:
 class Work(Protocol):
     """A file as the rule reads it (evidence.models.EvidenceFile)."""
 
-    uploaded_by_id: int | None
-    question_key: str
+    @property
+    def uploaded_by_id(self) -> int | None: ...
+    @property
+    def question_key(self) -> str: ...
 
 
 W = TypeVar("W", bound=Work)

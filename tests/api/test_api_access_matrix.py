@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from reports.job_services import stored_report_request
@@ -36,6 +37,7 @@ class Entry:
     data: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     public: bool = False
     query: str = ""
+    multipart: bool = False  # the body as multipart/form-data (a file upload), not JSON
 
 
 def _view(ok: int = OK, *, target: str, method: str = "get", data: Any = None) -> Entry:
@@ -114,6 +116,23 @@ MATRIX: dict[str, list[Entry]] = {
         ),
     ],
     "api:history": [_view(target="submitted")],
+    # Evidence files (issue 14): who sees the assessment lists and downloads them; who may
+    # answer the question attaches and deletes (a viewer: 403 unless assigned the domain).
+    "api:answer-files": [
+        _view(target="file-question"),
+        Entry(
+            "file-question",
+            (FORBIDDEN, NOT_FOUND, NOT_FOUND, CREATED),
+            "post",
+            lambda o: {"file": SimpleUploadedFile("policy.txt", b"Our AI policy\n")},
+            multipart=True,
+        ),
+    ],
+    "api:evidence-file": [
+        _view(target="file"),
+        _edit(NO_CONTENT, target="file", method="delete"),
+    ],
+    "api:evidence-file-download": [_view(target="file")],
     "api:track": [
         _edit(CREATED, target="submitted", method="post", data=lambda o: {"scope": "all"})
     ],
@@ -245,6 +264,8 @@ def _kwargs(target: str, o: dict[str, Any]) -> dict[str, Any]:
         "report-ready": {"pk": o["report-ready"].pk},
         "assignment": {"pk": o["draft"].pk, "assignment_pk": o["assignment"].pk},
         "independent": {"pk": o["independent"].pk},
+        "file": {"pk": o["file"].pk},
+        "file-question": {"pk": o["draft"].pk, "key": o["file"].question_key},
     }[target]
 
 
@@ -253,6 +274,8 @@ def _request(client: Any, entry: Entry, url: str, o: dict[str, Any]) -> int:
         return client.get(url).status_code
     data = entry.data(o) if entry.data else {}
     call = getattr(client, entry.method)
+    if entry.multipart:
+        return call(url, data).status_code  # the test client's default: multipart
     return call(url, data, content_type="application/json").status_code
 
 
