@@ -3,8 +3,9 @@
 The audit keeps every saved change (PRODUCT.md). Read one by one, a person trying three
 options or correcting a comment fills the page with steps nobody meant as a decision, so
 one person's consecutive changes to one answer, each within `GROUP_WINDOW` of the one
-before, are one line: the value before the first and after the last, with every step a
-click away. Pure: works on the entries and questions the view has already fetched.
+before and made the same way (the pages, or the API), are one line: the value before the
+first and after the last, with every step a click away. Pure: works on the entries and
+questions the view has already fetched.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from assessments.audit_source import Via
 from assessments.models import AuditEntry, Question
 
 GROUP_WINDOW = datetime.timedelta(minutes=2)
@@ -56,6 +58,11 @@ class HistoryLine:
         return len(self.steps) > 1
 
     @property
+    def via_api(self) -> bool:
+        """Made through the REST API (assessments/audit_source.py), not the app's pages."""
+        return self.entry.via == Via.API
+
+    @property
     def started_at(self) -> datetime.datetime:
         return self.steps[-1].entry.at
 
@@ -70,6 +77,8 @@ class HistoryLine:
         return (
             entry.user_id is not None
             and entry.user_id == first.entry.user_id
+            # A script's writes and the person's own clicks are told apart.
+            and entry.via == first.entry.via
             # A move to another version in between: its labels are another question's.
             and step.question is first.question
             and first.entry.at - entry.at <= GROUP_WINDOW
