@@ -413,6 +413,39 @@ def evidence_rescan(*, evidence: EvidenceFile) -> str:
     return str(outcome.status)
 
 
+@dataclass(frozen=True)
+class RescanSummary:
+    """What one run of `evidence_rescan_waiting` found: a count per new status."""
+
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def __str__(self) -> str:
+        counts = self.counts
+        return (
+            f"Scanned {self.total} file(s): {counts.get(Status.CLEAN, 0)} clean, "
+            f"{counts.get(Status.INFECTED, 0)} infected (content deleted), "
+            f"{counts.get(Status.PENDING, 0)} still waiting, "
+            f"{counts.get(Status.FAILED, 0)} could not be scanned."
+        )
+
+
+def evidence_rescan_waiting(*, every: bool = False) -> RescanSummary:
+    """Scan again the files waiting for the scanner (it was out of reach) or that it could
+    not scan; `every`: every stored file (after a signature update). For `manage.py
+    scan_evidence` and its Celery beat task; the caller checks that a scanner is configured."""
+    files = EvidenceFile.objects.exclude(status=Status.INFECTED)
+    if not every:
+        files = files.filter(status__in=[Status.PENDING, Status.FAILED])
+    counts: dict[str, int] = defaultdict(int)
+    for evidence in files.order_by("pk").iterator():
+        counts[evidence_rescan(evidence=evidence)] += 1
+    return RescanSummary(counts=dict(counts))
+
+
 def stored_names_of(assessments: Any) -> list[str]:
     """Stored content of the assessments' files (offboarding removes it with them)."""
     return list(

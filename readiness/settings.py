@@ -225,6 +225,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "respondents.tasks.assignment_reminders_send",
         "schedule": 24 * 3600.0,
     },
+    # Evidence files the virus scanner could not be reached for, scanned again (a no-op without
+    # CLAMD_SOCKET); where no beat runs, cron calls `manage.py scan_evidence` instead.
+    "evidence-scan": {"task": "evidence.tasks.evidence_scan_waiting", "schedule": 600.0},
     # The anonymous benchmark, also queued on every submit (benchmark/publishing.py).
     "benchmark-refresh": {"task": "benchmark.tasks.benchmark_refresh_task", "schedule": 3600.0},
 }
