@@ -293,9 +293,14 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
                     answers=cast(dict[int, Answer], shown),
                 )
             ),
-            "progress": questionnaire.progress_rows(content, result, values)
-            if answering is None
-            else answering.progress(questionnaire.progress_rows(content, result, values), content),
+            "progress": _linked(
+                questionnaire.progress_rows(content, result, values)
+                if answering is None
+                else answering.progress(
+                    questionnaire.progress_rows(content, result, values), content
+                ),
+                _url_of_key("assessments:domain", assessment.pk),
+            ),
             "answering": answering,
             "overall_progress": questionnaire.overall_progress(result),
             "previous_domain": content.domains[index - 1] if index > 0 else None,
@@ -334,6 +339,13 @@ def _add_flags_and_last_round(
         # Called by the template when it draws the card (one query for all the cards, and
         # none for an autosave that redraws no card).
         row["action_item"] = partial(question_action_item, assessment, key)
+
+
+def _linked(progress: list[dict[str, Any]], url: Callable[[str], str]) -> list[dict[str, Any]]:
+    """The domain list with each domain's address (`url`), read twice by the page."""
+    for row in progress:
+        row["url"] = url(row["key"])
+    return progress
 
 
 def _url_of_key(name: str, pk: int) -> Callable[[str], str]:
