@@ -15,7 +15,9 @@ def display_name(user: AbstractUser | None) -> str:
 
 
 def file_size(n: int) -> str:
-    """A size in bytes as people read it: "800 KB", "1.5 MB", "2 MB" (at least 1 KB)."""
+    """A size in bytes as people read it: "35 bytes", "800 KB", "1.5 MB", "2 MB"."""
     if n >= MB:
         return f"{n / MB:.1f}".removesuffix(".0") + " MB"
-    return f"{max(1, n // 1024)} KB"
+    if n < 1024:
+        return "1 byte" if n == 1 else f"{n} bytes"
+    return f"{n // 1024} KB"

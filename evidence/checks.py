@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from assessments.display import file_size
 from evidence import sniffing
 
 MAX_NAME = 200  # EvidenceFile.name
@@ -48,13 +49,6 @@ def quoted(name: str, limit: int = 80) -> str:
     """A name as a message quotes it: on one line, and clipped."""
     shown = "".join(c if c.isprintable() else "?" for c in name)
     return f"“{shown if len(shown) <= limit else shown[: limit - 1] + '…'}”"
-
-
-def size_words(n: int) -> str:
-    """ "800 KB", "1.5 MB" (the wording of assessments.display.file_size, kept pure here)."""
-    if n >= MB:
-        return f"{n / MB:.1f}".removesuffix(".0") + " MB"
-    return f"{max(1, n // 1024)} KB"
 
 
 def name_key(name: str) -> str:
@@ -100,7 +94,7 @@ def check_file(raw_name: str, stream: BinaryIO, size: int, *, max_bytes: int) ->
     name = clean_name(raw_name)
     if size > max_bytes:
         raise FileRefused(
-            f"{quoted(name)} is {size_words(size)}; files up to {size_words(max_bytes)} can be "
+            f"{quoted(name)} is {file_size(size)}; files up to {file_size(max_bytes)} can be "
             "attached.",
             "too_big",
         )

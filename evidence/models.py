@@ -7,8 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from assessments.display import file_size
 from assessments.models import Assessment
-from evidence.checks import size_words
 
 
 class EvidenceFile(models.Model):
@@ -81,7 +81,7 @@ class EvidenceFile(models.Model):
 
     @property
     def size_text(self) -> str:
-        return size_words(self.size)
+        return file_size(self.size)
 
     @property
     def content_type_header(self) -> str:

@@ -7,8 +7,8 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from assessments.content import instrument_content
+from assessments.display import file_size
 from assessments.models import Assessment
-from evidence.checks import size_words
 from evidence.models import AVAILABLE, EvidenceFile
 from respondents.blind import Part, blind_rule
 
@@ -28,7 +28,7 @@ class EvidenceRow:
 
     @property
     def size_text(self) -> str:
-        return size_words(self.size)
+        return file_size(self.size)
 
     def cells(self) -> tuple[str, str, str, str, str, str]:
         """The row as text, in EVIDENCE_HEADERS order."""

@@ -17,8 +17,9 @@ from django.contrib.messages.storage.base import Message
 from django.http import HttpRequest
 from django.urls import reverse
 
+from assessments.display import file_size
 from assessments.models import Assessment
-from evidence.checks import MAX_FILES_PER_ANSWER, size_words
+from evidence.checks import MAX_FILES_PER_ANSWER
 from evidence.services import evidence_list
 
 TAG_PREFIX = "evidence-for:"
@@ -60,9 +61,9 @@ def attach_files(
     limit = settings.EVIDENCE_MAX_BYTES
     limits = {
         "bytes": limit,
-        "size": size_words(limit),
+        "size": file_size(limit),
         "count": MAX_FILES_PER_ANSWER,
-        "too_big": f"This file is over {size_words(limit)}: it cannot be attached.",
+        "too_big": f"This file is over {file_size(limit)}: it cannot be attached.",
     }
     for row in rows:
         key = row["question"].key

@@ -28,7 +28,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from assessments.content import instrument_content
-from assessments.display import display_name
+from assessments.display import display_name, file_size
 from assessments.models import Assessment, AuditEntry, Question
 from evidence.checks import (
     MAX_FILES_PER_ANSWER,
@@ -36,7 +36,6 @@ from evidence.checks import (
     FileRefused,
     check_file,
     quoted,
-    size_words,
 )
 from evidence.models import EvidenceFile, visible_to
 from evidence.scanning import ScanOutcome, scan_content
@@ -238,7 +237,7 @@ def file_audit(evidence: EvidenceFile, **extra: str) -> dict[str, Any]:
     """What the audit trail keeps of a file: its name, size and fingerprint."""
     return {
         "file": evidence.name,
-        "size": size_words(evidence.size),
+        "size": file_size(evidence.size),
         "sha256": evidence.sha256,
         **extra,
     }

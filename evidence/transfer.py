@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.content import instrument_content
+from assessments.display import file_size
 from assessments.models import Assessment, AuditEntry, Organisation
 from assessments.transfer import assessment_import, validate_import
 from assessments.transfer_checks import (
@@ -36,7 +37,7 @@ from assessments.transfer_checks import (
     transfer_error,
 )
 from assessments.transfer_export import dumps, export_assessment, export_filename
-from evidence.checks import CheckedFile, name_key, size_words
+from evidence.checks import CheckedFile, name_key
 from evidence.models import AVAILABLE, EvidenceFile
 from evidence.scanning import ScanOutcome, scan_content
 from evidence.services import (
@@ -242,7 +243,7 @@ def _open_archive(archive: BinaryIO, size: int) -> zipfile.ZipFile:
     if size > limit:
         raise transfer_error(
             "file",
-            f"is {size_words(size)}; a ZIP with evidence can be up to {size_words(limit)}",
+            f"is {file_size(size)}; a ZIP with evidence can be up to {file_size(limit)}",
         )
     try:
         return zipfile.ZipFile(archive)
@@ -262,7 +263,7 @@ def _members(zf: zipfile.ZipFile, problems: _Problems) -> dict[str, zipfile.ZipI
     if unpacked > limit:
         raise transfer_error(
             "file",
-            f"would unpack to {size_words(unpacked)}, more than the {size_words(limit)} allowed",
+            f"would unpack to {file_size(unpacked)}, more than the {file_size(limit)} allowed",
         )
     members: dict[str, zipfile.ZipInfo] = {}
     for info in infos:
@@ -315,12 +316,12 @@ def _json(zf: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], json_limit: 
         )
     if info.file_size > json_limit:
         raise transfer_error(
-            ARCHIVE_JSON, f"is {size_words(info.file_size)}; up to {size_words(json_limit)}"
+            ARCHIVE_JSON, f"is {file_size(info.file_size)}; up to {file_size(json_limit)}"
         )
     try:
         raw = _read(zf, info, json_limit)
     except _TooBig:
-        raise transfer_error(ARCHIVE_JSON, f"is over {size_words(json_limit)}") from None
+        raise transfer_error(ARCHIVE_JSON, f"is over {file_size(json_limit)}") from None
     except ZIP_ERRORS:
         raise transfer_error(ARCHIVE_JSON, "cannot be unpacked (damaged)") from None
     try:
@@ -353,7 +354,7 @@ def _check_files(
         try:
             content = _read(zf, info, limit)
         except _TooBig:
-            problems.add(member, f"is over {size_words(limit)}; files up to that can be attached")
+            problems.add(member, f"is over {file_size(limit)}; files up to that can be attached")
             continue
         except ZIP_ERRORS:
             problems.add(member, "cannot be unpacked (damaged)")

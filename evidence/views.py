@@ -19,9 +19,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assessments import access
 from assessments.content import instrument_content
+from assessments.display import file_size
 from assessments.http import AuthenticatedHttpRequest, private_no_store
 from assessments.models import Assessment
-from evidence.checks import quoted, size_words
+from evidence.checks import quoted
 from evidence.questionnaire import question_tag
 from evidence.services import EvidenceError, evidence_delete, evidence_open, evidence_upload
 from evidence.transfer import export_with_evidence
@@ -62,8 +63,8 @@ def _upload(
     if upload is not None and "file" in handler.too_big:
         messages.error(
             request,
-            f"{quoted(upload.name or 'The file')} is over {size_words(settings.EVIDENCE_MAX_BYTES)}"
-            f"; files up to {size_words(settings.EVIDENCE_MAX_BYTES)} can be attached.",
+            f"{quoted(upload.name or 'The file')} is over {file_size(settings.EVIDENCE_MAX_BYTES)}"
+            f"; files up to {file_size(settings.EVIDENCE_MAX_BYTES)} can be attached.",
             extra_tags=tag,
         )
     elif upload is None:

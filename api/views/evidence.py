@@ -24,8 +24,9 @@ from api.serializers.evidence import EvidenceFileSerializer, EvidenceUploadSeria
 from api.views.reports import FileRenderer
 from assessments import access
 from assessments.content import instrument_content
+from assessments.display import file_size
 from assessments.models import Assessment, Question
-from evidence.checks import quoted, size_words
+from evidence.checks import quoted
 from evidence.models import EvidenceFile
 from evidence.services import (
     EvidenceError,
@@ -141,7 +142,7 @@ class AnswerFilesView(ApiView):
         if not assessment.is_editable:
             raise evidence_problem(EvidenceLocked())
         upload = request.FILES.get("file")
-        limit = size_words(settings.EVIDENCE_MAX_BYTES)
+        limit = file_size(settings.EVIDENCE_MAX_BYTES)
         if upload is not None and "file" in self.size_limit.too_big:
             raise evidence_problem(
                 EvidenceError(

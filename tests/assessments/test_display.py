@@ -11,8 +11,10 @@ from assessments.display import display_name, file_size
 @pytest.mark.parametrize(
     ("size", "shown"),
     [
-        (0, "1 KB"),
-        (1023, "1 KB"),
+        (0, "0 bytes"),
+        (1, "1 byte"),
+        (35, "35 bytes"),
+        (1023, "1023 bytes"),
         (1024, "1 KB"),
         (800 * 1024, "800 KB"),
         (1024 * 1024 - 1, "1023 KB"),
@@ -21,7 +23,9 @@ from assessments.display import display_name, file_size
         (50 * 1024 * 1024, "50 MB"),
     ],
 )
-def test_file_size_reads_in_kb_below_a_megabyte_and_in_mb_from_one(size: int, shown: str) -> None:
+def test_file_size_reads_in_bytes_then_kb_below_a_megabyte_and_in_mb_from_one(
+    size: int, shown: str
+) -> None:
     assert file_size(size) == shown
 
 
