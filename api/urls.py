@@ -80,6 +80,11 @@ assessment_urls = [
         name="answer-files",
     ),
     path("assessments/<id:pk>/history/", history.HistoryView.as_view(), name="history"),
+    path(
+        "assessments/<id:pk>/history/assignments/",
+        history.AssignmentEventsView.as_view(),
+        name="history-assignments",
+    ),
     path("assessments/<id:pk>/action-items/", actions.TrackView.as_view(), name="track"),
     path("assessments/<id:pk>/report/", reports.ReportStartView.as_view(), name="report-start"),
     path(

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from assessments import access
@@ -21,6 +22,16 @@ from assessments.versions import questions_of_entries
 HISTORY_PAGE_SIZE = 100
 # Bounds the OFFSET: a huge ?page= must not overflow the database's integer.
 MAX_HISTORY_PAGE = 100_000
+
+
+def _page_number(raw: str | None) -> int:
+    """A page number of the query string: anything but a whole number is page 1 (never a
+    500), and it is bounded by `MAX_HISTORY_PAGE`."""
+    try:
+        page = int(raw or "1")
+    except ValueError:
+        return 1
+    return min(max(1, page), MAX_HISTORY_PAGE)
 
 
 @login_required
@@ -56,15 +67,50 @@ def targets(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment, membership = access.get_assessment_for_user(request.user.pk, pk)
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
-    page = min(page, MAX_HISTORY_PAGE)
-    start = (page - 1) * HISTORY_PAGE_SIZE
     # Imported here: respondents builds on assessments, never the reverse at import time.
     from respondents.blind import audit_visible
+    from respondents.history import event_page
+    from respondents.independent import is_independent
+    from respondents.models import AssignmentEvent
 
+    # Two lists, each with its own page number kept in the other's links: the audit trail
+    # ("Answers and status") and the assignment events ("Assignments and respondents").
+    show = "assignments" if request.GET.get("show") == "assignments" else "answers"
+    page = _page_number(request.GET.get("page"))
+    events_page = _page_number(request.GET.get("events_page"))
+    base = reverse("assessments:history", args=[pk])
+
+    def url(**changes: str | int) -> str:
+        params = {"show": show, "page": page, "events_page": events_page, **changes}
+        query = urlencode(
+            {
+                k: v
+                for k, v in params.items()
+                if not (k == "show" and v == "answers") and not (k != "show" and v == 1)
+            }
+        )
+        return f"{base}?{query}" if query else base
+
+    context: dict[str, object] = {
+        "current_membership": membership,
+        "assessment": assessment,
+        "show": show,
+        "independent": is_independent(assessment),
+        "answers_url": url(show="answers"),
+        "assignments_url": url(show="assignments"),
+    }
+    if show == "assignments":
+        found = event_page(assessment, viewer_id=request.user.pk, page=events_page)
+        context |= {
+            "event_lines": found.lines,
+            "page": events_page,
+            "has_next": found.has_next,
+            "next_url": url(events_page=events_page + 1),
+            "prev_url": url(events_page=events_page - 1),
+            "has_events": True,
+        }
+        return render(request, "assessments/assessment_history.html", context)
+    start = (page - 1) * HISTORY_PAGE_SIZE
     rows = audit_visible(
         AuditEntry.objects.filter(assessment=assessment), assessment, viewer_id=request.user.pk
     )
@@ -73,17 +119,13 @@ def history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # Each entry with the question as it was then: answers given before a move to a newer
     # version keep that version's options and labels.
     questions = questions_of_entries(assessment, entries[:HISTORY_PAGE_SIZE])
-    lines = history_lines(entries[:HISTORY_PAGE_SIZE], questions)
-    return render(
-        request,
-        "assessments/assessment_history.html",
-        {
-            "current_membership": membership,
-            "assessment": assessment,
-            "lines": lines,
-            "page": page,
-            "has_next": has_next,
-            "next_url": reverse("assessments:history", args=[pk]) + f"?page={page + 1}",
-            "prev_url": reverse("assessments:history", args=[pk]) + f"?page={page - 1}",
-        },
-    )
+    context |= {
+        "lines": history_lines(entries[:HISTORY_PAGE_SIZE], questions),
+        "page": page,
+        "has_next": has_next,
+        "next_url": url(page=page + 1),
+        "prev_url": url(page=page - 1),
+        # The second list's tab only where there is something in it (one query).
+        "has_events": AssignmentEvent.objects.filter(assessment_id=assessment.pk).exists(),
+    }
+    return render(request, "assessments/assessment_history.html", context)

@@ -1,7 +1,8 @@
 """The blind rule of independent answers (issue 15), in one place: whose work on a domain a
 person may see. Every path that shows a respondent's work asks it here: their own answers
 (`respondent_answers_visible`), evidence files (the domain page, downloads, the API, the JSON
-and the ZIP export, the report's appendix) and the files' lines of the History.
+and the ZIP export, the report's appendix), the files' lines of the History and its lines of
+own answers and consensus notes (`events_visible`).
 
 - A respondent still answering a domain (an active assignment not marked done) sees nobody
   else's work on it, only their own.
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
 from django.db.models import Q
@@ -196,6 +197,34 @@ def blind_rule(
         domain_of=domains_of_questions(assessment),
         still_answering=still_answering,
     )
+
+
+def events_visible(events: Any, assessment: Assessment, *, viewer_id: int) -> Any:
+    """An assessment's assignment events (a queryset of AssignmentEvent) without those whose
+    line is work the blind rule hides from the viewer: a respondent's change to their own
+    answer ("answered": the respondent is its author; which question they touched, and when,
+    is part of the work, so the whole line goes, not only its values) and a consensus note
+    ("note": whoever set it) on the event's domain. Assigning, due dates, removal, done,
+    reopening and the mode are about the work, not the work itself: shown to all. As SQL: pages
+    stay pages."""
+    # Imported here, as in blind_rule: respondents.models is not needed for the rule itself.
+    from respondents.models import AssignmentEvent
+
+    blind = blind_rule(assessment, viewer_id=viewer_id)
+    if blind is None:
+        return events
+    # The events name their domain: the same rule, read per domain instead of per question.
+    domains = blind.domains | frozenset(blind.domain_of.values())
+    by_domain = replace(blind, domain_of={key: key for key in domains})
+    hide = Q()
+    for action, author in (
+        (AssignmentEvent.Action.ANSWERED, "respondent_id"),
+        (AssignmentEvent.Action.NOTE, "user_id"),
+    ):
+        hidden = by_domain.hidden(author=author, question="domain_key")
+        if hidden is not None:
+            hide |= Q(action=action) & hidden
+    return events.exclude(hide) if hide else events
 
 
 def audit_visible(entries: Any, assessment: Assessment, *, viewer_id: int) -> Any:

@@ -116,6 +116,7 @@ MATRIX: dict[str, list[Entry]] = {
         ),
     ],
     "api:history": [_view(target="submitted")],
+    "api:history-assignments": [_view(target="submitted")],
     # Evidence files (issue 14): who sees the assessment lists and downloads them; who may
     # answer the question attaches and deletes (a viewer: 403 unless assigned the domain).
     "api:answer-files": [

@@ -63,6 +63,7 @@ LISTS = [
     "/api/v1/assessments/?status=submitted",
     "/api/v1/assessments/{first}/answers/",
     "/api/v1/assessments/{first}/history/",
+    "/api/v1/assessments/{first}/history/assignments/",
     "/api/v1/assessments/{draft}/assignments/",
     "/api/v1/organisations/{org}/action-items/",
     "/api/v1/organisations/{org}/batches/",
