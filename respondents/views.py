@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments import access
 from assessments.content import instrument_content
@@ -164,6 +165,8 @@ def assignments(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "assessment": assessment,
             "form": form,
             "mode_form": mode_form,
+            # An independent respondent still answering after their due date is marked.
+            "today": timezone.localdate(),
             **mode,
             "rows": [
                 {
