@@ -16,4 +16,13 @@
     input.setCustomValidity(file && file.size > limit ? input.dataset.tooBig : "");
     input.reportValidity();
   });
+
+  // Back from an upload or a deletion, the page opens at the question: its notice ("… is
+  // attached", "… was refused: …") takes the focus, so a screen reader reads it and Tab goes
+  // on from that question rather than from the top of the page.
+  var notice = document.querySelector(".question-files .file-notice");
+  if (notice) {
+    notice.setAttribute("tabindex", "-1");
+    notice.focus({ preventScroll: true });
+  }
 })();
