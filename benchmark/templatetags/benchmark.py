@@ -32,9 +32,21 @@ def _panel(instrument: Instrument | None, kind: str, pdf: bool) -> dict[str, Any
 
 
 @register.inclusion_tag("benchmark/_panel.html")
-def benchmark_panel(instrument: Instrument, kind: str = "", pdf: bool = False) -> dict[str, Any]:
-    """The benchmark of an instrument version (all sites, or one kind of site)."""
-    return _panel(instrument, kind, pdf)
+def benchmark_panel(
+    instrument: Instrument, kind: str = "", pdf: bool = False, report: Any = None
+) -> dict[str, Any]:
+    """The benchmark of an instrument version (all sites, or one kind of site); given a
+    report, its site's own scores stand beside the median, where the reader compares them."""
+    panel = _panel(instrument, kind, pdf)
+    snapshot = panel["snapshot"]
+    if report is None or snapshot is None or snapshot.withheld:
+        return panel
+    scores = {section.key: section.score for section in report.sections}
+    panel["site_scores"] = {
+        "domains": [{**row, "site": scores.get(row["key"])} for row in snapshot.figures["domains"]],
+        "overall": report.overall_score,
+    }
+    return panel
 
 
 @register.inclusion_tag("benchmark/_panel.html")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
 from io import StringIO
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.models import Assessment, Instrument, Organisation, Site
+from assessments.services import AnswerChange, answers_save, assessment_submit
 from benchmark import services
 from benchmark.models import Participation, ParticipationEvent, Snapshot
 from benchmark.publishing import benchmark_refresh, published_snapshot
@@ -106,6 +108,53 @@ def test_results_report_and_comparison_show_figures_or_the_withheld_message(
         compare, {"instrument": world.instrument.slug, "kind": "hospital"}
     ).content.decode()
     assert WITHHELD in page
+
+
+def test_results_and_report_put_the_sites_own_scores_beside_the_median(
+    network: Callable[..., list[Organisation]], world: Any, client: Client
+) -> None:
+    assessment = factories.make_assessment(world.clinic, world.instrument)
+    answers_save(
+        assessment=assessment,
+        user=world.alice,
+        changes=[
+            AnswerChange(key="gov.q01", value="yes"),
+            AnswerChange(key="gov.q02", value="no"),
+            AnswerChange(key="gov.q03", value="3"),
+            AnswerChange(key="ops.q01", value="all"),
+            AnswerChange(key="ops.q02", value="1"),
+        ],
+    )
+    assessment_submit(assessment=assessment, user=world.alice)
+    assessment.refresh_from_db()
+    mine = {r.domain_key: r.score for r in assessment.domain_results.all()}
+    expected = {
+        "Governance": mine["gov"],
+        "Operations": mine["ops"],
+        "Overall": assessment.result_score,
+    }
+    assert len(set(expected.values())) == 3  # three different figures, each in its own row
+    network(6, sites=2)
+    benchmark_refresh()
+    client.force_login(world.alice)
+    for url in (
+        reverse("reports:results", args=[assessment.pk]),
+        reverse("reports:gap-report", args=[assessment.pk]),
+    ):
+        page = client.get(url).content.decode()
+        table = page[page.index('class="table table-sm align-middle benchmark-table"') :]
+        table = " ".join(table[: table.index("</table>")].split())
+        assert '<th scope="col" class="num">This site</th>' in table
+        # Each domain's row and the overall one start with the site's own score, rounded.
+        for title, score in expected.items():
+            assert score is not None
+            whole = score.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+            assert f'<th scope="row">{title}</th> <td class="num">{whole}</td>' in table
+    # The comparison page has no one site: no such column there.
+    compare = reverse("reports:compare", args=[world.org.slug])
+    page = client.get(compare, {"instrument": world.instrument.slug}).content.decode()
+    assert "benchmark-table" in page
+    assert "This site" not in page
 
 
 def test_an_org_admin_opts_in_and_out_with_an_audit_entry(world: Any, client: Client) -> None:
