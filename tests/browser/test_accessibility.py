@@ -124,6 +124,7 @@ def _pages(world, answering: Assessment) -> list[str]:
         reverse("respondents:consensus", args=[settled.pk, "gov"]),
         reverse("assessments:detail", args=[answering.pk]),
         reverse("assessments:history", args=[draft.pk]),
+        reverse("assessments:history", args=[settled.pk]) + "?show=assignments",
         reverse("reports:results", args=[settled.pk]),
         reverse("reports:gap-report", args=[settled.pk]),
         reverse("actions:organisation", args=[slug]),
