@@ -19,10 +19,20 @@
 
   // Back from an upload or a deletion, the page opens at the question: its notice ("… is
   // attached", "… was refused: …") takes the focus, so a screen reader reads it and Tab goes
-  // on from that question rather than from the top of the page.
-  var notice = document.querySelector(".question-files .file-notice");
-  if (notice) {
-    notice.setAttribute("tabindex", "-1");
-    notice.focus({ preventScroll: true });
+  // on from that question rather than from the top of the page. After the load: going to the
+  // page's #fragment moves the focus to the page itself.
+  function focusNotice() {
+    var notice = document.querySelector(".question-files .file-notice");
+    if (notice) {
+      notice.setAttribute("tabindex", "-1");
+      notice.focus({ preventScroll: true });
+    }
+  }
+  if (document.readyState === "complete") {
+    window.setTimeout(focusNotice, 0);
+  } else {
+    window.addEventListener("load", function () {
+      window.setTimeout(focusNotice, 0);
+    });
   }
 })();
