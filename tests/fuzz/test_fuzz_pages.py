@@ -230,6 +230,21 @@ def test_fuzz_the_history_page_number(world, page):
         assert response.status_code in {200, 404}
 
 
+@FUZZ
+@given(
+    page=st.one_of(st.integers(), st.integers(min_value=2**62, max_value=2**80).map(str), values()),
+    show=st.one_of(st.just("assignments"), values()),
+)
+def test_fuzz_the_history_tabs_and_their_page_numbers(world, page, show):
+    with rolled_back():
+        assessment = assessment_with_work(world)
+        response = signed_in(world.victor).get(
+            reverse("assessments:history", args=[assessment.pk]),
+            {"show": show, "events_page": page, "page": page},
+        )
+        assert response.status_code in {200, 404}
+
+
 # --- 500s found by fuzzing, fixed; kept as regression tests --------------------------------------
 
 
