@@ -219,7 +219,8 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
         conflicts = {**outcome.conflicts, **unresolved_conflicts(posted, answers)}
         form = redisplay_form(posted, questions, answers, conflicts)
         shown = answers
-        result = assessment.compute_results(values)
+        # Neither the page nor an autosave's answer shows the action plan.
+        result = assessment.compute_results(values, with_plan=False)
         if answering is not None:
             # The navigation's counts are the respondent's own (sent back with an autosave).
             answering.progress_rows = answering.progress(
