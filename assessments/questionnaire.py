@@ -57,13 +57,20 @@ def progress_rows(
 
 
 def left_per_domain(
-    content: InstrumentContent, result: AssessmentResult, values: Mapping[str, str]
+    content: InstrumentContent,
+    result: AssessmentResult,
+    values: Mapping[str, str],
+    *,
+    scored_only: bool = False,
 ) -> list[tuple[Any, list[Question]]]:
-    """(domain, its unanswered visible questions) for each domain with something left."""
+    """(domain, its unanswered visible questions) for each domain with something left;
+    `scored_only` for what a consensus needs (free text has none)."""
     left = []
     for domain in content.domains:
         missing = [
-            q for q in open_questions(content, result, domain.key) if not is_answered(values, q.key)
+            q
+            for q in open_questions(content, result, domain.key)
+            if not is_answered(values, q.key) and (q.scored or not scored_only)
         ]
         if missing:
             left.append((domain, missing))

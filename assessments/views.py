@@ -212,7 +212,7 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "result": result,
             # Nothing answered yet: the overview says "Not started" where the verdict goes.
             "not_started": not any(questionnaire.is_answered(values, k) for k in values),
-            "left": questionnaire.left_per_domain(content, result, values),
+            "left": questionnaire.left_per_domain(content, result, values, scored_only=settles),
             "review_flags": [
                 content.by_key[k] for k in assessment.review_flags if k in content.by_key
             ],

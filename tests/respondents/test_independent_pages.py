@@ -351,7 +351,9 @@ def test_the_coordinators_overview_leads_to_the_consensus_not_the_questionnaire(
     assert f'href="{_consensus_url(assessment, "gov")}">Set the consensus</a>' in html
     assert "questionnaire</a>" not in html.split('id="assessment-actions"')[1].split("</div>")[0]
     assert f'href="{_consensus_url(assessment, "gov")}#q-gov.q01"' in html
-    assert "without a consensus" in html
+    # Free text needs no consensus: only the visible scored questions are left (gov.q01, q03).
+    assert "— 2 without a consensus" in html
+    assert "#q-gov.q04" not in html
     # A respondent's overview still leads to their questionnaire.
     mine = _client(world.victor).get(reverse("assessments:detail", args=[assessment.pk]))
     assert "Set the consensus" not in mine.content.decode()
