@@ -36,7 +36,11 @@ def export_assessment(assessment: Assessment, *, viewer: User | None = None) -> 
     """The assessment as the JSON-ready dict of the assessment file (see the module docstring).
 
     `viewer`: whom the file is for; in independent mode it holds only the respondents' answers
-    they may see (respondents/transfer.py). None (the command): everything."""
+    they may see (respondents/transfer.py), and leaves out the consensus answers of the
+    domains they still answer (respondents/blind.py: no "answers" entry, or one with an
+    empty value, comment and evidence note where it keeps the files they may see; an import
+    of it has no consensus there, as its reader had none). "results" stay: scores are the
+    organisation's result, as on the results page. None (the command): everything."""
     # Imported here: the evidence app builds on assessments, never the reverse at import time.
     from evidence.transfer import files_by_question
 
@@ -44,9 +48,15 @@ def export_assessment(assessment: Assessment, *, viewer: User | None = None) -> 
     answers = {a.question_id: a for a in Answer.objects.filter(assessment=assessment)}
     values = {q.key: answers[q.pk].value for q in content.questions if q.pk in answers}
     files = files_by_question(assessment, viewer=viewer)
+    # Imported here: respondents builds on assessments, never the reverse at import time.
+    from respondents.blind import blind_rule
+
+    blind = blind_rule(assessment, viewer_id=viewer.pk) if viewer is not None else None
     exported: dict[str, Any] = {}
     for question in content.questions:
         answer = answers.get(question.pk)
+        if blind is not None and not blind.shows_consensus(question.domain.key):
+            answer = None
         # A comment, evidence note or file without an answer is still work to keep.
         if not (answer and (answer.value or answer.comment or answer.evidence)) and not files.get(
             question.key

@@ -13,6 +13,12 @@ own answers and consensus notes (`events_visible`).
   answering it.
 - Work on a question the instrument no longer has (a file kept from an earlier version) is
   seen only where it would be seen in every domain.
+- The consensus answers of a domain (the assessment's Answer rows: value, comment, evidence
+  note, whoever set them, pre-filled or not) are hidden from a respondent still answering
+  that domain, until they mark their part done (`shows_consensus`, `consensus_hidden` as
+  SQL): the History's answer lines (`audit_visible`), the JSON export and the results page
+  and gap report (reports/report.py). Everybody else sees them. Scores stay: they are the
+  organisation's result, computed from every consensus, not one person's answer.
 
 Outside the independent mode nothing is hidden: `blind_rule` answers None, with no query for
 an assessment read through assessments/access.py. A rule is plain data: `shows` for objects at
@@ -92,6 +98,21 @@ class BlindRule:
 
     def shows_question(self, author_id: int | None, question_key: str) -> bool:
         return self.shows(author_id, self.domain_of.get(question_key))
+
+    def shows_consensus(self, domain_key: str | None) -> bool:
+        """Whether the viewer may see the consensus answers of the domain (None: a question
+        the instrument no longer has, seen only by someone answering no domain)."""
+        if domain_key is None:
+            return not self.still_answering
+        return domain_key not in self.still_answering
+
+    def consensus_hidden(self, *, question: str) -> Q | None:
+        """The consensus answers the viewer may not see, as a filter (None: none hidden),
+        where the field `question` holds the question key. `shows_consensus` as SQL."""
+        if not self.still_answering:
+            return None
+        keys = sorted(k for k, d in self.domain_of.items() if d in self.still_answering)
+        return Q(**{f"{question}__in": keys}) | ~Q(**{f"{question}__in": sorted(self.domain_of)})
 
     def files(self, files: Iterable[W]) -> list[W]:
         """The files (anything with `uploaded_by_id` and `question_key`) the viewer may see."""
@@ -228,13 +249,21 @@ def events_visible(events: Any, assessment: Assessment, *, viewer_id: int) -> An
 
 
 def audit_visible(entries: Any, assessment: Assessment, *, viewer_id: int) -> Any:
-    """An assessment's audit rows (a queryset of AuditEntry) without the lines of evidence
-    files the blind rule hides from the viewer: such a line names a file (name, size,
-    fingerprint), and whoever attached or deleted it counts as the work's author (the virus
-    scanner, nobody, is hidden from a respondent still answering). As SQL: pages stay pages."""
+    """An assessment's audit rows (a queryset of AuditEntry) without the lines the blind rule
+    hides from the viewer: those of evidence files (such a line names a file: name, size,
+    fingerprint; whoever attached or deleted it counts as the work's author, and the virus
+    scanner, nobody, is hidden from a respondent still answering), and the consensus answers'
+    lines of the domains the viewer still answers, whoever changed them. As SQL: pages stay
+    pages."""
     blind = blind_rule(assessment, viewer_id=viewer_id)
-    hidden = blind.hidden(author="user_id", question="subject") if blind else None
-    if hidden is None:
+    if blind is None:
         return entries
-    files = Q(action__in=[AuditEntry.Action.EVIDENCE_ADDED, AuditEntry.Action.EVIDENCE_DELETED])
-    return entries.exclude(files & hidden)
+    hide = Q()
+    hidden = blind.hidden(author="user_id", question="subject")
+    if hidden is not None:
+        files = [AuditEntry.Action.EVIDENCE_ADDED, AuditEntry.Action.EVIDENCE_DELETED]
+        hide |= Q(action__in=files) & hidden
+    consensus = blind.consensus_hidden(question="subject")
+    if consensus is not None:
+        hide |= Q(action=AuditEntry.Action.ANSWER) & consensus
+    return entries.exclude(hide) if hide else entries
