@@ -49,6 +49,7 @@ from reports import gaps
 from reports.report_charts import Chart, ChartMode, report_charts
 from reports.report_crosswalk import CrosswalkFramework, report_crosswalk
 from reports.report_options import BOARD_ACTIONS, ReportOptions, report_options
+from respondents.blind import blind_rule
 from respondents.consensus_report import Disagreements, assessment_disagreements
 
 DEFAULT_TITLE = "AI readiness gap report"
@@ -60,6 +61,8 @@ class AnswerStatus(models.TextChoices):
     NA = "na", "Not applicable"
     UNANSWERED = "unanswered", "Not answered"
     TEXT = "text", "Free text"
+    # Independent answers: a consensus answer of a domain the reader still answers.
+    HIDDEN = "hidden", "Hidden while you answer this domain"
 
 
 @dataclass
@@ -80,6 +83,7 @@ class AnswerRow:
     points: str = ""  # "3 of 4"
     blocker: bool = False
     action_rank: int | None = None  # its place in the action plan, when it has one
+    withheld: bool = False  # the blind rule hides its answer from the reader (`withhold`)
 
     @property
     def key(self) -> str:
@@ -95,11 +99,11 @@ class AnswerRow:
 
     @property
     def comment(self) -> str:
-        return self.answer.comment if self.answer else ""
+        return self.answer.comment if self.answer and not self.withheld else ""
 
     @property
     def evidence(self) -> str:
-        return self.answer.evidence if self.answer else ""
+        return self.answer.evidence if self.answer and not self.withheld else ""
 
     @property
     def answered_by(self) -> str:
@@ -107,9 +111,17 @@ class AnswerRow:
 
     @property
     def answered_at(self) -> Any:
-        if self.answer is None or self.status == AnswerStatus.UNANSWERED:
+        if self.answer is None or self.status in (AnswerStatus.UNANSWERED, AnswerStatus.HIDDEN):
             return None
         return self.answer.answered_at
+
+    def withhold(self) -> None:
+        """Show no answer, points, comment, evidence note nor author: the reader still answers
+        the domain (respondents/blind.py). Its score still counts where the report scores."""
+        self.withheld = True
+        self.status = AnswerStatus.HIDDEN
+        self.answer_label = AnswerStatus.HIDDEN.label
+        self.points = ""
 
     @property
     def needs_recommendation(self) -> bool:
@@ -481,6 +493,15 @@ def build_report(
     `charts_mode` picks what the charts carry: the plotly.js payload ("html"), an SVG for the
     PDF ("svg"), or nothing ("none", the layout-only baseline of bench/pdf.py). `viewer_id`:
     who looks, on a page (a respondent still answering a domain sees no one's answers to it).
+
+    Independent answers: the consensus answers of a domain the reader still answers (on a
+    page the viewer's open domains, in a file its options' `blind_domains`, which the PDF's
+    cache key holds) are withheld, row by row: "Hidden while you answer this domain", no
+    value, points, comment nor evidence note, in the domain sections, the action plan, the
+    blockers and the appendix (respondents/blind.py). Scores, the action plan's order and
+    the blockers stay: they are the organisation's result, computed from every domain's
+    consensus as for everyone, and a respondent answering one domain still needs to know
+    where the site stands; hiding them would make a second, different report to keep apart.
     """
     content = instrument_content(assessment.instrument)
     answers = {
@@ -535,7 +556,23 @@ def build_report(
             viewer_id=viewer_id,
             blind=report.options.blind_domains,
         )
+    withheld = _withheld_domains(report, viewer_id)
+    for row in rows_by_key.values():
+        if row.question.domain.key in withheld:
+            row.withhold()
     return report
+
+
+def _withheld_domains(report: Report, viewer_id: int | None) -> frozenset[str]:
+    """The domains whose consensus answers the reader may not see: a file's `blind_domains`
+    and, on a page, the viewer's open domains (from the assignments the disagreements section
+    read; one query where it was not built, none outside the independent mode)."""
+    withheld = frozenset(report.options.blind_domains)
+    if viewer_id is None:
+        return withheld
+    parts = report.disagreements.parts if report.disagreements is not None else None
+    blind = blind_rule(report.assessment, viewer_id=viewer_id, parts=parts)
+    return withheld | blind.still_answering if blind is not None else withheld
 
 
 def report_context(report: Report, *, pdf: bool) -> dict[str, Any]:

@@ -180,10 +180,7 @@ def _summary(document: DocumentObject, report: Report) -> None:
         for row in report.blockers:
             item = document.add_paragraph(style="List Bullet")
             item.add_run(f"{row.number} ").bold = True
-            item.add_run(
-                f"{row.question.text} — {row.domain_title}; answer: {row.answer_label} "
-                f"({row.points}). "
-            )
+            item.add_run(f"{row.question.text} — {row.domain_title}; answer: {_with_points(row)}. ")
             item.add_run("Do: ").bold = True
             item.add_run(row.question.recommendation)
     document.add_heading("Largest gaps", level=2)
@@ -236,6 +233,11 @@ def _charts(document: DocumentObject, report: Report) -> None:
             new_table(document, chart.columns, chart.table, caption=chart.title)
 
 
+def _with_points(row: AnswerRow) -> str:
+    """ "Yes (4 of 4)"; the label alone without points (a withheld answer)."""
+    return f"{row.answer_label} ({row.points})" if row.points else row.answer_label
+
+
 def _answer(document: DocumentObject, row: AnswerRow) -> None:
     question = document.add_heading(level=3)
     question.add_run(f"{row.number} ")
@@ -248,7 +250,7 @@ def _answer(document: DocumentObject, row: AnswerRow) -> None:
         answer = f"{row.answer_label} ({row.points})"
     elif row.status == row.Status.NA:
         answer = "Not applicable"
-    elif row.status == row.Status.TEXT:
+    elif row.status in (row.Status.TEXT, row.Status.HIDDEN):
         answer = row.answer_label
     else:
         answer = "Not answered yet"
@@ -338,7 +340,7 @@ def _action_plan(document: DocumentObject, report: Report) -> None:
             (
                 str(action.rank),
                 f"{action.row.number} · {action.section.title}\n{action.row.question.text}\n"
-                f"Answer: {action.row.answer_label} ({action.row.points}){mark}",
+                f"Answer: {_with_points(action.row)}{mark}",
                 action.recommendation,
                 f"{action.band}\n{action.priority}",
             )
@@ -443,6 +445,8 @@ def _appendix(document: DocumentObject, report: Report) -> None:
             answer = "Not applicable"
         elif row.status == row.Status.TEXT:
             answer = f"(free text, see {row.number})"
+        elif row.status == row.Status.HIDDEN:
+            answer = row.answer_label
         else:
             answer = "not answered"
         when = f"{row.answered_at:%-d %b %Y}" if row.answered_at else DASH
