@@ -1,6 +1,6 @@
 """An assessment's history: its audit trail, newest first, each entry saying whether it
-came through the API; in independent mode without the evidence files' lines the blind rule
-hides (respondents/blind.py), as on the History page. Its assignment events likewise, the
+came through the API; in independent mode without the evidence files' lines and the
+consensus answers' lines the blind rule hides (respondents/blind.py), as on the History page. Its assignment events likewise, the
 History's "Assignments and respondents" (respondents/history.py, the same blind rule)."""
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from respondents.independent import (
     respondent_domain_reopen,
 )
 from respondents.models import Assignment
+from tests.api.conftest import api_client
 from tests.respondents.scenario import independent_assessment
 
 GOV = {"comment": "Gov-k5 consensus remark", "evidence": "Gov-k4 minutes binder"}
@@ -132,8 +133,13 @@ def test_the_history_hides_the_answer_lines_of_the_domain_being_answered(world, 
     assert entries.filter(action=AuditEntry.Action.STATUS).count() == (
         AuditEntry.objects.filter(assessment=reopened, action=AuditEntry.Action.STATUS).count()
     )
+    # The API's history, the same rule.
+    api = f"/api/v1/assessments/{reopened.pk}/history/"
+    assert _marks(api_client(world.victor).get(api).content.decode()) == {"ops"}
+    assert _marks(api_client(world.alice).get(api).content.decode()) == {"gov", "ops"}
     respondent_domain_done(assessment=reopened, user=world.victor, domain_key="gov")
     assert _marks(_client(world.victor).get(url).content.decode()) == {"gov", "ops"}
+    assert _marks(api_client(world.victor).get(api).content.decode()) == {"gov", "ops"}
 
 
 # --- JSON export ------------------------------------------------------------------------------
