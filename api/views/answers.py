@@ -1,7 +1,11 @@
 """Answers: read every question's answer; write one or many with the revision each was
 based on. Writes go through the questionnaire's own form (QuestionnaireForm: options, N/A,
 lengths) and answers_save (audited, stale writes refused), as the questionnaire page does;
-a write based on an older revision than the stored one is a 409 carrying the current answer."""
+a write based on an older revision than the stored one is a 409 carrying the current answer.
+
+In independent mode the reads follow the blind rule (respondents/blind.py): the consensus
+answers of a domain the asker still answers are left out of the list (as the JSON export leaves
+them out) and a single read of one is a 403, until they mark their part done."""
 
 from __future__ import annotations
 
@@ -183,6 +187,27 @@ def write_answers(
     return rows
 
 
+HIDDEN_DETAIL = (
+    "Hidden while you answer this domain: its consensus answers are shown once you mark your "
+    "part done."
+)
+
+
+def consensus_questions(
+    assessment: Assessment, user_id: int, questions: list[Question]
+) -> list[Question]:
+    """The questions whose consensus answer the asker may read: the blind rule leaves out
+    those of the domains they still answer (one query for the assignments, independent mode
+    only)."""
+    # Imported here: respondents builds on assessments (as in write_answers).
+    from respondents.blind import blind_rule
+
+    blind = blind_rule(assessment, viewer_id=user_id)
+    if blind is None:
+        return questions
+    return [q for q in questions if blind.shows_consensus(q.domain.key)]
+
+
 def _editable_assessment(user_id: int, pk: int) -> tuple[Assessment, Membership]:
     # "view": who may write which domain is decided per domain (assignments, issue 15).
     return access.get_assessment_for_user(user_id, pk)
@@ -193,6 +218,8 @@ class AnswerListView(ApiView):
         parameters=[OpenApiParameter("domain", str, description="Only this domain's questions.")],
         responses=AnswerSerializer(many=True),
         summary="Every question's answer (revision 0 where it has none yet)",
+        description="In independent mode the answers of a domain the asker still answers are "
+        "left out, until they mark their part done.",
     )
     def get(self, request: Request, pk: int) -> Response:
         assessment, _ = access.get_assessment_for_user(self.user_id, pk)
@@ -203,6 +230,7 @@ class AnswerListView(ApiView):
             if content.domain(domain) is None:
                 raise validation_problem({"domain": ["This questionnaire has no such domain."]})
             questions = list(content.questions_of(domain))
+        questions = consensus_questions(assessment, self.user_id, questions)
         page = self.paginate_queryset(questions)
         rows = rows_of(assessment, content, list(page or []))
         return self.get_paginated_response(AnswerSerializer(rows, many=True).data)
@@ -242,10 +270,21 @@ class AnswerDetailView(ApiView):
             raise Http404
         return content, question
 
-    @extend_schema(responses=AnswerSerializer, summary="One question's answer")
+    @extend_schema(
+        responses={
+            200: AnswerSerializer,
+            403: OpenApiResponse(
+                description="Independent mode: the asker still answers this question's "
+                "domain, whose consensus answers are hidden until they mark their part done."
+            ),
+        },
+        summary="One question's answer",
+    )
     def get(self, request: Request, pk: int, key: str) -> Response:
         assessment, _ = access.get_assessment_for_user(self.user_id, pk)
         content, question = self._question(assessment, key)
+        if not consensus_questions(assessment, self.user_id, [question]):
+            raise PermissionDenied(HIDDEN_DETAIL)
         return Response(AnswerSerializer(rows_of(assessment, content, [question])[0]).data)
 
     @extend_schema(
