@@ -3,6 +3,11 @@
 The round page (assessments/rounds_views.py) shows it. Scores are the stored results of a
 submitted round and live ones of a draft (assessments/results.py); whether an answer
 improved or slipped is decided on the normalised score of scoring.py.
+
+In independent mode the blind rule (respondents/blind.py) holds for whoever reads it: the
+current answers of a domain the reader still answers are hidden ("Hidden while you answer
+this domain": no value, direction, author or carried-over mark), until they mark their part
+done. The previous round's answers and the scores stay, as on the results page.
 """
 
 from __future__ import annotations
@@ -82,6 +87,8 @@ class QuestionChange:
     number: str = ""  # "7.4", in the version that asks it (InstrumentContent.numbers)
 
 
+HIDDEN = "Hidden while you answer this domain"
+
 GROUPS = tuple((status.value, status.label) for status in ChangeStatus)
 
 
@@ -131,13 +138,18 @@ def _domain_results(results: AssessmentResults) -> dict[str, tuple[Decimal | Non
     }
 
 
-def round_diff(*, assessment: Assessment) -> RoundDiff:
+def round_diff(*, assessment: Assessment, viewer_id: int | None = None) -> RoundDiff:
     """Per domain the change in score and level, per question what changed and who did it.
 
     Two queries whatever the size: the answers of both rounds (with who answered) and the
-    current round's answer changes in the audit trail. Results come from
+    current round's answer changes in the audit trail (a third in independent mode for a
+    `viewer_id`: the assignments, for the blind rule). Results come from
     assessments/results.py: stored for a submitted round, live for a draft.
     """
+    # Imported here: respondents builds on assessments, never the reverse at import time.
+    from respondents.blind import blind_rule
+
+    blind = blind_rule(assessment, viewer_id=viewer_id) if viewer_id is not None else None
     previous = assessment.previous
     if previous is None:
         raise RoundError("This assessment has no previous round.")
@@ -223,6 +235,11 @@ def round_diff(*, assessment: Assessment) -> RoundDiff:
     ]
     for key, old_q, new_q in questions:
         old_answer, new_answer = old_answers.get(key), new_answers.get(key)
+        hidden = (
+            blind is not None and new_q is not None and not blind.shows_consensus(new_q.domain.key)
+        )
+        if hidden:
+            new_answer = None  # nothing of it: not even whether there is one
         old_value = old_answer.value if old_answer else ""
         new_value = new_answer.value if new_answer else ""
         if not old_value and not new_value:
@@ -241,7 +258,9 @@ def round_diff(*, assessment: Assessment) -> RoundDiff:
             status=ChangeStatus.UNCHANGED,
             carried_unconfirmed=bool(new_answer and new_answer.carried_over),
         )
-        if new_q is None:
+        if hidden:
+            change.status, change.note, change.new_label = ChangeStatus.OTHER, HIDDEN, HIDDEN
+        elif new_q is None:
             change.status, change.note = ChangeStatus.OTHER, "No longer asked in this version"
         elif old_q is None:
             change.status, change.note = ChangeStatus.OTHER, "New question in this version"

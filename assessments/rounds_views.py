@@ -99,7 +99,8 @@ def changes(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # would show a site the person may not see.
     if previous is None or previous.site_id != assessment.site_id:
         raise Http404
-    diff = round_diff(assessment=assessment)
+    # The blind rule (independent mode): the reader's open domains' current answers hidden.
+    diff = round_diff(assessment=assessment, viewer_id=request.user.pk)
     return render(
         request,
         "assessments/round_diff.html",

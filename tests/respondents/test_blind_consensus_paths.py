@@ -4,9 +4,21 @@ test_blind_consensus.py: everyone done, the consensus set, then Victor answers "
 
 from __future__ import annotations
 
+from django.urls import reverse
+
+from assessments.models import Answer, Question
+from assessments.round_diff import HIDDEN, ChangeStatus, QuestionChange, round_diff
 from respondents.independent import respondent_domain_done
+from tests import factories
 from tests.api.conftest import api_client
-from tests.respondents.test_blind_consensus import GOV, OPS, _marks, reopened  # noqa: F401
+from tests.respondents.scenario import CONSENSUS
+from tests.respondents.test_blind_consensus import (  # noqa: F401
+    GOV,
+    OPS,
+    _client,
+    _marks,
+    reopened,
+)
 
 # --- the API's answers ------------------------------------------------------------------------
 
@@ -40,3 +52,63 @@ def test_the_api_leaves_out_the_consensus_of_the_domain_being_answered(world, re
     respondent_domain_done(assessment=reopened, user=world.victor, domain_key="gov")
     assert victor.get(single).json()["comment"] == GOV["comment"]
     assert _marks(victor.get(listing).content.decode()) == {"gov", "ops"}
+
+
+# --- the round-to-round changes page ----------------------------------------------------------
+
+
+def _with_previous_round(world, assessment):
+    previous = factories.make_assessment(world.clinic, world.instrument, round_label="2025 autumn")
+    for key, value in (
+        ("gov.q01", "no"),
+        ("gov.q03", "4"),
+        ("gov.q04", "Old list"),
+        ("ops.q01", "none"),
+    ):
+        Answer.objects.create(
+            assessment=previous,
+            question=Question.objects.get(instrument=world.instrument, key=key),
+            value=value,
+        )
+    assessment.previous = previous
+    assessment.save(update_fields=["previous"])
+    return assessment
+
+
+def _changes(diff) -> dict[str, QuestionChange]:
+    return {q.key: q for _, _, items in diff.grouped for q in items}
+
+
+def test_the_round_changes_hide_the_current_answers_of_the_domain_being_answered(world, reopened):  # noqa: F811
+    assessment = _with_previous_round(world, reopened)
+    url = reverse("assessments:round-diff", args=[assessment.pk])
+    victor_page = _client(world.victor).get(url).content.decode()
+    alice_page = _client(world.alice).get(url).content.decode()
+    assert "Scribe, ChatGPT" in alice_page  # gov.q04's consensus
+    assert "Scribe, ChatGPT" not in victor_page
+    assert HIDDEN in victor_page
+    assert HIDDEN not in alice_page
+    assert "Old list" in victor_page  # the previous round stays
+    mine = _changes(round_diff(assessment=assessment, viewer_id=world.victor.pk))
+    theirs = _changes(round_diff(assessment=assessment, viewer_id=world.alice.pk))
+    for key in ("gov.q01", "gov.q03", "gov.q04"):
+        assert mine[key].status == ChangeStatus.OTHER
+        assert (mine[key].new_value, mine[key].new_label, mine[key].note) == ("", HIDDEN, HIDDEN)
+        assert (mine[key].changed_by, mine[key].changed_at) == ("", None)
+        assert theirs[key].new_value == CONSENSUS["gov"][key]
+        assert theirs[key].changed_by
+    assert theirs["gov.q01"].status == ChangeStatus.IMPROVED
+    # A consensus the previous round did not answer: not even its row.
+    assert "gov.q02" in theirs
+    assert "gov.q02" not in mine
+    # The other domain, and the scores (the organisation's result), stay.
+    assert mine["ops.q01"].new_value == theirs["ops.q01"].new_value == "all"
+    assert [
+        (d.key, d.new_score)
+        for d in round_diff(assessment=assessment, viewer_id=world.victor.pk).domains
+    ] == [
+        (d.key, d.new_score)
+        for d in round_diff(assessment=assessment, viewer_id=world.alice.pk).domains
+    ]
+    respondent_domain_done(assessment=assessment, user=world.victor, domain_key="gov")
+    assert "Scribe, ChatGPT" in _client(world.victor).get(url).content.decode()
