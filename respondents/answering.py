@@ -71,26 +71,53 @@ class DomainAnswering:
         }
 
     consensus: dict[str, str] = field(default_factory=dict)
+    # What decides what the person is shown (`seen_basis`), once loaded.
+    seen: dict[str, str] | None = None
     # The navigation's rows after a save, for the autosave's answer.
     progress_rows: list[dict[str, Any]] | None = None
 
     def load(self, content: InstrumentContent) -> DomainAnswers:
         """What the page shows: a respondent's own answers to the domain and the values that
-        decide what they are shown (their own here, the consensus elsewhere); anyone else the
-        consensus, as in the shared mode. One query, and one more for a respondent's own."""
+        decide what they are shown (their own here, the consensus elsewhere but in the other
+        domains they still answer: `seen_basis`); anyone else the consensus, as in the shared
+        mode. One query, and one more for the person's own where they answer a domain."""
         questions = content.questions_of(self.domain_key)
         loaded = questionnaire.domain_answers(self.assessment, questions)
         self.consensus = loaded.values
+        self.seen = self.seen_basis(content)
         if not self.respondent:
-            return loaded
-        self.load_own()
+            if self.seen is self.consensus:
+                return loaded
+            return DomainAnswers(values=self.seen, shown=loaded.shown, last_round=loaded.last_round)
         own = own_values_by_domain(content, self.own.values()).get(self.domain_key, {})
         shown = {q.pk: self.own[q.pk] for q in questions if q.pk in self.own}
         return DomainAnswers(
-            values=seen_values(content.spec, loaded.values, own, self.domain_key),
+            values=seen_values(content.spec, self.seen, own, self.domain_key),
             shown=shown,  # type: ignore[arg-type]
             last_round=loaded.last_round,
         )
+
+    def seen_basis(self, content: InstrumentContent) -> dict[str, str]:
+        """The answers that decide which questions the person is shown and what their page
+        counts and scores: the consensus, but for a domain they still answer their own
+        answers, as the blind rule hides its consensus from them (respondents/blind.py): a
+        question shown or not after another domain's answer must not tell them that
+        domain's consensus. Reads the person's own answers where they answer a domain."""
+        domain_of = {q.key: q.domain.key for q in content.questions}
+        rule = rule_of(self.assignments, viewer_id=self.user.pk, domain_of=domain_of)
+        if self.respondent or rule.still_answering:
+            self.load_own()
+        if not rule.still_answering:
+            return self.consensus
+        own = own_values_by_domain(content, self.own.values())
+        basis = {
+            key: value
+            for key, value in self.consensus.items()
+            if rule.shows_consensus(domain_of.get(key))
+        }
+        for domain_key in rule.still_answering:
+            basis.update(own.get(domain_key, {}))
+        return basis
 
     def save(
         self, *, assessment: Assessment, user: User, changes: list[AnswerChange], domain_key: str
@@ -137,13 +164,14 @@ class DomainAnswering:
         consensus = self.consensus
         statuses: dict[str, DomainStatus] = domain_statuses(content, consensus, self.assignments)
         own = own_values_by_domain(content, self.own.values())
+        seen = self.seen if self.seen is not None else consensus
         mine = self.my_domains
         for row in rows:
             row["status"] = statuses[row["key"]]
             row["mine"] = row["key"] in mine
             if row["mine"]:
                 answered, total = own_progress(
-                    content.spec, consensus, own.get(row["key"], {}), row["key"]
+                    content.spec, seen, own.get(row["key"], {}), row["key"]
                 )
                 row.update(
                     answered=answered,

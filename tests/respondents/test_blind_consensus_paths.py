@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from assessments.content import instrument_content
 from assessments.models import Answer, Question
 from assessments.round_diff import HIDDEN, ChangeStatus, QuestionChange, round_diff
+from respondents.answering import domain_answering
 from respondents.independent import respondent_domain_done
 from tests import factories
 from tests.api.conftest import api_client
-from tests.respondents.scenario import CONSENSUS
+from tests.respondents.scenario import CONSENSUS, VICTOR
 from tests.respondents.test_blind_consensus import (  # noqa: F401
     GOV,
     OPS,
@@ -112,3 +114,29 @@ def test_the_round_changes_hide_the_current_answers_of_the_domain_being_answered
     ]
     respondent_domain_done(assessment=assessment, user=world.victor, domain_key="gov")
     assert "Scribe, ChatGPT" in _client(world.victor).get(url).content.decode()
+
+
+# --- the questionnaire ------------------------------------------------------------------------
+
+
+def test_the_questionnaire_decides_what_it_shows_by_own_answers_in_open_domains(world, reopened):  # noqa: F811
+    """Which questions a page shows (show_if may read another domain), and its counts and
+    scores, follow the person's own answers to a domain they still answer, not its consensus:
+    Victor answers "gov" again (his gov.q03 "4", the consensus "2") and reads "ops"."""
+    content = instrument_content(reopened.instrument)
+
+    def seen(user, domain_key="ops"):
+        answering = domain_answering(assessment=reopened, user=user, domain_key=domain_key)
+        assert answering is not None
+        return answering.load(content).values
+
+    assert seen(world.victor)["gov.q03"] == VICTOR["gov"]["gov.q03"]
+    assert seen(world.victor)["ops.q01"] == VICTOR["ops"]["ops.q01"]
+    assert seen(world.carla)["gov.q03"] == CONSENSUS["gov"]["gov.q03"]  # done with gov
+    assert seen(world.alice)["gov.q03"] == CONSENSUS["gov"]["gov.q03"]  # answers nothing
+    # The page's progress (Victor's own counts) reads the same.
+    page = _client(world.victor).get(reverse("assessments:domain", args=[reopened.pk, "ops"]))
+    assert page.status_code == 200
+    assert CONSENSUS["gov"]["gov.q04"] not in page.content.decode()
+    respondent_domain_done(assessment=reopened, user=world.victor, domain_key="gov")
+    assert seen(world.victor)["gov.q03"] == CONSENSUS["gov"]["gov.q03"]
