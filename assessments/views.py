@@ -175,6 +175,30 @@ def site(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _left_for(
+    user_id: int,
+    assessment: Assessment,
+    content: Any,
+    result: Any,
+    values: dict[str, str],
+    settles: bool,
+) -> list[Any]:
+    """The "What is left" of the consensus, without the domains the reader still answers in
+    independent mode: which of their questions have no consensus yet (and which are shown at
+    all, show_if reading the consensus) would tell them that consensus, hidden from them by
+    the blind rule (respondents/blind.py); their own progress is on the questionnaire."""
+    left = questionnaire.left_per_domain(content, result, values, scored_only=settles)
+    if not left:
+        return left
+    # Imported here: respondents builds on assessments, never the reverse at import time.
+    from respondents.blind import blind_rule
+
+    blind = blind_rule(assessment, viewer_id=user_id)
+    if blind is None:
+        return left
+    return [(domain, questions) for domain, questions in left if blind.shows_consensus(domain.key)]
+
+
 @login_required
 def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The assessment's overview: status, progress per domain and what can be done next."""
@@ -212,7 +236,7 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "result": result,
             # Nothing answered yet: the overview says "Not started" where the verdict goes.
             "not_started": not any(questionnaire.is_answered(values, k) for k in values),
-            "left": questionnaire.left_per_domain(content, result, values, scored_only=settles),
+            "left": _left_for(request.user.pk, assessment, content, result, values, settles),
             "review_flags": [
                 content.by_key[k] for k in assessment.review_flags if k in content.by_key
             ],

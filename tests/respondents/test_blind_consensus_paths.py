@@ -140,3 +140,20 @@ def test_the_questionnaire_decides_what_it_shows_by_own_answers_in_open_domains(
     assert CONSENSUS["gov"]["gov.q04"] not in page.content.decode()
     respondent_domain_done(assessment=reopened, user=world.victor, domain_key="gov")
     assert seen(world.victor)["gov.q03"] == CONSENSUS["gov"]["gov.q03"]
+
+
+def test_the_overview_leaves_the_open_domain_out_of_what_is_left(world, reopened):  # noqa: F811
+    """Which questions of "gov" lack a consensus would tell Victor that consensus."""
+    Answer.objects.filter(assessment=reopened, question__key="gov.q03").update(value="")
+    url = reverse("assessments:detail", args=[reopened.pk])
+
+    def left(user) -> list[str]:
+        response = _client(user).get(url)
+        assert response.status_code == 200
+        return [domain.key for domain, _ in response.context["left"]]
+
+    assert left(world.victor) == []
+    assert left(world.alice) == ["gov"]
+    assert left(world.carla) == ["gov"]
+    respondent_domain_done(assessment=reopened, user=world.victor, domain_key="gov")
+    assert left(world.victor) == ["gov"]
