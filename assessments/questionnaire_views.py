@@ -45,6 +45,13 @@ def take(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assessment, _ = access.get_assessment_for_user(request.user.pk, pk)
     content = instrument_content(assessment.instrument)
     values = assessment.answer_values()
+    # Independent answers: where a domain's consensus is hidden from the person (the blind
+    # rule), their own answers decide where they continue, as on the domain page; which
+    # question it lacks would tell them that consensus.
+    answering = _independent_answering(assessment, request.user, "")
+    if answering is not None:
+        answering.consensus = values
+        values = answering.seen_basis(content)
     result = assessment.compute_results(values, with_plan=False)
     point = questionnaire.resume_point(content, result, values, assessment.last_domain_key)
     url = reverse("assessments:domain", args=[assessment.pk, point.domain_key])

@@ -11,6 +11,7 @@ from assessments.models import Answer, Question
 from assessments.round_diff import HIDDEN, ChangeStatus, QuestionChange, round_diff
 from respondents.answering import domain_answering
 from respondents.independent import respondent_domain_done
+from respondents.models import RespondentAnswer
 from tests import factories
 from tests.api.conftest import api_client
 from tests.respondents.scenario import CONSENSUS, VICTOR
@@ -157,3 +158,16 @@ def test_the_overview_leaves_the_open_domain_out_of_what_is_left(world, reopened
     assert left(world.carla) == ["gov"]
     respondent_domain_done(assessment=reopened, user=world.victor, domain_key="gov")
     assert left(world.victor) == ["gov"]
+
+
+def test_continue_follows_own_answers_in_the_open_domain(world, reopened):  # noqa: F811
+    """Where "Continue" goes would name the question of "gov" without a consensus."""
+    Answer.objects.filter(assessment=reopened, question__key="gov.q03").update(value="")
+    url = reverse("assessments:take", args=[reopened.pk])
+    assert _client(world.alice).get(url).url.endswith("#q-gov.q03")
+    assert _client(world.carla).get(url).url.endswith("#q-gov.q03")
+    assert not _client(world.victor).get(url).url.endswith("#q-gov.q03")  # his own: answered
+    RespondentAnswer.objects.filter(
+        assessment=reopened, user=world.victor, question__key="gov.q02"
+    ).update(value="")
+    assert _client(world.victor).get(url).url.endswith("#q-gov.q02")
