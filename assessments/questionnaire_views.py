@@ -267,6 +267,8 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
     status = 200 if form is None or not (form.errors or conflicts) else 422
     rows = _question_rows(form, questions, shown, result.visible, content.numbers)
     _add_flags_and_last_round(rows, assessment, values, last_round)
+    if answering is not None and _still_answers(answering):
+        _without_this_rounds_items(rows, assessment)
     # Questions of a newer version that did not carry over: marked until answered.
     marks = version_marks(assessment)
     for row in rows:
@@ -349,6 +351,26 @@ def _add_flags_and_last_round(
         row["action_item"] = partial(question_action_item, assessment, key)
 
 
+def _still_answers(answering: Any) -> bool:
+    """The page's person still answers its domain (independent mode): active, not done."""
+    part = answering.assignment
+    return bool(answering.respondent and part is not None and part.done_at is None)
+
+
+def _without_this_rounds_items(rows: list[dict[str, Any]], assessment: Assessment) -> None:
+    """For someone still answering the domain: no action item made from this round's action
+    plan on the cards. Such an item exists because the consensus answer was weak (and it
+    names it): the blind rule hides that consensus from them (respondents/blind.py). An
+    earlier round's item stays."""
+    for row in rows:
+        row["action_item"] = partial(_earlier_item, row["action_item"], assessment.pk)
+
+
+def _earlier_item(newest: Callable[[], Any], assessment_id: int) -> Any:
+    item = newest()
+    return None if item is None or item.assessment_id == assessment_id else item
+
+
 def _linked(progress: list[dict[str, Any]], url: Callable[[str], str]) -> list[dict[str, Any]]:
     """The domain list with each domain's address (`url`), read twice by the page."""
     for row in progress:
@@ -387,6 +409,8 @@ def _autosave_response(
     listed = _question_rows(form, questions, answers, result.visible, content.numbers)
     values = _values(content, answers)
     _add_flags_and_last_round(listed, assessment, values, {})
+    if answering is not None and _still_answers(answering):
+        _without_this_rounds_items(listed, assessment)
     rows = {row["question"].key: row for row in listed}
     redrawn = [
         key

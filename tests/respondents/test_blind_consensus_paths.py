@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from actions.services import action_items_create_from_plan, plan_entries
 from assessments.content import instrument_content
 from assessments.models import Answer, Question
 from assessments.round_diff import HIDDEN, ChangeStatus, QuestionChange, round_diff
@@ -171,3 +172,16 @@ def test_continue_follows_own_answers_in_the_open_domain(world, reopened):  # no
         assessment=reopened, user=world.victor, question__key="gov.q02"
     ).update(value="")
     assert _client(world.victor).get(url).url.endswith("#q-gov.q02")
+
+
+def test_the_open_domains_cards_show_no_item_of_this_rounds_action_plan(world, reopened):  # noqa: F811
+    """An item made from this round's plan says the consensus answer was weak, and which."""
+    keys = [e.question for e in plan_entries(reopened) if e.question.startswith("gov.")]
+    assert keys
+    action_items_create_from_plan(assessment=reopened, user=world.alice, keys=keys[:1])
+    url = reverse("assessments:domain", args=[reopened.pk, "gov"])
+    assert "data-action-item" in _client(world.alice).get(url).content.decode()
+    assert "data-action-item" in _client(world.carla).get(url).content.decode()
+    assert "data-action-item" not in _client(world.victor).get(url).content.decode()
+    respondent_domain_done(assessment=reopened, user=world.victor, domain_key="gov")
+    assert "data-action-item" in _client(world.victor).get(url).content.decode()
