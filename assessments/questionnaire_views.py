@@ -263,7 +263,6 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
         # Nothing is written here: answers_save remembers the domain for resuming.
         result = assessment.compute_results(values, with_plan=False)
 
-    index = next(i for i, d in enumerate(content.domains) if d.key == key)
     status = 200 if form is None or not (form.errors or conflicts) else 422
     rows = _question_rows(form, questions, shown, result.visible, content.numbers)
     _add_flags_and_last_round(rows, assessment, values, last_round)
@@ -313,8 +312,7 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
             ),
             "answering": answering,
             "overall_progress": questionnaire.overall_progress(result),
-            "previous_domain": content.domains[index - 1] if index > 0 else None,
-            "next_domain": content.domains[index + 1] if index + 1 < len(content.domains) else None,
+            **_neighbours(content, key, answering),
             "can_edit": can_edit,
             "carried_in_domain": sum(
                 1 for q in questions if q.pk in shown and shown[q.pk].carried_over
@@ -457,3 +455,16 @@ def _autosave_response(
         },
         status=status,
     )
+
+
+def _neighbours(content: InstrumentContent, key: str, answering: Any) -> dict[str, Any]:
+    """The domains before and after this one; a respondent on one of their own domains steps
+    through their own domains only (the others' are not theirs to answer)."""
+    steps = list(content.domains)
+    if answering is not None and answering.respondent and key in answering.my_domains:
+        steps = [d for d in steps if d.key in answering.my_domains]
+    index = next(i for i, d in enumerate(steps) if d.key == key)
+    return {
+        "previous_domain": steps[index - 1] if index > 0 else None,
+        "next_domain": steps[index + 1] if index + 1 < len(steps) else None,
+    }

@@ -359,6 +359,19 @@ def test_the_coordinators_overview_leads_to_the_consensus_not_the_questionnaire(
     assert "Set the consensus" not in mine.content.decode()
 
 
+def test_a_respondent_steps_through_their_own_domains_only(world):
+    """Victor answers ops alone: its page offers no way back to gov, which is not his; a
+    coordinator reading ops still steps through every domain."""
+    assessment = factories.make_assessment(world.clinic, world.instrument)
+    independent_mode_set(assessment=assessment, user=world.alice, enabled=True)
+    _assign(assessment, world.alice, world.victor, domains=("ops",))
+    mine = _client(world.victor).get(_domain_url(assessment, "ops"))
+    assert (mine.context["previous_domain"], mine.context["next_domain"]) == (None, None)
+    assert f'href="{_domain_url(assessment, "gov")}">← ' not in mine.content.decode()
+    theirs = _client(world.alice).get(_domain_url(assessment, "ops"))
+    assert theirs.context["previous_domain"].key == "gov"
+
+
 # --- the consensus page -------------------------------------------------------------------------
 
 
