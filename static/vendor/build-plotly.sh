@@ -37,12 +37,13 @@ npx --no-install esbuild entry.js --bundle --minify --format=iife --global-name=
 # hosts) now point at the app, and the documentation links inside attribute descriptions and
 # error messages lose their scheme (text, never fetched). Only XML namespace identifiers keep
 # http:// (the DOM needs them exactly; nothing is fetched from them).
-# tests/reports/test_plotly_bundle.py fails on any other address.
+# tests/reports/test_plotly_bundle.py fails on any other address. (The patterns name the
+# topojson host by shape, so that this script itself names no outside address.)
 sed -i \
-    -e 's#"https://cdn.plot.ly/un/"#"/static/vendor/plotly-topojson/"#g' \
+    -e 's#"https://[a-z]*[.]plot[.]ly/un/"#"/static/vendor/plotly-topojson/"#g' \
     -e 's#"https://cloud.plotly.com/newchart"#"/"#g' \
     -e 's#"https://plotly.com/"#"/"#g' \
-    -e 's#are fetched from cdn.plot.ly.#are fetched from the app (/static/vendor/plotly-topojson/).#' \
+    -e 's#are fetched from [a-z]*[.]plot[.]ly[.]#are fetched from the app (/static/vendor/plotly-topojson/).#' \
     -E -e 's#https?://((jse\.amstat\.org|developer\.mozilla\.org|github\.com|plotly\.com|sites\.google\.com|www\.w3\.org/TR)/)#\1#g' \
     "$scratch/plotly.min.js"
 

@@ -24,6 +24,7 @@ from assessments.models import AuditEntry
 from reports import chart_svg
 from reports.report_docx import DOCX_CONTENT_TYPE, TABLE_STYLE, report_docx
 from reports.report_options import report_options
+from tests.conftest import required
 
 SECTION_HEADINGS = [
     "Executive summary",
@@ -152,9 +153,10 @@ def test_charts_are_pictures_with_their_text_alternative(scored, monkeypatch):
 
 
 def test_a_real_chart_export_gives_png_pictures(scored, monkeypatch):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("No Chromium found (apt-get install chromium, or set CHROMIUM_PATH)")
+    chromium = required(
+        shutil.which("chromium") or shutil.which("chromium-browser"),
+        "No Chromium found (apt-get install chromium, or set CHROMIUM_PATH)",
+    )
     monkeypatch.setattr(chart_svg, "find_chromium", lambda: chromium)
     document = _open(report_docx(scored))
     assert len(document.inline_shapes) == 2
@@ -300,9 +302,13 @@ def test_the_command_refuses_a_word_file_on_a_text_stream(scored):
 
 
 def test_libreoffice_converts_it_to_a_pdf_with_the_headline_numbers(scored, tmp_path):
-    office = shutil.which("libreoffice") or shutil.which("soffice")
-    if office is None or shutil.which("pdftotext") is None:
-        pytest.skip("LibreOffice (libreoffice-writer-nogui) or pdftotext is not installed")
+    office = required(
+        shutil.which("libreoffice") or shutil.which("soffice"),
+        "LibreOffice is not installed (apt-get install libreoffice-writer-nogui)",
+    )
+    required(
+        shutil.which("pdftotext"), "pdftotext is not installed (apt-get install poppler-utils)"
+    )
     source = tmp_path / "report.docx"
     source.write_bytes(report_docx(scored))
     subprocess.run(
