@@ -172,6 +172,19 @@ def assessment_create(
     return assessment
 
 
+def lock_for_answers(assessment: Assessment) -> None:
+    """Inside a transaction: lock the assessment row, so that concurrent saves of one
+    assessment run one after the other, and refuse a save to a submitted assessment or to one
+    moved to a newer version meanwhile (the posted keys and values were of the old one)."""
+    locked = (
+        Assessment.objects.select_for_update().only("status", "instrument_id").get(pk=assessment.pk)
+    )
+    if locked.status == Assessment.Status.SUBMITTED:
+        raise AssessmentLocked
+    if locked.instrument_id != assessment.instrument_id:
+        raise AssessmentVersionChanged
+
+
 def answers_save(
     *,
     assessment: Assessment,
@@ -188,17 +201,7 @@ def answers_save(
     """
     outcome = SaveOutcome()
     with transaction.atomic():
-        # Lock the assessment row: concurrent saves of one assessment run one after the other.
-        locked = (
-            Assessment.objects.select_for_update()
-            .only("status", "instrument_id")
-            .get(pk=assessment.pk)
-        )
-        if locked.status == Assessment.Status.SUBMITTED:
-            raise AssessmentLocked
-        if locked.instrument_id != assessment.instrument_id:
-            # Moved to a newer version meanwhile: these keys and values were of the old one.
-            raise AssessmentVersionChanged
+        lock_for_answers(assessment)
         questions = instrument_content(assessment.instrument).by_key
         current = {
             a.question_id: a

@@ -20,10 +20,9 @@ from assessments.models import Answer, Assessment
 from assessments.scoring import visible_keys
 from assessments.services import (
     AnswerChange,
-    AssessmentLocked,
-    AssessmentVersionChanged,
     SaveOutcome,
     answers_save,
+    lock_for_answers,
     snapshot_hash,
 )
 from respondents.blind import rule_of
@@ -141,15 +140,7 @@ def respondent_answers_save(
     outcome = SaveOutcome()
     content = instrument_content(assessment.instrument)
     with transaction.atomic():
-        locked = (
-            Assessment.objects.select_for_update()
-            .only("status", "instrument_id")
-            .get(pk=assessment.pk)
-        )
-        if locked.status == Assessment.Status.SUBMITTED:
-            raise AssessmentLocked
-        if locked.instrument_id != assessment.instrument_id:
-            raise AssessmentVersionChanged
+        lock_for_answers(assessment)
         assignment = _active_assignment(assessment, user, domain_key)
         if assignment.done_at is not None:
             raise IndependentError("You marked this domain done: ask the coordinator to reopen it.")
