@@ -22,6 +22,7 @@ from assessments import access, question_html, questionnaire
 from assessments.content import InstrumentContent, instrument_content
 from assessments.forms import (
     QuestionnaireForm,
+    posted_questions,
     redisplay_form,
     unresolved_conflicts,
 )
@@ -33,6 +34,7 @@ from assessments.services import (
     AssessmentLocked,
     AssessmentVersionChanged,
     Conflict,
+    SaveOutcome,
     answers_save,
     snapshot_hash,
 )
@@ -190,7 +192,9 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
                 return JsonResponse({"locked": True, "message": message}, status=409)
             messages.error(request, message)
             return redirect("assessments:domain", assessment.pk, key)
-        posted = QuestionnaireForm(request.POST, questions=questions, answers=answers)
+        posted = QuestionnaireForm(
+            request.POST, questions=posted_questions(request.POST, questions), answers=answers
+        )
         posted.is_valid()
         save = answers_save if answering is None else answering.save
         try:
@@ -216,6 +220,9 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
             if target and content.domain(target):
                 return redirect("assessments:domain", assessment.pk, target)
             return redirect("assessments:domain", assessment.pk, key)
+        if autosave and not posted.errors and not outcome.conflicts:
+            # Nothing to show again: the answer needs no card, only revisions and counts.
+            return _autosave_saved(assessment, content, outcome, answering)
         if answering is None:
             answers = _answers_by_question(assessment)
             last_round = {} if autosave else questionnaire.previous_answers(assessment)
@@ -391,6 +398,61 @@ def _url_of_key(name: str, pk: int) -> Callable[[str], str]:
     return url
 
 
+def _autosave_saved(
+    assessment: Assessment, content: InstrumentContent, outcome: SaveOutcome, answering: Any
+) -> JsonResponse:
+    """An autosave's answer when all it posted is saved (or was unchanged): each saved
+    answer's revision and fingerprint for the page's hidden fields, and the navigation's
+    counts. The cards are not redrawn, so neither the form nor the answers are built again;
+    the values counted are those the save read under its lock, with its own changes."""
+    if answering is None:
+        values = outcome.values if outcome.values is not None else assessment.answer_values()
+    else:
+        values = answering.load(content).values
+    result = assessment.compute_results(values, with_plan=False)
+    progress = questionnaire.progress_rows(content, result, values)
+    if answering is not None:
+        progress = answering.progress(progress, content)
+    return _autosave_json(
+        {
+            key: {
+                "rev": answer.revision,
+                "base": snapshot_hash(answer.value, answer.comment, answer.evidence),
+            }
+            for key, answer in outcome.saved.items()
+        },
+        {},
+        progress,
+        result,
+    )
+
+
+def _autosave_json(
+    saved: dict[str, dict[str, Any]],
+    problems: Mapping[str, str],
+    progress: list[dict[str, Any]],
+    result: AssessmentResult,
+) -> JsonResponse:
+    """The autosave's answer that static/js/questionnaire.js reads: 409 with the cards to
+    redraw when there are problems."""
+    return JsonResponse(
+        {
+            "saved": saved,
+            "problems": problems,
+            "progress": {
+                row["key"]: {
+                    "answered": row["answered"],
+                    "total": row["total"],
+                    "percent": row["percent"],
+                }
+                for row in progress
+            },
+            "overall": questionnaire.overall_progress(result),
+        },
+        status=409 if problems else 200,
+    )
+
+
 def _autosave_response(
     request: AuthenticatedHttpRequest,
     form: QuestionnaireForm,
@@ -434,26 +496,15 @@ def _autosave_response(
         )
         for key in redrawn
     }
-    status = 200 if not problems else 409
-    return JsonResponse(
+    return _autosave_json(
         {
-            "saved": {
-                key: {"rev": answer.revision, "base": form[f"{key}--base"].value()}
-                for key, answer in saved.items()
-            },
-            "problems": problems,
-            "progress": {
-                row["key"]: {
-                    "answered": row["answered"],
-                    "total": row["total"],
-                    "percent": row["percent"],
-                }
-                for row in (answering and answering.progress_rows)
-                or questionnaire.progress_rows(content, result, values)
-            },
-            "overall": questionnaire.overall_progress(result),
+            key: {"rev": answer.revision, "base": form[f"{key}--base"].value()}
+            for key, answer in saved.items()
         },
-        status=status,
+        problems,
+        (answering and answering.progress_rows)
+        or questionnaire.progress_rows(content, result, values),
+        result,
     )
 
 
