@@ -280,19 +280,29 @@ ENDPOINTS = [
 ]
 
 
+PERSONAS = ("alice", "sam", "victor", "oscar")
+
+
+@pytest.fixture
+def api_world(world, monkeypatch):
+    """The objects the endpoints act on, a token per persona and the state they start from:
+    made once per test, since every example runs in a savepoint that is rolled back to it."""
+    monkeypatch.setattr("reports.queue.enqueue", lambda *args: True)
+    monkeypatch.setattr("reports.queue.enqueue_on_commit", lambda *args: None)
+    objects = _objects(world)
+    secrets = {name: token_create(user=getattr(world, name), name="fuzz")[1] for name in PERSONAS}
+    return _bodies(world, objects), secrets, everything()
+
+
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 @FUZZ
 @given(data=st.data())
-def test_fuzz_an_api_write(world, monkeypatch, endpoint, data):
-    monkeypatch.setattr("reports.queue.enqueue", lambda *args: True)
-    monkeypatch.setattr("reports.queue.enqueue_on_commit", lambda *args: None)
-    user = data.draw(st.sampled_from([world.alice, world.sam, world.victor, world.oscar]))
+def test_fuzz_an_api_write(api_world, endpoint, data):
+    bodies_by_endpoint, secrets, before = api_world
+    method, url, bodies = bodies_by_endpoint[endpoint]
+    secret = secrets[data.draw(st.sampled_from(PERSONAS))]
+    body = data.draw(bodies)
     with rolled_back():
-        objects = _objects(world)
-        method, url, bodies = _bodies(world, objects)[endpoint]
-        body = data.draw(bodies)
-        _, secret = token_create(user=user, name="fuzz")
-        before = everything()
         response = getattr(ApiClient(secret), method)(
             url, json.dumps(body), content_type="application/json"
         )
@@ -304,6 +314,13 @@ def test_fuzz_an_api_write(world, monkeypatch, endpoint, data):
             # A 409 of a partly saved batch of answers is the one refusal that changed data.
             if not (response.status_code == 409 and problem.get("saved")):
                 assert everything() == before, (endpoint, response.status_code, problem)
+
+
+@pytest.fixture
+def raw_world(world):
+    draft = assessment_with_work(world)
+    _, secret = token_create(user=world.alice, name="fuzz")
+    return f"/api/v1/assessments/{draft.pk}/answers/", secret, everything()
 
 
 @FUZZ
@@ -318,14 +335,10 @@ def test_fuzz_an_api_write(world, monkeypatch, endpoint, data):
         ]
     ),
 )
-def test_fuzz_raw_bodies(world, body, content_type):
+def test_fuzz_raw_bodies(raw_world, body, content_type):
+    url, secret, before = raw_world
     with rolled_back():
-        draft = assessment_with_work(world)
-        _, secret = token_create(user=world.alice, name="fuzz")
-        before = everything()
-        response = ApiClient(secret).post(
-            f"/api/v1/assessments/{draft.pk}/answers/", body, content_type=content_type
-        )
+        response = ApiClient(secret).post(url, body, content_type=content_type)
         assert response.status_code < 500
         assert response.status_code >= 400
         assert response["Content-Type"] == "application/problem+json"
