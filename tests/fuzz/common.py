@@ -231,9 +231,11 @@ def assert_only_on_success(response: Any, before: dict[str, list[Any]]) -> bool:
     return False
 
 
-def assessment_with_work(world: World, *, submitted: bool = False) -> Assessment:
-    """An assessment with saved work that the fuzzing must not damage."""
-    assessment = factories.make_assessment(world.clinic, world.instrument)
+def assessment_with_work(
+    world: World, *, submitted: bool = False, round_label: str = "2026 spring"
+) -> Assessment:
+    """An assessment of the clinic with saved work that the fuzzing must not damage."""
+    assessment = factories.make_assessment(world.clinic, world.instrument, round_label)
     answers_save(
         assessment=assessment,
         user=world.sam,

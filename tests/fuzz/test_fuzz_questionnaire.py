@@ -5,7 +5,9 @@ no input gives a 500, and an answer changes only to exactly what was posted.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django import forms
@@ -112,8 +114,35 @@ def _field_names(world: World) -> list[str]:
     return names
 
 
+@dataclass
+class Prepared:
+    """A draft and a submitted assessment with saved work, each answer's state and audit
+    count, and the whole saved state: made once per test, since every example runs in a
+    savepoint rolled back to it."""
+
+    assessments: dict[bool, Assessment]  # by "submitted"
+    answers: dict[bool, dict[str, tuple[str, str, str, int]]]
+    audits: dict[bool, dict[str, int]]
+    whole: dict[str, list[Any]]
+
+
+@pytest.fixture
+def prepared(world: World) -> Prepared:
+    assessments = {
+        False: assessment_with_work(world),
+        True: assessment_with_work(world, submitted=True, round_label="2025 autumn"),
+    }
+    return Prepared(
+        assessments=assessments,
+        answers={k: answer_state(a) for k, a in assessments.items()},
+        audits={k: _audit_counts(a) for k, a in assessments.items()},
+        whole=saved_state(),
+    )
+
+
 def _questionnaire_fuzz(
     world: World,
+    prepared: Prepared,
     data: dict[str, str] | bytes,
     *,
     autosave: bool,
@@ -122,11 +151,8 @@ def _questionnaire_fuzz(
     submitted: bool,
     user: User,
 ) -> None:
+    assessment = prepared.assessments[submitted]
     with rolled_back():
-        assessment = assessment_with_work(world, submitted=submitted)
-        before = answer_state(assessment)
-        audits = _audit_counts(assessment)
-        whole = saved_state()
         client = signed_in(user)
         url = reverse("assessments:domain", args=[assessment.pk, domain_key])
         headers = {"X-Autosave": "1"} if autosave else {}
@@ -142,8 +168,14 @@ def _questionnaire_fuzz(
         if autosave and response.status_code in (200, 409):
             json.loads(response.content)  # the script reads it
         if submitted or user != world.sam or response.status_code == 400:
-            assert saved_state() == whole
-        _assert_questionnaire_invariants(assessment, domain_key, posted, before, audits)
+            assert saved_state() == prepared.whole
+        _assert_questionnaire_invariants(
+            assessment,
+            domain_key,
+            posted,
+            prepared.answers[submitted],
+            prepared.audits[submitted],
+        )
 
 
 @FUZZ
@@ -154,10 +186,13 @@ def _questionnaire_fuzz(
     domain_key=st.sampled_from(["gov", "ops"]),
     submitted=st.booleans(),
 )
-def test_fuzz_the_questionnaire_page(world, data, autosave, urlencoded, domain_key, submitted):
+def test_fuzz_the_questionnaire_page(
+    world, prepared, data, autosave, urlencoded, domain_key, submitted
+):
     posted = data.draw(form_data(_field_names(world)))
     _questionnaire_fuzz(
         world,
+        prepared,
         posted,
         autosave=autosave,
         urlencoded=urlencoded,
@@ -178,7 +213,7 @@ def test_fuzz_the_questionnaire_page(world, data, autosave, urlencoded, domain_k
     autosave=st.booleans(),
 )
 def test_fuzz_one_question_as_the_autosave_script_posts_it(
-    world, key, value, comment, evidence, rev, base, autosave
+    world, prepared, key, value, comment, evidence, rev, base, autosave
 ):
     # The shape questionnaire.js posts, with random values: most are invalid and must
     # leave the saved answer alone; the valid ones are saved exactly.
@@ -192,6 +227,7 @@ def test_fuzz_one_question_as_the_autosave_script_posts_it(
         data[f"{key}--base"] = base
     _questionnaire_fuzz(
         world,
+        prepared,
         data,
         autosave=autosave,
         urlencoded=True,
@@ -203,9 +239,10 @@ def test_fuzz_one_question_as_the_autosave_script_posts_it(
 
 @FUZZ
 @given(body=RAW_BODIES, autosave=st.booleans())
-def test_fuzz_the_questionnaire_with_raw_bodies(world, body, autosave):
+def test_fuzz_the_questionnaire_with_raw_bodies(world, prepared, body, autosave):
     _questionnaire_fuzz(
         world,
+        prepared,
         body,
         autosave=autosave,
         urlencoded=True,
@@ -217,10 +254,11 @@ def test_fuzz_the_questionnaire_with_raw_bodies(world, body, autosave):
 
 @FUZZ
 @given(data=st.data(), autosave=st.booleans())
-def test_fuzz_the_questionnaire_as_a_viewer_changes_nothing(world, data, autosave):
+def test_fuzz_the_questionnaire_as_a_viewer_changes_nothing(world, prepared, data, autosave):
     posted = data.draw(form_data(_field_names(world)))
     _questionnaire_fuzz(
         world,
+        prepared,
         posted,
         autosave=autosave,
         urlencoded=True,
