@@ -286,44 +286,40 @@ def test_an_invalid_autosave_keeps_the_saved_answer_and_says_why(world):
 
 @FUZZ
 @given(data=st.data(), urlencoded=ENCODING)
-def test_fuzz_the_submit_form_submits_only_when_confirmed(world, data, urlencoded):
+def test_fuzz_the_submit_form_submits_only_when_confirmed(world, prepared, data, urlencoded):
     posted = data.draw(form_data(["confirm", "next"]))
+    draft = prepared.assessments[False]
     with rolled_back():
-        assessment = assessment_with_work(world)
-        answers = answer_state(assessment)
-        before = saved_state()
         response = post_form(
             signed_in(world.sam),
-            reverse("assessments:submit", args=[assessment.pk]),
+            reverse("assessments:submit", args=[draft.pk]),
             posted,
             urlencoded,
         )
-        if assert_only_on_success(response, before):
-            assessment.refresh_from_db()
+        if assert_only_on_success(response, prepared.whole):
             assert posted.get("confirm") == "yes"
-            assert assessment.status == Assessment.Status.SUBMITTED
-            assert answer_state(assessment) == answers
+            assert Assessment.objects.get(pk=draft.pk).status == Assessment.Status.SUBMITTED
+            assert answer_state(draft) == prepared.answers[False]
 
 
 @FUZZ
 @given(data=st.data(), urlencoded=ENCODING)
-def test_fuzz_the_targets_form_saves_only_targets_from_0_to_100(world, data, urlencoded):
+def test_fuzz_the_targets_form_saves_only_targets_from_0_to_100(world, prepared, data, urlencoded):
     posted = data.draw(form_data(["gov", "ops", "other"]))
+    draft = prepared.assessments[False]
     with rolled_back():
-        assessment = assessment_with_work(world)
-        before = saved_state()
         response = post_form(
             signed_in(world.alice),
-            reverse("assessments:targets", args=[assessment.pk]),
+            reverse("assessments:targets", args=[draft.pk]),
             posted,
             urlencoded,
         )
-        if assert_only_on_success(response, before):
-            assessment.refresh_from_db()
+        if assert_only_on_success(response, prepared.whole):
+            targets = Assessment.objects.get(pk=draft.pk).targets
             for key in ("gov", "ops"):
                 target = Decimal(posted[key].strip())
                 assert Decimal(0) <= target <= Decimal(100)
-                assert Decimal(str(assessment.targets.get(key, target))) == target
+                assert Decimal(str(targets.get(key, target))) == target
         else:
             # Any refused POST, an empty one included, shows the form with its errors.
             assert response.status_code == 422
@@ -335,12 +331,12 @@ def test_fuzz_the_targets_form_saves_only_targets_from_0_to_100(world, data, url
     name=st.sampled_from(["assessments:reopen", "assessments:confirm-carried"]),
     user=st.sampled_from(["victor", "sam", "carla", "oscar"]),
 )
-def test_fuzz_the_button_only_posts(world, data, name, user):
+def test_fuzz_the_button_only_posts(world, prepared, data, name, user):
     posted = data.draw(form_data(["next", "confirm"]))
+    assessment = prepared.assessments[name == "assessments:reopen"]
+    args = [assessment.pk] if name == "assessments:reopen" else [assessment.pk, "gov"]
+    before = prepared.whole
     with rolled_back():
-        assessment = assessment_with_work(world, submitted=name == "assessments:reopen")
-        args = [assessment.pk] if name == "assessments:reopen" else [assessment.pk, "gov"]
-        before = saved_state()
         response = post_form(
             signed_in(getattr(world, user)), reverse(name, args=args), posted, True
         )
