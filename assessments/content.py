@@ -37,7 +37,16 @@ class InstrumentContent:
         return next((d for d in self.domains if d.key == key), None)
 
     def questions_of(self, domain_key: str) -> tuple[Question, ...]:
-        return tuple(q for q in self.questions if q.domain.key == domain_key)
+        return self._by_domain.get(domain_key, ())
+
+    @cached_property
+    def _by_domain(self) -> dict[str, tuple[Question, ...]]:
+        # Grouped once: the navigation's counts ask for every domain's questions on each
+        # page and autosave, and a scan of all questions per domain was a tenth of an autosave.
+        grouped: dict[str, list[Question]] = {d.key: [] for d in self.domains}
+        for question in self.questions:
+            grouped.setdefault(question.domain.key, []).append(question)
+        return {key: tuple(questions) for key, questions in grouped.items()}
 
     @cached_property
     def by_key(self) -> dict[str, Question]:

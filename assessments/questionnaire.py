@@ -30,30 +30,50 @@ def open_questions(
     content: InstrumentContent, result: AssessmentResult, domain_key: str
 ) -> list[Question]:
     """The visible questions of a domain, free text included, in page order."""
-    return [q for q in content.questions_of(domain_key) if q.key in result.visible]
+    return _shown(content, result.visible, domain_key)
+
+
+def _shown(content: InstrumentContent, visible: frozenset[str], domain_key: str) -> list[Question]:
+    return [q for q in content.questions_of(domain_key) if q.key in visible]
 
 
 def progress_rows(
     content: InstrumentContent, result: AssessmentResult, values: Mapping[str, str]
 ) -> list[dict[str, Any]]:
-    """Per domain: visible questions answered / visible questions, for the navigation."""
+    """Per domain: visible questions answered / visible questions, for the navigation, with
+    the domain's result."""
+    rows = navigation_rows(content, result.visible, values)
+    for row, dr in zip(rows, result.domains, strict=True):
+        row["result"] = dr
+    return rows
+
+
+def navigation_rows(
+    content: InstrumentContent, visible: frozenset[str], values: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """Per domain: visible questions answered / visible questions (`visible` as scoring
+    finds it: AssessmentResult.visible, or AnswerCounts.visible where nothing is scored)."""
     rows = []
-    for domain, dr in zip(content.domains, result.domains, strict=True):
-        shown = open_questions(content, result, domain.key)
+    for domain in content.domains:
+        shown = _shown(content, visible, domain.key)
         answered = sum(1 for q in shown if is_answered(values, q.key))
         total = len(shown)
         rows.append(
             {
                 "domain": domain,
-                "result": dr,
                 "key": domain.key,
                 "answered": answered,
                 "total": total,
-                "percent": int(100 * answered / total) if total else 100,
+                "percent": answered_percent(answered, total),
                 "complete": answered == total,
             }
         )
     return rows
+
+
+def answered_percent(answered: int, total: int) -> int:
+    """Per cent answered, rounded down (nothing to answer is all answered)."""
+    return int(100 * answered / total) if total else 100
 
 
 def left_per_domain(
@@ -227,4 +247,4 @@ def overall_progress(result: AssessmentResult) -> int:
     """Per cent of the visible scored questions answered (N/A included), for progress bars."""
     total = sum(d.visible_scored for d in result.domains)
     answered = sum(d.answered for d in result.domains)
-    return int(100 * answered / total) if total else 100
+    return answered_percent(answered, total)

@@ -29,7 +29,7 @@ from assessments.forms import (
 from assessments.http import AuthenticatedHttpRequest
 from assessments.models import Answer, Assessment
 from assessments.questionnaire import Shown, ShownAnswer
-from assessments.scoring import NA, AssessmentResult
+from assessments.scoring import NA, AssessmentResult, count_answers
 from assessments.services import (
     AssessmentLocked,
     AssessmentVersionChanged,
@@ -409,8 +409,9 @@ def _autosave_saved(
         values = outcome.values if outcome.values is not None else assessment.answer_values()
     else:
         values = answering.load(content).values
-    result = assessment.compute_results(values, with_plan=False)
-    progress = questionnaire.progress_rows(content, result, values)
+    # Counted, not scored: the answer shows progress only.
+    counts = count_answers(content.spec, values)
+    progress = questionnaire.navigation_rows(content, counts.visible, values)
     if answering is not None:
         progress = answering.progress(progress, content)
     return _autosave_json(
@@ -423,7 +424,7 @@ def _autosave_saved(
         },
         {},
         progress,
-        result,
+        questionnaire.answered_percent(counts.answered, counts.visible_scored),
     )
 
 
@@ -431,7 +432,7 @@ def _autosave_json(
     saved: dict[str, dict[str, Any]],
     problems: Mapping[str, str],
     progress: list[dict[str, Any]],
-    result: AssessmentResult,
+    overall: int,
 ) -> JsonResponse:
     """The autosave's answer that static/js/questionnaire.js reads: 409 with the cards to
     redraw when there are problems."""
@@ -447,7 +448,7 @@ def _autosave_json(
                 }
                 for row in progress
             },
-            "overall": questionnaire.overall_progress(result),
+            "overall": overall,
         },
         status=409 if problems else 200,
     )
@@ -504,7 +505,7 @@ def _autosave_response(
         problems,
         (answering and answering.progress_rows)
         or questionnaire.progress_rows(content, result, values),
-        result,
+        questionnaire.overall_progress(result),
     )
 
 

@@ -28,6 +28,7 @@ from assessments.scoring import (
     OptionSpec,
     QuestionSpec,
     ShowIf,
+    count_answers,
     domain_level,
     level_capped,
     level_for,
@@ -878,6 +879,18 @@ def test_scores_levels_and_the_plan_stay_in_range(data: st.DataObject) -> None:
     assert set(result.still_to_answer) <= result.visible
     assert not planned & set(result.still_to_answer)
     json.dumps(result_to_dict(result))
+
+
+@FAST
+@given(st.data())
+def test_counting_answers_agrees_with_scoring_them(data: st.DataObject) -> None:
+    spec = data.draw(instruments())
+    answers = data.draw(answer_sets(spec))
+    result = score_assessment(spec, answers, with_plan=False)
+    counts = count_answers(spec, answers)
+    assert counts.visible == result.visible
+    assert counts.answered == sum(d.answered for d in result.domains)
+    assert counts.visible_scored == sum(d.visible_scored for d in result.domains)
 
 
 def _domain_scores(result: AssessmentResult) -> list[Decimal | None]:
