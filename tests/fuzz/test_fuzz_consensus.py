@@ -75,18 +75,24 @@ def _own():
     )
 
 
+@pytest.fixture
+def independent(world):
+    """The assessment and the state it starts from: made once per test, since every example
+    runs in a savepoint rolled back to it."""
+    return _independent(world), _state(), _own()
+
+
 @FUZZ
 @given(data=st.data(), urlencoded=ENCODING)
-def test_fuzz_the_consensus_form(world, data, urlencoded):
+def test_fuzz_the_consensus_form(world, independent, data, urlencoded):
     posted = data.draw(form_data(FIELDS))
     if data.draw(st.booleans()):
         # Mostly well-formed: the page's hidden fields, so that saves do happen.
         for key in KEYS:
             posted.setdefault(f"{key}--rev", "0")
     user = data.draw(st.sampled_from([world.alice, world.carla, world.victor]))
+    assessment, before, own = independent
     with rolled_back():
-        assessment = _independent(world)
-        before, own = _state(), _own()
         response = post_form(
             signed_in(user),
             reverse("respondents:consensus", args=[assessment.pk, "gov"]),

@@ -136,12 +136,17 @@ def _without_ids(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in ("id", "exported_at")}
 
 
+@pytest.fixture
+def exported(world):
+    """The export of an independently answered assessment, which is then gone again: made
+    once per test (the file is all the examples need)."""
+    with rolled_back():
+        return json.loads(dumps(export_assessment(scenario.independent_assessment(world))))
+
+
 @FUZZ
 @given(data=st.data())
-def test_fuzz_the_independent_keys_of_an_import(world, data):
-    with rolled_back():
-        exported = json.loads(dumps(export_assessment(scenario.independent_assessment(world))))
-        Assessment.objects.filter(site=world.clinic).delete()
+def test_fuzz_the_independent_keys_of_an_import(world, exported, data):
     spoilt = copy.deepcopy(exported)
     how = data.draw(st.sampled_from(["replace", "one", "gentle", "gentle"]))
     if how == "gentle":
