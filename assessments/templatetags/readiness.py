@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django import template
+from django.template import Context
+from django.utils.safestring import SafeString
 
 from assessments.content import instrument_content
 from assessments.models import Question
+from assessments.question_card import card
 
 register = template.Library()
 
@@ -19,3 +25,10 @@ def question_number(question: Question) -> str:
     """The question's number ("7.4") in its instrument version, as every page shows it."""
     # The instrument's content is cached per process: no query.
     return instrument_content(question.instrument).numbers.get(question.key, "")
+
+
+@register.simple_tag(takes_context=True)
+def question_card(context: Context, row: Mapping[str, Any]) -> SafeString:
+    """A question card of the domain page (assessments/question_card.py); the page's context
+    says whether the person may edit (`can_edit`) and which assessment it is."""
+    return card(row, can_edit=bool(context.get("can_edit")), assessment=context.get("assessment"))
