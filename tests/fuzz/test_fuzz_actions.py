@@ -39,18 +39,24 @@ def item_state() -> list:
     ]
 
 
+@pytest.fixture
+def plan_item(world):
+    """An item of a submitted assessment's plan and the state it starts from: made once per
+    test, since every example runs in a savepoint rolled back to it."""
+    assessment = assessment_with_work(world, submitted=True)
+    return action_items_create_from_plan(assessment=assessment, user=world.alice)[0], item_state()
+
+
 @FUZZ
 @given(data=st.data(), urlencoded=ENCODING)
-def test_fuzz_editing_an_item(world, data, urlencoded):
+def test_fuzz_editing_an_item(world, plan_item, data, urlencoded):
     posted = data.draw(form_data(FIELDS))
     if data.draw(st.booleans()):
         posted["revision"] = "1"
         posted["status"] = data.draw(st.sampled_from(["open", "done", "wont_do", "x"]))
     user = data.draw(st.sampled_from([world.alice, world.sam, world.carla, world.victor]))
+    item, before = plan_item
     with rolled_back():
-        assessment = assessment_with_work(world, submitted=True)
-        item = action_items_create_from_plan(assessment=assessment, user=world.alice)[0]
-        before = item_state()
         response = post_form(
             signed_in(user), reverse("actions:item", args=[item.pk]), posted, urlencoded
         )
