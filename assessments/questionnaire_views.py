@@ -29,7 +29,7 @@ from assessments.forms import (
 from assessments.http import AuthenticatedHttpRequest
 from assessments.models import Answer, Assessment
 from assessments.questionnaire import Shown, ShownAnswer
-from assessments.scoring import NA, AssessmentResult, count_answers
+from assessments.scoring import NA, AnswerCounts, count_answers
 from assessments.services import (
     AssessmentLocked,
     AssessmentVersionChanged,
@@ -60,16 +60,14 @@ def take(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect(f"{url}#q-{point.question_key}" if point.question_key else url)
 
 
-def _answers_by_question(assessment: Assessment) -> dict[int, Answer]:
+def _answers_by_question(assessment: Assessment, questions: tuple[Any, ...]) -> dict[int, Answer]:
+    """The answers to these questions, with who gave them (for their cards)."""
     return {
         a.question_id: a
-        for a in Answer.objects.filter(assessment=assessment).select_related("answered_by")
+        for a in Answer.objects.filter(
+            assessment=assessment, question_id__in=[q.pk for q in questions]
+        ).select_related("answered_by")
     }
-
-
-def _values(content: InstrumentContent, answers: dict[int, Answer]) -> dict[str, str]:
-    keys = {q.pk: q.key for q in content.questions}
-    return {keys[question_id]: a.value for question_id, a in answers.items()}
 
 
 def _question_rows(
@@ -223,35 +221,33 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
         if autosave and not posted.errors and not outcome.conflicts:
             # Nothing to show again: the answer needs no card, only revisions and counts.
             return _autosave_saved(assessment, content, outcome, answering)
+        # The cards drawn again: the page's, or only what an autosave posted.
+        redrawn = posted.questions if autosave else questions
         if answering is None:
-            answers = _answers_by_question(assessment)
+            answers = _answers_by_question(assessment, redrawn)
             last_round = {} if autosave else questionnaire.previous_answers(assessment)
-            values = _values(content, answers)
+            # Every value as the save left them (read under its lock), for scores and counts.
+            values = outcome.values if outcome.values is not None else assessment.answer_values()
         else:
             mine = answering.load(content)
             answers, values, last_round = mine.shown, mine.values, mine.last_round  # type: ignore[assignment]
         conflicts = {**outcome.conflicts, **unresolved_conflicts(posted, answers)}
-        form = redisplay_form(posted, questions, answers, conflicts)
+        form = redisplay_form(posted, redrawn, answers, conflicts)
         shown = answers
-        # Neither the page nor an autosave's answer shows the action plan.
-        result = assessment.compute_results(values, with_plan=False)
-        if answering is not None:
-            # The navigation's counts are the respondent's own (sent back with an autosave).
-            answering.progress_rows = answering.progress(
-                questionnaire.progress_rows(content, result, values), content
-            )
         if autosave:
             return _autosave_response(
                 request,
                 form,
-                questions,
+                redrawn,
                 answers,
-                result,
+                values,
                 content,
                 outcome.saved,
                 assessment,
                 answering=answering,
             )
+        # The page shows no action plan.
+        result = assessment.compute_results(values, with_plan=False)
         if conflicts:
             messages.warning(
                 request,
@@ -411,9 +407,6 @@ def _autosave_saved(
         values = answering.load(content).values
     # Counted, not scored: the answer shows progress only.
     counts = count_answers(content.spec, values)
-    progress = questionnaire.navigation_rows(content, counts.visible, values)
-    if answering is not None:
-        progress = answering.progress(progress, content)
     return _autosave_json(
         {
             key: {
@@ -423,7 +416,7 @@ def _autosave_saved(
             for key, answer in outcome.saved.items()
         },
         {},
-        progress,
+        _navigation(content, counts, values, answering),
         questionnaire.answered_percent(counts.answered, counts.visible_scored),
     )
 
@@ -459,16 +452,18 @@ def _autosave_response(
     form: QuestionnaireForm,
     questions: tuple[Any, ...],
     answers: dict[int, Answer],
-    result: AssessmentResult,
+    values: dict[str, str],
     content: InstrumentContent,
     saved: dict[str, Answer],
     assessment: Assessment,
     answering: Any = None,
 ) -> JsonResponse:
-    """`answering`: in independent-answers mode, the respondent's (their own counts in the
-    navigation, and the evidence files the blind rule lets them see)."""
-    listed = _question_rows(form, questions, answers, result.visible, content.numbers)
-    values = _values(content, answers)
+    """`questions`: those the autosave posted (the cards it may redraw); `values`: every
+    answer's value. `answering`: in independent-answers mode, the respondent's (their own
+    counts in the navigation, and the evidence files the blind rule lets them see)."""
+    # Counted, not scored: the answer shows progress, no score.
+    counts = count_answers(content.spec, values)
+    listed = _question_rows(form, questions, answers, counts.visible, content.numbers)
     _add_flags_and_last_round(listed, assessment, values, {})
     if answering is not None and _still_answers(answering):
         _without_this_rounds_items(listed, assessment)
@@ -503,10 +498,17 @@ def _autosave_response(
             for key, answer in saved.items()
         },
         problems,
-        (answering and answering.progress_rows)
-        or questionnaire.progress_rows(content, result, values),
-        questionnaire.overall_progress(result),
+        _navigation(content, counts, values, answering),
+        questionnaire.answered_percent(counts.answered, counts.visible_scored),
     )
+
+
+def _navigation(
+    content: InstrumentContent, counts: AnswerCounts, values: dict[str, str], answering: Any
+) -> list[dict[str, Any]]:
+    """The navigation's counts an autosave sends back: a respondent's are their own."""
+    rows = questionnaire.navigation_rows(content, counts.visible, values)
+    return rows if answering is None else answering.progress(rows, content)
 
 
 def _neighbours(content: InstrumentContent, key: str, answering: Any) -> dict[str, Any]:

@@ -73,8 +73,6 @@ class DomainAnswering:
     consensus: dict[str, str] = field(default_factory=dict)
     # What decides what the person is shown (`seen_basis`), once loaded.
     seen: dict[str, str] | None = None
-    # The navigation's rows after a save, for the autosave's answer.
-    progress_rows: list[dict[str, Any]] | None = None
 
     def load(self, content: InstrumentContent) -> DomainAnswers:
         """What the page shows: a respondent's own answers to the domain and the values that
