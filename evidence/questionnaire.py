@@ -8,7 +8,8 @@ browser comes back to that question's anchor, far from the top of the page).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -66,13 +67,29 @@ def attach_files(
         "count": MAX_FILES_PER_ANSWER,
         "too_big": f"This file is over {file_size(limit)}: it cannot be attached.",
     }
+    upload_url = _upload_url(assessment.pk)
     for row in rows:
         key = row["question"].key
         row["files_limits"] = limits
         row["files"] = listed.get(key, [])
         row["file_notices"] = notices.get(key, [])
-        row["files_upload_url"] = reverse("evidence:upload", args=[assessment.pk, key])
+        row["files_upload_url"] = upload_url(key)
     return rest
+
+
+def _upload_url(pk: int) -> Callable[[str], str]:
+    """The upload URL of the assessment `pk` for a question key: one reverse() for a page of
+    keys (a key is [a-z0-9_.-], the instrument schema's pattern, so nothing in it is quoted;
+    reverse() itself for anything else)."""
+    template = reverse("evidence:upload", args=[pk, "KEY"])
+    safe = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+
+    def url(key: str) -> str:
+        if safe.fullmatch(key):
+            return template.replace("/KEY/", f"/{key}/")
+        return reverse("evidence:upload", args=[pk, key])
+
+    return url
 
 
 def files_block(row: Mapping[str, Any], *, can_edit: bool) -> str:
