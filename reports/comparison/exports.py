@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import re
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -21,14 +19,16 @@ from django.utils import timezone
 from assessments.display import display_name
 from assessments.models import Membership, Site
 from reports.comparison import queries
+from reports.comparison.cells import (
+    CSV_CONTENT_TYPE,
+    FORMULA_PREFIXES,
+    ILLEGAL_XLSX,
+    XLSX_CONTENT_TYPE,
+    ExportFile,
+    neutralise,
+)
 from reports.comparison.filters import CompareFilters
 from reports.comparison.frames import assessment_frame, domain_frame, wide
-
-# Spreadsheet programs run a cell that starts with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
-# Control characters: openpyxl refuses them in a cell and spreadsheet programs skip them, so
-# "\x01=HYPERLINK(…)" is a formula once they are gone. They are removed before the check.
-_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 EXPORT_HEADERS = [
     "Site",
@@ -45,29 +45,11 @@ EXPORT_HEADERS = [
     "Blockers",
     "Change since previous round",
 ]
-CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@dataclass(frozen=True)
-class ExportFile:
-    content: bytes
-    content_type: str
-    rows: int  # table rows, headers left out
-
-
-def neutralise(value: Any) -> Any:
-    """Text without control characters; if a spreadsheet would run it as a formula, it is
-    prefixed with a single quote. The characters go first: checked before, they hid the "="."""
-    if not isinstance(value, str):
-        return value
-    value = _ILLEGAL_XLSX.sub("", value)
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
 def _neutralise_column(column: pd.Series) -> pd.Series:
     """`neutralise` for a whole text column at once."""
-    text = column.fillna("").astype(str).str.replace(_ILLEGAL_XLSX, "", regex=True)
+    text = column.fillna("").astype(str).str.replace(ILLEGAL_XLSX, "", regex=True)
     return text.where(~text.str.startswith(FORMULA_PREFIXES), "'" + text)
 
 
@@ -216,5 +198,5 @@ def export_xlsx(
 def _xlsx_text(value: Any) -> Any:
     # openpyxl refuses control characters in a cell; they carry no meaning in a name.
     if isinstance(value, str):
-        return _ILLEGAL_XLSX.sub("", value)
+        return ILLEGAL_XLSX.sub("", value)
     return value
