@@ -86,6 +86,15 @@ def _resume_on_start(sender: Any = None, **kwargs: Any) -> None:
         logger.warning("Could not queue the resume of unfinished jobs", exc_info=True)
 
 
+@worker_ready.connect
+def _warn_without_chromium(sender: Any = None, **kwargs: Any) -> None:
+    """The one system check a worker needs (readiness/celery.py skips Django's)."""
+    from reports.checks import check_chromium
+
+    for message in check_chromium():
+        logger.warning("%s %s", message.msg, message.hint)
+
+
 @shared_task(**TASK_OPTIONS)
 def report_organisation_prerender(self: Any, organisation_id: int) -> None:
     from reports.prerender import organisation_prerender
