@@ -55,6 +55,8 @@ CHROMIUM_FLAGS = (
     # processes of their own (the only network use is kaleido's local file).
     "--enable-features=NetworkServiceInProcess2",
     "--in-process-gpu",
+    # No software GL either (SwiftShader, ~10 MB): no chart of the app is a WebGL trace.
+    "--disable-software-rasterizer",
     # V8's young generation in 1 MB semi-spaces (16 MB by default): a chart allocates little,
     # and the renderer keeps 20 MB less.
     "--js-flags=--max-semi-space-size=1",
