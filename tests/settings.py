@@ -26,7 +26,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # tests record what is queued (tests/reports/test_jobs.py) or run a real worker on Redis
 # (tests/reports/test_worker_roundtrip.py).
 CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "max_retries": 0}
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="readiness-media-"))
 SECURE = False
 SESSION_COOKIE_SECURE = False
