@@ -189,6 +189,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # One report is rendered in seconds; these bound a hung Chromium or WeasyPrint.
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 300)
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 360)
+# A pool process (and the Chromium it started for the charts) is replaced after the task that
+# left it above this resident size, in KB: a report renders in ~250 MB, so only a leak or an
+# outsized report gets there, and its memory goes back to the machine (issue 13).
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = envint("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 350_000)
 # A web request that cannot reach the broker gives up after this and renders itself.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
