@@ -13,7 +13,6 @@ from typing import Any
 
 from assessments.content import instrument_content
 from assessments.models import Instrument, Organisation, Question
-from reports import pdf
 from reports.report_options import DEFAULT_PAGE_SIZE, PAPER
 
 TEMPLATE = "reports/pdf/blank_questionnaire.html"
@@ -101,6 +100,10 @@ def blank_questionnaire_context(
 
 def blank_questionnaire_pdf(instrument: Instrument, organisation: Organisation) -> bytes:
     """The blank questionnaire as PDF bytes, on the organisation's report paper size."""
+    # Imported here, as in report_files.py: WeasyPrint is slow to import, and most processes
+    # (web workers, management commands) never render a PDF.
+    from reports import pdf
+
     return pdf.render_pdf(TEMPLATE, blank_questionnaire_context(instrument, organisation))
 
 
