@@ -246,8 +246,8 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
                 assessment,
                 answering=answering,
             )
-        # The page shows no action plan.
-        result = assessment.compute_results(values, with_plan=False)
+        # The page shows progress, no score: counted, not scored.
+        counts = count_answers(content.spec, values)
         if conflicts:
             messages.warning(
                 request,
@@ -263,11 +263,13 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
             loaded = answering.load(content)
         shown, values, last_round = loaded.shown, loaded.values, loaded.last_round
         form = None
-        # Nothing is written here: answers_save remembers the domain for resuming.
-        result = assessment.compute_results(values, with_plan=False)
+        # Nothing is written here: answers_save remembers the domain for resuming. The page
+        # shows which questions are asked and how many are answered, no score: counted, not
+        # scored (a tenth of the work; issue 13).
+        counts = count_answers(content.spec, values)
 
     status = 200 if form is None or not (form.errors or conflicts) else 422
-    rows = _question_rows(form, questions, shown, result.visible, content.numbers)
+    rows = _question_rows(form, questions, shown, counts.visible, content.numbers)
     _add_flags_and_last_round(rows, assessment, values, last_round)
     if answering is not None and _still_answers(answering):
         _without_this_rounds_items(rows, assessment)
@@ -290,7 +292,6 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
             "current_membership": membership,
             "assessment": assessment,
             "domain": current,
-            "domain_result": result.domain(key),
             "rows": rows,
             "version_marks_in_domain": sum(1 for row in rows if row["version_mark"]),
             "unanswered_in_domain": sum(1 for row in rows if row["visible"] and not row["done"]),
@@ -306,15 +307,13 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
                 )
             ),
             "progress": _linked(
-                questionnaire.progress_rows(content, result, values)
-                if answering is None
-                else answering.progress(
-                    questionnaire.progress_rows(content, result, values), content
-                ),
+                _navigation(content, counts, values, answering),
                 _url_of_key("assessments:domain", assessment.pk),
             ),
             "answering": answering,
-            "overall_progress": questionnaire.overall_progress(result),
+            "overall_progress": questionnaire.answered_percent(
+                counts.answered, counts.visible_scored
+            ),
             **_neighbours(content, key, answering),
             "can_edit": can_edit,
             "carried_in_domain": sum(
@@ -506,7 +505,8 @@ def _autosave_response(
 def _navigation(
     content: InstrumentContent, counts: AnswerCounts, values: dict[str, str], answering: Any
 ) -> list[dict[str, Any]]:
-    """The navigation's counts an autosave sends back: a respondent's are their own."""
+    """The navigation's counts (the page's domain list, an autosave's answer): a respondent's
+    are their own."""
     rows = questionnaire.navigation_rows(content, counts.visible, values)
     return rows if answering is None else answering.progress(rows, content)
 
