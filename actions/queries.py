@@ -255,12 +255,18 @@ def site_choices(membership: Membership) -> list[tuple[int, str]]:
 # --- across rounds ----------------------------------------------------------------------------
 
 
-def items_by_question(assessment: Assessment) -> dict[str, ActionItem]:
-    """The newest item of each question of the assessment's site and instrument (any round)."""
-    found: dict[str, ActionItem] = {}
-    for item in ActionItem.objects.filter(
+def items_by_question(
+    assessment: Assessment, *, only: tuple[str, ...] | None = None
+) -> dict[str, ActionItem]:
+    """The newest item of each question of the assessment's site and instrument (any round).
+    `only`: the fields read of each item (a page that shows a badge needs a few of ~20)."""
+    items = ActionItem.objects.filter(
         site_id=assessment.site_id, instrument_slug=assessment.instrument.slug
-    ).order_by("-created_at", "-pk"):
+    )
+    if only is not None:
+        items = items.only("question_key", *only)
+    found: dict[str, ActionItem] = {}
+    for item in items.order_by("-created_at", "-pk"):
         found.setdefault(item.question_key, item)
     return found
 

@@ -33,9 +33,14 @@ def question_action_item(assessment: Assessment | None, key: str) -> ActionItem 
         return None
     found = getattr(assessment, _CACHE, None)
     if found is None:
-        found = queries.items_by_question(assessment)
+        found = queries.items_by_question(assessment, only=BADGE_FIELDS)
         setattr(assessment, _CACHE, found)
     return found.get(key)
+
+
+# What the questionnaire's badge (actions/_question_item.html) and its blind rule
+# (questionnaire_views._earlier_item) read of an item: the query compiles and loads no more.
+BADGE_FIELDS = ("pk", "assessment_id", "status", "due_date")
 
 
 @register.simple_tag
