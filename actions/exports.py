@@ -18,7 +18,7 @@ from openpyxl.styles import Font
 
 from actions.queries import ItemRow
 from assessments.display import display_name
-from reports.comparison.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, ExportFile, neutralise
+from reports.comparison.cells import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, ExportFile, neutralise
 
 HEADERS = [
     "Item",

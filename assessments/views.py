@@ -29,7 +29,7 @@ from assessments.services import (
     assessment_submit,
 )
 from assessments.versions import newer_versions
-from reports.comparison import site_standing
+from reports import comparison
 
 
 def _instruments_for(membership: Membership) -> Any:
@@ -166,7 +166,7 @@ def site(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "site": site,
             "assessments": [(a, progress[a.pk]) for a in assessments],
             # Against the organisation's median: computed here, not while the page renders.
-            "standing": site_standing(site=site, membership=membership),
+            "standing": comparison.site_standing(site=site, membership=membership),
             "form": form,
             "can_create": can_create,
             "show_form": request.method == "POST",

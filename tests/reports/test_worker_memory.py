@@ -47,6 +47,33 @@ def test_a_worker_starts_without_pandas_weasyprint_or_the_views():
     assert result.stdout.strip().splitlines()[-1:] in ([], [""])
 
 
+# What a web process (and every management command's system checks) loads: all URLs, so all
+# views. pandas and WeasyPrint come only with the first comparison or PDF.
+WEB_START = """
+import sys
+import django
+django.setup()
+from django.urls import get_resolver
+get_resolver().url_patterns
+heavy = ("pandas", "weasyprint")
+print(",".join(name for name in heavy if name in sys.modules))
+"""
+
+
+def test_the_views_load_without_pandas_or_weasyprint():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "readiness.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", WEB_START],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert result.stdout.strip().splitlines()[-1:] in ([], [""])
+
+
 def test_comparison_names_that_need_pandas_are_loaded_on_first_use():
     from reports.comparison.ranking import compare_sites
     from reports.comparison.standing import site_standing
