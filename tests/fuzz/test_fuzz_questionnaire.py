@@ -54,8 +54,11 @@ def _audit_counts(assessment: Assessment) -> dict[str, int]:
 
 
 def _revision(raw: str | None) -> int | None:
+    """The revision a posted "--rev" stands for, as QuestionnaireForm reads it: a blank one is
+    0 ("I saw no answer", so it can only create an answer, never overwrite one); None when
+    invalid."""
     try:
-        return forms.IntegerField(required=False, min_value=0).clean(raw)
+        return forms.IntegerField(required=False, min_value=0).clean(raw) or 0
     except forms.ValidationError:
         return None
 
@@ -282,6 +285,19 @@ def test_an_invalid_autosave_keeps_the_saved_answer_and_says_why(world):
         assert response.status_code == 409, (value, comment)
         assert "gov.q03" in response.json()["problems"]
         assert answer_state(assessment) == before
+
+
+def test_a_blank_revision_creates_an_answer_but_never_overwrites_one(world):
+    # Found by the fuzzing: a blank "--rev" reads as 0, "I saw no answer".
+    assessment = assessment_with_work(world)
+    client = signed_in(world.sam)
+    url = reverse("assessments:domain", args=[assessment.pk, "gov"])
+    posted = {"gov.q02--comment": "na", "gov.q02--rev": "", "gov.q03": "4", "gov.q03--rev": ""}
+    response = client.post(url, posted)
+    assert response.status_code == 422  # gov.q03 (revision 1) comes back as a conflict
+    after = answer_state(assessment)
+    assert after["gov.q02"] == ("", "na", "", 1)
+    assert after["gov.q03"] == ("2", "Meets monthly", "Minutes", 1)
 
 
 @FUZZ
