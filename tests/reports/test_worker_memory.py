@@ -32,11 +32,13 @@ print(",".join(name for name in heavy if name in sys.modules))
 """
 
 
-def test_a_worker_starts_without_pandas_weasyprint_or_the_views():
+def _heavy_modules_loaded(script: str) -> list[str]:
+    """The heavy modules `script` (which prints them, comma-separated) found loaded, run in a
+    fresh Python with the production settings."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "readiness.settings"}
     env.pop("CELERY_SKIP_CHECKS", None)
     result = subprocess.run(
-        [sys.executable, "-c", WORKER_START],
+        [sys.executable, "-c", script],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -44,7 +46,12 @@ def test_a_worker_starts_without_pandas_weasyprint_or_the_views():
         timeout=120,
         check=True,
     )
-    assert result.stdout.strip().splitlines()[-1:] in ([], [""])
+    last = result.stdout.strip().splitlines()[-1:]
+    return [name for name in (last[0].split(",") if last else []) if name]
+
+
+def test_a_worker_starts_without_pandas_weasyprint_or_the_views():
+    assert _heavy_modules_loaded(WORKER_START) == []
 
 
 # What a web process (and every management command's system checks) loads: all URLs, so all
@@ -61,17 +68,7 @@ print(",".join(name for name in heavy if name in sys.modules))
 
 
 def test_the_views_load_without_pandas_or_weasyprint():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "readiness.settings"}
-    result = subprocess.run(
-        [sys.executable, "-c", WEB_START],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    assert result.stdout.strip().splitlines()[-1:] in ([], [""])
+    assert _heavy_modules_loaded(WEB_START) == []
 
 
 def test_comparison_names_that_need_pandas_are_loaded_on_first_use():
