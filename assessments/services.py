@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from assessments import signals
 from assessments.content import InstrumentContent, instrument_content
+from assessments.display import display_name
 from assessments.models import (
     Answer,
     Assessment,
@@ -336,8 +337,13 @@ def _answers_for_save(
             answer.assessment = assessment  # the same row: no query to follow the link
             current[question_id] = answer
             first, last, username = row[width:]
-            # As display_name: the full name, else the username.
-            names[answer.pk] = f"{first or ''} {last or ''}".strip() or username or ""
+            # An unsaved User of the three columns read: display_name stays the one rule.
+            by = (
+                None
+                if username is None
+                else User(first_name=first, last_name=last, username=username)
+            )
+            names[answer.pk] = display_name(by)
     return current, names, values
 
 
