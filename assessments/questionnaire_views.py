@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from assessments import access, question_html, questionnaire
+from assessments.answer_counts import AnswerCounts, count_answers
 from assessments.content import InstrumentContent, instrument_content
 from assessments.forms import (
     QuestionnaireForm,
@@ -29,7 +30,7 @@ from assessments.forms import (
 from assessments.http import AuthenticatedHttpRequest
 from assessments.models import Answer, Assessment
 from assessments.questionnaire import Shown, ShownAnswer
-from assessments.scoring import NA, AnswerCounts, count_answers
+from assessments.scoring import NA
 from assessments.services import (
     AssessmentLocked,
     AssessmentVersionChanged,

@@ -157,15 +157,6 @@ class AssessmentResult:
         raise KeyError(key)
 
 
-@dataclass(frozen=True)
-class AnswerCounts:
-    """How far the answers go, without scoring them (see `count_answers`)."""
-
-    visible: frozenset[str]
-    answered: int  # visible scored items answered, N/A included, as DomainScore counts them
-    visible_scored: int
-
-
 # --- helpers --------------------------------------------------------------------------------
 
 
@@ -294,20 +285,6 @@ def visible_keys(spec: InstrumentSpec, answers: Mapping[str, str]) -> frozenset[
             visible.add(question.key)
         values[question.key] = _answer_value(question, answers.get(question.key))
     return frozenset(visible)
-
-
-def count_answers(spec: InstrumentSpec, answers: Mapping[str, str]) -> AnswerCounts:
-    """The visible questions, and the visible scored items answered (N/A included) of all,
-    by the rules score_assessment counts them with, for what shows progress but no score
-    (an autosave's answer): a tenth of the work of scoring."""
-    visible = visible_keys(spec, answers)
-    answered = total = 0
-    for question in spec.questions:
-        if question.scored and question.key in visible:
-            total += 1
-            if _answer_value(question, answers.get(question.key)) is not None:
-                answered += 1
-    return AnswerCounts(visible=visible, answered=answered, visible_scored=total)
 
 
 @dataclass(frozen=True)

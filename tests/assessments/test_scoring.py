@@ -15,6 +15,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from assessments.answer_counts import count_answers
 from assessments.scoring import (
     LEVEL_NAMES,
     NA,
@@ -28,7 +29,6 @@ from assessments.scoring import (
     OptionSpec,
     QuestionSpec,
     ShowIf,
-    count_answers,
     domain_level,
     level_capped,
     level_for,
