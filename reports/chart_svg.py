@@ -234,9 +234,10 @@ def _render_svg(fig: Any, path: str, width: int, height: int) -> str:
 
 
 def clear_svg_cache() -> None:
-    """Forget cached SVGs in this process (the Django cache keeps its own copies)."""
+    """Forget the SVGs and PNGs cached in this process (the Django cache keeps its own SVGs)."""
     with _svg_cache_lock:
         _svg_cache.clear()
+        _png_cache.clear()
 
 
 def figure_svg(fig: Any, *, width: int = SVG_WIDTH, use_cache: bool = True) -> str | None:

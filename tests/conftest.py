@@ -42,6 +42,11 @@ def small_instrument(db: None) -> Instrument:
 
 @pytest.fixture
 def world(db: None, small_instrument: Instrument) -> World:
+    return make_world(small_instrument)
+
+
+def make_world(instrument: Instrument) -> World:
+    """The personas above, in a database transaction the caller controls."""
     org = factories.make_organisation("Northside Health")
     clinic = factories.make_site(org, "Northside Clinic", kind=Site.Kind.CLINIC)
     hospital = factories.make_site(org, "Northside Hospital", kind=Site.Kind.HOSPITAL)
@@ -69,7 +74,7 @@ def world(db: None, small_instrument: Instrument) -> World:
         carla=carla,
         victor=victor,
         oscar=oscar,
-        instrument=small_instrument,
+        instrument=instrument,
     )
 
 
@@ -96,6 +101,18 @@ def required(path: str | None, message: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+def without_chromium(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No Chromium from here on: every chart falls back to its data table.
+
+    The charts earlier tests drew in this process are forgotten too, or a chart cached by a test
+    that ran before on the same xdist worker would still be drawn.
+    """
+    from reports import chart_svg
+
+    monkeypatch.setattr(chart_svg, "find_chromium", lambda: None)
+    chart_svg.clear_svg_cache()
 
 
 @pytest.fixture(autouse=True)

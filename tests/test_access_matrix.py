@@ -10,10 +10,12 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.db import transaction
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from actions.services import action_items_create_from_plan
@@ -25,6 +27,7 @@ from evidence.services import evidence_upload
 from reports.job_services import report_batch_create
 from reports.models import ReportBatch
 from tests import factories
+from tests.conftest import World, make_world
 
 # Personas (issue 6): anonymous, a viewer, a site admin of another site, a consultant of
 # another organisation, and an org admin.
@@ -182,10 +185,32 @@ def test_every_url_has_an_entry():
     assert set(MATRIX) - names == set(), "remove URLs that no longer exist"
 
 
+@pytest.fixture(scope="module")
+def built(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """The objects, made once for the module and rolled back after it; each test runs in its
+    own savepoint inside this transaction (as in Django's TestCase.setUpTestData)."""
+    media = tmp_path_factory.mktemp("media")
+    with (
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+        override_settings(MEDIA_ROOT=media),  # the evidence files are stored there
+    ):
+        world = make_world(factories.load_instrument_text(factories.SMALL_INSTRUMENT))
+        yield media, _objects(world)
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def objects(world, settings, tmp_path) -> dict[str, Any]:
+def objects(db: None, built: tuple[Path, dict[str, Any]], settings: Any) -> dict[str, Any]:
     """The objects URLs are about, in Northside (``own``) and in Other Org (``other``)."""
-    settings.MEDIA_ROOT = tmp_path  # the evidence files below are stored there
+    media, objects = built
+    settings.MEDIA_ROOT = media
+    return objects
+
+
+def _objects(world: World) -> dict[str, Any]:
     Role = Membership.Role
     other_site_admin = factories.make_user("hank")
     factories.make_membership(other_site_admin, world.org, Role.SITE_ADMIN, sites=[world.hospital])
@@ -305,10 +330,11 @@ def _request(user, entry: Entry, url: str) -> int:
 
 
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_each_role_gets_what_it_should(objects, name, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    (tmp_path / "logos").mkdir()
-    (tmp_path / "logos" / "test.png").write_bytes(
+def test_each_role_gets_what_it_should(objects, name, settings):
+    media = Path(settings.MEDIA_ROOT)
+    # Written again for each test: a request of an earlier one may have replaced the logo.
+    (media / "logos").mkdir(exist_ok=True)
+    (media / "logos" / "test.png").write_bytes(
         bytes.fromhex(
             "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
             "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
@@ -316,8 +342,8 @@ def test_each_role_gets_what_it_should(objects, name, settings, tmp_path):
     )
     for org in (objects["own"]["org"], objects["other"]["org"]):
         org.save(update_fields=["report_logo"])
-    (tmp_path / "report-batches").mkdir()
-    (tmp_path / "report-batches" / "test.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    (media / "report-batches").mkdir(exist_ok=True)
+    (media / "report-batches" / "test.zip").write_bytes(b"PK\x05\x06" + bytes(18))
     entry = MATRIX[name]
     url = reverse(name, kwargs=_kwargs(entry.target, objects["own"]))
     anonymous = _request(None, entry, url)

@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from docx import Document
 
-from reports import chart_svg
 from reports.report_docx import report_docx
 from reports.report_files import pdf_cache_key, report_pdf
+from tests.conftest import without_chromium
 from tests.evidence import samples
 from tests.evidence.conftest import signed_in, upload
 from tests.reports.test_pdf import pdf_text
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _no_chart_export(monkeypatch):
-    monkeypatch.setattr(chart_svg, "find_chromium", lambda: None)
+    without_chromium(monkeypatch)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from PIL import Image
 
 from assessments.models import Organisation
 from reports.models import ConsultantBranding
+from tests.conftest import without_chromium
 
 
 def _client(user) -> Client:
@@ -232,9 +233,9 @@ def test_the_logo_is_served_to_members_only(world):
 
 
 def test_the_logo_appears_in_the_html_report_and_the_pdf(world, scored, monkeypatch):
-    from reports import chart_svg, pdf
+    from reports import pdf
 
-    monkeypatch.setattr(chart_svg, "find_chromium", lambda: None)
+    without_chromium(monkeypatch)
     _post(_client(world.alice), world.org.slug, logo=_upload(_image()))
     html = (
         _client(world.alice).get(reverse("reports:gap-report", args=[scored.pk])).content.decode()

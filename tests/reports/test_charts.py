@@ -10,6 +10,7 @@ from django.core.cache import cache
 from reports import chart_svg, charts
 from reports.chart_svg import figure_svg
 from reports.charts import DomainPoint, domain_radar, figure_html_payload, gap_bars
+from tests.conftest import without_chromium
 
 POINTS = [
     DomainPoint(label="Access", score=55.0, target=60.0, gap=5.0),
@@ -117,7 +118,7 @@ def test_one_warm_kaleido_browser_serves_several_figures(chromium, clean_svg_cac
 
 
 def test_figure_svg_is_none_without_a_browser(monkeypatch, clean_svg_caches):
-    monkeypatch.setattr(chart_svg, "find_chromium", lambda: None)
+    without_chromium(monkeypatch)
     monkeypatch.setattr(chart_svg, "_render_svg", lambda *a: pytest.fail("kaleido was called"))
     assert figure_svg(domain_radar(POINTS)) is None
 

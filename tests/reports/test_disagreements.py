@@ -28,6 +28,7 @@ from respondents.consensus_report import (
 from respondents.independent import independent_mode_set, respondent_domain_done
 from respondents.models import Assignment
 from tests import factories
+from tests.conftest import without_chromium
 from tests.reports.conftest import HAND_ANSWERS, give_answers
 from tests.respondents import scenario
 
@@ -36,9 +37,8 @@ HEADING = "Where respondents disagreed"
 
 @pytest.fixture(autouse=True)
 def _no_chart_export(monkeypatch):
-    from reports import chart_svg
 
-    monkeypatch.setattr(chart_svg, "find_chromium", lambda: None)
+    without_chromium(monkeypatch)
     cache.clear()
 
 

@@ -9,12 +9,12 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
 from assessments.models import AuditEntry
-from reports import chart_svg
+from tests.conftest import without_chromium
 
 
 @pytest.fixture(autouse=True)
 def _no_chart_export(monkeypatch):
-    monkeypatch.setattr(chart_svg, "find_chromium", lambda: None)
+    without_chromium(monkeypatch)
     cache.clear()
 
 

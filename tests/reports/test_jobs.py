@@ -26,15 +26,15 @@ from reports import batches, jobs, queue, report_store
 from reports.models import ReportBatch, ReportBatchItem, StoredReport
 from reports.report_options import report_options
 from tests import factories
+from tests.conftest import without_chromium
 from tests.reports.conftest import HAND_ANSWERS, give_answers
 
 
 @pytest.fixture(autouse=True)
 def _fast_pdfs(monkeypatch, settings, tmp_path):
     # Charts are tested in test_pdf.py; here the PDF's tables are enough, and faster.
-    from reports import chart_svg
 
-    monkeypatch.setattr(chart_svg, "find_chromium", lambda: None)
+    without_chromium(monkeypatch)
     settings.MEDIA_ROOT = tmp_path / "media"
 
 

@@ -17,7 +17,7 @@ from reports import chart_svg, pdf
 from reports.pdf import LocalFilesFetcher, RefusedURL, render_pdf
 from reports.report import build_report, report_context
 from reports.report_files import report_pdf
-from tests.conftest import required
+from tests.conftest import required, without_chromium
 from tests.reports.conftest import give_answers
 
 BASE = pdf.BASE_URL
@@ -155,7 +155,7 @@ def test_charts_are_still_drawn_while_the_cache_is_down(chromium, scored, cache_
 def test_without_chromium_the_pdf_shows_each_chart_as_a_table_with_a_note(
     scored, monkeypatch, tmp_path
 ):
-    monkeypatch.setattr(chart_svg, "find_chromium", lambda: None)
+    without_chromium(monkeypatch)
     report = build_report(scored, charts_mode="svg")
     assert [chart.svg for chart in report.charts] == [None, None]
     html = render_to_string("reports/pdf/gap_report.html", report_context(report, pdf=True))

@@ -24,7 +24,7 @@ from assessments.models import AuditEntry
 from reports import chart_svg
 from reports.report_docx import DOCX_CONTENT_TYPE, TABLE_STYLE, report_docx
 from reports.report_options import report_options
-from tests.conftest import required
+from tests.conftest import required, without_chromium
 
 SECTION_HEADINGS = [
     "Executive summary",
@@ -41,7 +41,7 @@ SECTION_HEADINGS = [
 
 @pytest.fixture(autouse=True)
 def _no_chart_export(monkeypatch):
-    monkeypatch.setattr(chart_svg, "find_chromium", lambda: None)
+    without_chromium(monkeypatch)
     cache.clear()
 
 

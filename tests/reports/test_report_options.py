@@ -15,11 +15,11 @@ from django.urls import reverse
 
 from assessments.models import Assessment
 from assessments.services import assessment_reopen, assessment_submit
-from reports import chart_svg
 from reports.models import ConsultantBranding
 from reports.report_files import pdf_cache_key, report_pdf
 from reports.report_options import report_options, report_options_for_request
 from tests import factories
+from tests.conftest import without_chromium
 from tests.reports.test_pdf import _poppler, pdf_pages
 
 LETTER = (612, 792)
@@ -29,7 +29,7 @@ A4 = (595, 842)
 @pytest.fixture(autouse=True)
 def _no_charts(monkeypatch, settings, tmp_path):
     # Layout only: the charts' SVG export is tested elsewhere and is slow.
-    monkeypatch.setattr(chart_svg, "find_chromium", lambda: None)
+    without_chromium(monkeypatch)
     settings.MEDIA_ROOT = str(tmp_path)
 
 

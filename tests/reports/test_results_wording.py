@@ -11,14 +11,14 @@ from django.test import Client
 from django.urls import reverse
 
 from tests import factories
+from tests.conftest import without_chromium
 from tests.reports.conftest import give_answers
 
 
 @pytest.fixture(autouse=True)
 def _no_chart_export(monkeypatch):
-    from reports import chart_svg
 
-    monkeypatch.setattr(chart_svg, "find_chromium", lambda: None)
+    without_chromium(monkeypatch)
     cache.clear()
 
 

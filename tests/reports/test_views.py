@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from assessments.models import AuditEntry, Question
 from tests import factories
+from tests.conftest import without_chromium
 from tests.reports.conftest import give_answers
 
 VIEWS = ["reports:results", "reports:gap-report", "reports:gap-report-pdf"]
@@ -21,9 +22,8 @@ VIEWS = ["reports:results", "reports:gap-report", "reports:gap-report-pdf"]
 @pytest.fixture(autouse=True)
 def _no_chart_export(monkeypatch):
     # View tests need no SVGs: the PDF falls back to tables (tested in test_pdf.py).
-    from reports import chart_svg
 
-    monkeypatch.setattr(chart_svg, "find_chromium", lambda: None)
+    without_chromium(monkeypatch)
     cache.clear()
 
 
