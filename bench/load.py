@@ -14,7 +14,10 @@ off, manifest static files, django-axes on; plain HTTP, so no secure-only cookie
 
 Then locust (bench/locustfile.py) runs USERS writers, who sign in, open their questionnaire
 domain page and save one answer every 5 seconds the way the autosave script does, and READERS
-readers, who open the organisation dashboard, results pages, gap reports and assessment pages.
+readers (consultants, who sign in with a code from an authenticator as their role must), who
+open the organisation dashboard, results pages, gap reports and assessment pages. A request
+answered with anything but the page (a redirect to the sign-in or two-factor set-up, say)
+counts as an error.
 Writers are placed --writers-per-site to an assessment, each on its own question, except that
 --shared-per-site of them save the same question as a colleague: their 409 conflicts are the
 expected answer to a stale page, counted apart and not as errors.
@@ -134,6 +137,7 @@ def build_plan(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import User
     from django.core.management import call_command
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from assessments.content import instrument_content
     from assessments.models import (
@@ -217,7 +221,19 @@ def build_plan(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         Membership.objects.create(
             user=user, organisation=organisation, role=Membership.Role.CONSULTANT
         )
-        readers.append({"username": user.username, "password": PASSWORD})
+        # A consultant must sign in with a second factor (MFA_REQUIRED_ROLES): each reader
+        # has an authenticator and gives its code after the password, as people do.
+        device = TOTPDevice.objects.create(user=user, name="load test", confirmed=True)
+        readers.append(
+            {
+                "username": user.username,
+                "password": PASSWORD,
+                "totp_key": device.key,
+                "totp_step": device.step,
+                "totp_t0": device.t0,
+                "totp_digits": device.digits,
+            }
+        )
     assessments = list(
         Assessment.objects.filter(site__organisation=organisation).values_list("pk", flat=True)
     )

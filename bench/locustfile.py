@@ -9,8 +9,12 @@ every acknowledged save) goes to the JSON file named by LOAD_OUT when locust sto
   the revision and fingerprint the page showed) with a value other than the last one, and
   reloads the page every sixth time. Writers that share a question meet 409 conflicts: the
   expected answer to a stale page, counted apart; such a writer reloads the page and goes on.
-- Reader: signs in, then opens the organisation dashboard, results pages, gap reports and
-  assessment pages.
+- Reader: a consultant, who must use a second factor: signs in with the password and then
+  a code from its authenticator (computed here from the device's key), then opens the
+  organisation dashboard, results pages, gap reports and assessment pages.
+
+No request follows a redirect: a page that sends a reader elsewhere (to the sign-in or the
+two-factor set-up, say) is an error, never a quick 200 of another page.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
+from django_otp.oath import totp
 from locust import constant_pacing, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
@@ -105,7 +110,12 @@ class Writer(SignedIn):
         self.load_page()
 
     def load_page(self) -> None:
-        response = self.client.get(self.url, name="domain page")
+        with self.client.get(
+            self.url, name="domain page", allow_redirects=False, catch_response=True
+        ) as response:
+            if response.status_code != 200:
+                RECORD["errors"].append(["domain page", response.status_code, self.url])
+                response.failure(f"domain page: {response.status_code}")
         self.token = _hidden(response.text, "csrfmiddlewaretoken") or ""
         self.rev = _hidden(response.text, f"{self.key}--rev") or "0"
         self.base = _hidden(response.text, f"{self.key}--base") or ""
@@ -180,9 +190,39 @@ class Reader(SignedIn):
     def on_start(self) -> None:
         self.credentials = PLAN["readers"][next(READERS) % len(PLAN["readers"])]
         self.sign_in()
+        self.second_factor()
+
+    def second_factor(self) -> None:
+        url = "/account/two-factor/verify/"
+        page = self.client.get(url, name="two-factor page", allow_redirects=False)
+        plan = self.credentials
+        code = totp(
+            bytes.fromhex(plan["totp_key"]),
+            step=plan["totp_step"],
+            t0=plan["totp_t0"],
+            digits=plan["totp_digits"],
+        )
+        with self.client.post(
+            url,
+            urlencode(
+                {
+                    "code": f"{code:0{plan['totp_digits']}d}",
+                    "csrfmiddlewaretoken": _hidden(page.text, "csrfmiddlewaretoken") or "",
+                }
+            ),
+            headers={"Referer": self.host + url, "Content-Type": FORM},
+            allow_redirects=False,
+            name="two-factor code",
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302:
+                response.failure(f"two-factor code refused: {response.status_code}")
+                RECORD["errors"].append(["two-factor code", response.status_code])
 
     def open(self, url: str, name: str) -> None:
-        with self.client.get(url, name=name, catch_response=True) as response:
+        with self.client.get(
+            url, name=name, allow_redirects=False, catch_response=True
+        ) as response:
             if response.status_code != 200:
                 RECORD["errors"].append([name, response.status_code, url])
                 response.failure(f"{name}: {response.status_code}")
