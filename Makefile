@@ -83,9 +83,14 @@ run: install
 # pytest-xdist runs the tests on every core (-n auto), each worker with its own test database
 # (pytest-django names it test_<name>_gw0, _gw1, ...). --dist loadfile keeps each test file on
 # one worker, so a module-scoped fixture (the seeded demo, the loaded shipped instruments)
-# runs once. `make test PYTEST_ARGS=` runs in one process.
-PYTEST_ARGS ?= -n auto --dist loadfile
+# runs once; the files are handed out in the order tests/conftest.py gives them
+# (--no-loadscope-reorder). `make test PYTEST_ARGS=` runs in one process.
+PYTEST_ARGS ?= -n auto --dist loadfile --no-loadscope-reorder
 
+# Compiled modules and assertion-rewritten tests are kept in __pycache__ (ignored by git) even
+# where the environment turns bytecode off (PYTHONDONTWRITEBYTECODE): every xdist worker and
+# every command a test starts would otherwise compile them again, seconds each time.
+test: export PYTHONDONTWRITEBYTECODE :=
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -84,6 +85,34 @@ def golden(world: World) -> World:
     from tests.reports.compare_data import build_golden
 
     return build_golden(world)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The order pytest-xdist hands out test files (`--dist loadfile --no-loadscope-reorder`).
+
+    Files whose tests mostly wait for another process (a browser, a Celery worker) alternate
+    with the others from the start: while one worker waits, another's tests use the cores,
+    rather than the waiting running last, or all at once, with the cores idle. The others go
+    largest first (xdist's own order), so that small files even out the end. Each file's tests
+    stay together and in order.
+    """
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::")[0], []).append(item)
+
+    def waits(tests: list[pytest.Item]) -> bool:
+        return any(any(t.iter_markers("browser")) or any(t.iter_markers("waits")) for t in tests)
+
+    waiting = [tests for tests in files.values() if waits(tests)]
+    working = sorted((tests for tests in files.values() if not waits(tests)), key=len, reverse=True)
+    ordered = [
+        tests
+        for pair in itertools.zip_longest(waiting, working[: len(waiting)])
+        for tests in pair
+        if tests is not None
+    ]
+    ordered += working[len(waiting) :]
+    items[:] = [item for tests in ordered for item in tests]
 
 
 def in_ci() -> bool:

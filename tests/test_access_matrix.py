@@ -267,6 +267,7 @@ def _objects(world: World) -> dict[str, Any]:
         ).invitation
 
     return {
+        "world": world,
         "users": {
             "viewer": world.victor,
             "other_site_admin": other_site_admin,

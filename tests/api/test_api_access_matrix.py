@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from reports.models import StoredReport
 from respondents.models import Assignment, IndependentAnswering
 from tests import factories
 from tests.api.conftest import ApiClient, api_client
-from tests.test_access_matrix import objects  # noqa: F401  (the page matrix's objects)
+from tests.test_access_matrix import built, objects  # noqa: F401  (the page matrix's objects)
 
 PERSONAS = ("viewer", "other_site_admin", "other_org_consultant", "org_admin")
 OK, CREATED, ACCEPTED, NO_CONTENT = 200, 201, 202, 204
@@ -218,17 +219,19 @@ def test_every_api_route_and_method_has_an_entry():
 
 
 @pytest.fixture
-def objs(objects, world, settings, tmp_path, monkeypatch) -> dict[str, Any]:  # noqa: F811
+def objs(objects, settings, monkeypatch) -> dict[str, Any]:  # noqa: F811
     """The page matrix's objects, with a report job, a ready report and an assignment each."""
-    settings.MEDIA_ROOT = tmp_path
-    (tmp_path / "report-batches").mkdir()
-    (tmp_path / "report-batches" / "test.zip").write_bytes(b"PK\x05\x06" + bytes(18))
-    (tmp_path / "reports").mkdir()
-    (tmp_path / "reports" / "ready.pdf").write_bytes(b"%PDF-1.7 test")
+    media = Path(settings.MEDIA_ROOT)  # the page matrix's, where its evidence files are
+    (media / "report-batches").mkdir(exist_ok=True)
+    (media / "report-batches" / "test.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    (media / "reports").mkdir(exist_ok=True)
+    (media / "reports" / "ready.pdf").write_bytes(b"%PDF-1.7 test")
     # No worker here: starting a report queues it (recorded, not rendered).
     monkeypatch.setattr("reports.queue.enqueue", lambda *args: True)
+    world = objects["world"]
+    extended: dict[str, Any] = {"users": objects["users"]}
     for side, owner in (("own", world.alice), ("other", world.oscar)):
-        found = objects[side]
+        found = dict(objects[side])
         job, _ = stored_report_request(assessment=found["submitted"], key=f"test-{side}", params={})
         ready, _ = stored_report_request(
             assessment=found["submitted"], key=f"ready-{side}", params={}
@@ -247,7 +250,8 @@ def objs(objects, world, settings, tmp_path, monkeypatch) -> dict[str, Any]:  # 
         for domain in ("gov", "ops"):
             Assignment.objects.create(assessment=independent, domain_key=domain, user=owner)
         found["independent"] = independent
-    return objects
+        extended[side] = found
+    return extended
 
 
 def _kwargs(target: str, o: dict[str, Any]) -> dict[str, Any]:

@@ -38,7 +38,7 @@ from tests.reports.conftest import HAND_ANSWERS, give_answers
 REDIS_URL = "redis://127.0.0.1:6379/0"
 VENV_BIN = Path(sys.executable).parent
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.waits]
 
 
 def _redis() -> str | None:
@@ -125,7 +125,9 @@ def worker(tmp_path, settings, monkeypatch) -> Iterator[Worker]:
     required(_redis(), "Redis is not answering at 127.0.0.1:6379 (apt-get install redis-server)")
     settings.MEDIA_ROOT = tmp_path / "media"
     queue_name = f"test-{uuid.uuid4().hex[:12]}"
-    sender = Celery("test-sender", broker=REDIS_URL)
+    # Not the current app: tasks defined with @shared_task would otherwise resolve against this
+    # sender, where none is registered, in every later test of this worker process.
+    sender = Celery("test-sender", broker=REDIS_URL, set_as_current=False)
     sender.conf.task_default_queue = queue_name
     sender.conf.broker_transport_options = {"visibility_timeout": 5}
 
