@@ -182,9 +182,11 @@ def get_assessment_for_user(
         # Serialises concurrent saves of one assessment (PostgreSQL; SQLite takes its
         # write lock at BEGIN IMMEDIATE). Must run inside transaction.atomic.
         queryset = queryset.select_for_update(of=("self",))
-    assessment = queryset.filter(pk=pk).first()
-    if assessment is None:
-        raise Http404
+    try:
+        # get(), not first(): no ORDER BY to compile on every page of an assessment.
+        assessment = queryset.get(pk=pk)
+    except Assessment.DoesNotExist:
+        raise Http404 from None
     membership = _membership(user_id, assessment.site.organisation_id, assessment.site_id)
     require(membership, action)
     # The same organisation, already read with the assessment: the navigation shows its name
