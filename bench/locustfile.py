@@ -71,28 +71,33 @@ class SignedIn(FastHttpUser):
     # FastHttpUser (geventhttpclient): a fraction of requests' CPU, which matters when the
     # load generator shares the machine with the server.
     abstract = True
-    credentials: dict[str, str]
+    credentials: dict[str, Any]
 
     def sign_in(self) -> None:
         page = self.client.get("/login/", name="login page")
-        token = _hidden(page.text, "csrfmiddlewaretoken") or ""
-        with self.client.post(
+        self.submit(
             "/login/",
-            urlencode(
-                {
-                    "username": self.credentials["username"],
-                    "password": self.credentials["password"],
-                    "csrfmiddlewaretoken": token,
-                }
-            ),
-            headers={"Referer": self.host + "/login/", "Content-Type": FORM},
+            "login",
+            {
+                "username": self.credentials["username"],
+                "password": self.credentials["password"],
+                "csrfmiddlewaretoken": _hidden(page.text, "csrfmiddlewaretoken") or "",
+            },
+        )
+
+    def submit(self, url: str, name: str, fields: dict[str, str]) -> None:
+        """POST a form as the browser does; anything but the redirect that follows is an error."""
+        with self.client.post(
+            url,
+            urlencode(fields),
+            headers={"Referer": self.host + url, "Content-Type": FORM},
             allow_redirects=False,
-            name="login",
+            name=name,
             catch_response=True,
         ) as response:
             if response.status_code != 302:
-                response.failure(f"sign-in refused: {response.status_code}")
-                RECORD["errors"].append(["login", response.status_code])
+                response.failure(f"{name} refused: {response.status_code}")
+                RECORD["errors"].append([name, response.status_code])
 
 
 class Writer(SignedIn):
@@ -202,22 +207,14 @@ class Reader(SignedIn):
             t0=plan["totp_t0"],
             digits=plan["totp_digits"],
         )
-        with self.client.post(
+        self.submit(
             url,
-            urlencode(
-                {
-                    "code": f"{code:0{plan['totp_digits']}d}",
-                    "csrfmiddlewaretoken": _hidden(page.text, "csrfmiddlewaretoken") or "",
-                }
-            ),
-            headers={"Referer": self.host + url, "Content-Type": FORM},
-            allow_redirects=False,
-            name="two-factor code",
-            catch_response=True,
-        ) as response:
-            if response.status_code != 302:
-                response.failure(f"two-factor code refused: {response.status_code}")
-                RECORD["errors"].append(["two-factor code", response.status_code])
+            "two-factor code",
+            {
+                "code": f"{code:0{plan['totp_digits']}d}",
+                "csrfmiddlewaretoken": _hidden(page.text, "csrfmiddlewaretoken") or "",
+            },
+        )
 
     def open(self, url: str, name: str) -> None:
         with self.client.get(
