@@ -11,6 +11,7 @@ only for type checking: models.py can call it without an import circle.
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,8 +24,19 @@ from assessments import scoring
 if TYPE_CHECKING:
     from assessments.models import Domain, Instrument, Question
 
-_cache: dict[tuple[int, str], InstrumentContent] = {}
+VersionKey = tuple[int, str, datetime.datetime]
+_cache: dict[VersionKey, InstrumentContent] = {}
 _lock = threading.Lock()
+
+
+def version_key(instrument: Instrument) -> VersionKey:
+    """What identifies a loaded version's rows for good, as a key of the caches that hold them.
+
+    Its pk and content hash are not enough: a pk comes back after a rolled-back transaction (as
+    between tests) or a restored backup, and the same file loaded again then has other question
+    rows. When the version was loaded tells those apart.
+    """
+    return (instrument.pk, instrument.content_hash, instrument.loaded_at)
 
 
 @dataclass(frozen=True)
@@ -86,8 +98,7 @@ def question_numbers(
 
 
 def instrument_content(instrument: Instrument) -> InstrumentContent:
-    # A loaded version never changes, so (pk, content hash) identifies its content for good.
-    key = (instrument.pk, instrument.content_hash)
+    key = version_key(instrument)
     content = _cache.get(key)
     if content is None:
         domains = tuple(instrument.domains.order_by("order"))

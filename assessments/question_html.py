@@ -16,18 +16,20 @@ from typing import Any
 from django.template.loader import get_template
 from django.utils.safestring import SafeString
 
+from assessments.content import VersionKey, version_key
 from assessments.scoring import NA
 
-# (instrument pk, content hash, question key, part) -> HTML. A few entries per question of each
-# version in use; cleared whole if it ever grows past LIMIT (say, tests loading many versions).
-_cache: dict[tuple[int, str, str, str], SafeString] = {}
+# (version_key of the instrument, question key, part) -> HTML. A few entries per question of
+# each version in use; cleared whole if it ever grows past LIMIT (say, tests loading many
+# versions).
+_cache: dict[tuple[VersionKey, str, str], SafeString] = {}
 LIMIT = 50_000
 TEMPLATE = "assessments/_question_fixed.html"
 
 
 def _render(question: Any, part: str, variant: str, context: dict[str, Any]) -> SafeString:
     instrument = question.instrument
-    key = (instrument.pk, instrument.content_hash, question.key, f"{part}:{variant}")
+    key = (version_key(instrument), question.key, f"{part}:{variant}")
     html = _cache.get(key)
     if html is None:
         html = SafeString(get_template(TEMPLATE).render({"q": question, "part": part, **context}))

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import transaction
 
 from assessments import content
 from assessments.content import instrument_spec
@@ -767,6 +768,32 @@ def test_the_scoring_spec_takes_two_queries_then_none(
         first = instrument_spec(instrument)
     with django_assert_num_queries(0):
         assert instrument_spec(instrument) is first
+
+
+@pytest.mark.django_db
+def test_a_version_loaded_again_under_a_reused_pk_is_not_served_from_the_cache(
+    tmp_path: Path,
+) -> None:
+    """A rolled-back transaction gives its ids back (SQLite reuses them, as between tests), and
+    so does a restored backup: the same file loaded again may get the old pk with other question
+    rows, and the content cached from the first load must not be served for it."""
+    path = write(tmp_path, VALID)
+    with transaction.atomic():
+        first, _ = load_file(path)
+        cached = {q.key: q.pk for q in content.instrument_content(first).questions}
+        transaction.set_rollback(True)
+    other = factories.load_instrument_text(factories.SMALL_INSTRUMENT)  # takes those ids
+    again, _ = load_file(path)
+    # The second load under the first one's pk, as a reused id gives it.
+    other.delete()
+    Domain.objects.filter(instrument=again).update(instrument_id=first.pk)
+    Question.objects.filter(instrument=again).update(instrument_id=first.pk)
+    Instrument.objects.filter(pk=again.pk).update(id=first.pk)
+    again = Instrument.objects.get(pk=first.pk)
+    assert again.content_hash == first.content_hash
+    rows = dict(again.questions.values_list("key", "pk"))
+    assert rows != cached  # what the cache must tell apart
+    assert {q.key: q.pk for q in content.instrument_content(again).questions} == rows
 
 
 @pytest.mark.django_db
