@@ -11,7 +11,12 @@ def display_name(user: AbstractUser | None) -> str:
     """The person's full name, else their username; empty for nobody (e.g. a deleted user)."""
     if user is None:
         return ""
-    return str(user.get_full_name() or user.get_username())
+    return name_of(user.first_name, user.last_name, user.get_username())
+
+
+def name_of(first: str | None, last: str | None, username: str | None) -> str:
+    """display_name of a user read as three columns (None for each: nobody)."""
+    return f"{first or ''} {last or ''}".strip() or username or ""
 
 
 def file_size(n: int) -> str:

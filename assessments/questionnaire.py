@@ -17,6 +17,7 @@ from django.db.models import Case, F, Q, When
 
 from assessments.carry_over import answer_label
 from assessments.content import InstrumentContent
+from assessments.display import name_of
 from assessments.models import Answer, Assessment, Question
 from assessments.scoring import AssessmentResult
 
@@ -217,7 +218,7 @@ def domain_answers(assessment: Assessment, questions: Iterable[Question]) -> Dom
             continue
         values[key] = value
         if question_id in ids:
-            name = f"{first or ''} {last or ''}".strip() or username or ""
+            name = name_of(first, last, username)
             shown[question_id] = ShownAnswer(
                 pk=pk,
                 question_id=question_id,

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from assessments import signals
 from assessments.content import InstrumentContent, instrument_content
-from assessments.display import display_name
+from assessments.display import name_of
 from assessments.models import (
     Answer,
     Assessment,
@@ -336,14 +336,7 @@ def _answers_for_save(
             answer = Answer.from_db(Answer.objects.db, ANSWER_FIELDS, row[:width])
             answer.assessment = assessment  # the same row: no query to follow the link
             current[question_id] = answer
-            first, last, username = row[width:]
-            # An unsaved User of the three columns read: display_name stays the one rule.
-            by = (
-                None
-                if username is None
-                else User(first_name=first, last_name=last, username=username)
-            )
-            names[answer.pk] = display_name(by)
+            names[answer.pk] = name_of(*row[width:])
     return current, names, values
 
 

@@ -27,6 +27,7 @@ from django.db.models import FilteredRelation, OuterRef, Q, Subquery
 
 from assessments.carry_over import answer_label
 from assessments.content import InstrumentContent
+from assessments.display import name_of
 from assessments.models import Assessment, Membership
 from respondents.agreement import question_agreements
 from respondents.blind import PartState
@@ -260,7 +261,7 @@ def assessment_disagreements(
             parts[pk] = PartState(user_id, domain_key, done_at, removed_at)
             respondent = Respondent(
                 user_id=user_id,
-                name=f"{first} {last}".strip() or username,
+                name=name_of(first, last, username),
                 role=labels.get(role, NOT_A_MEMBER),
                 removed=removed_at is not None,
                 done=done_at is not None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
-from assessments.display import display_name, file_size
+from assessments.display import display_name, file_size, name_of
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,9 @@ def test_display_name_falls_back_to_the_username() -> None:
 
 def test_display_name_of_nobody_is_empty() -> None:
     assert display_name(None) == ""
+
+
+def test_a_name_read_as_columns_reads_as_display_name() -> None:
+    assert name_of("Sam", "", "sam") == "Sam"
+    assert name_of("", "", "sam@example.org") == "sam@example.org"
+    assert name_of(None, None, None) == ""  # an answer nobody is recorded for
