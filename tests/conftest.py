@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS
+from django.contrib.sessions.models import Session
+from django.test import Client
+from django.utils.crypto import get_random_string
 
 from assessments.models import Instrument, Membership, Organisation, Site
 from tests import factories
@@ -161,3 +166,37 @@ def cache_down(settings: Any) -> None:
             "LOCATION": "redis://127.0.0.1:1/0",
         }
     }
+
+
+class SignIns:
+    """Clients signed in as a user, the real sign-in paid once per user.
+
+    The first client for a user comes from `force_login` (the session's start, the two-factor
+    state, axes' log, last_login); every later one gets a new session row holding that same
+    session's data, one INSERT against ~3 ms of signals and queries. For tests that sign the
+    same people in hundreds of times inside savepoints rolled back each time (fuzz examples, the
+    access matrix): the row vanishes with the savepoint, the data does not. Each client has its
+    own session, as with force_login; keep one SignIns per test (or per module whose objects are
+    built once), since the data names the user by pk.
+    """
+
+    def __init__(self) -> None:
+        self._data: dict[int, tuple[str, Any]] = {}
+
+    def forget(self) -> None:
+        self._data.clear()
+
+    def client(self, user: User, **defaults: Any) -> Client:
+        client = Client(**defaults)
+        known = self._data.get(user.pk)
+        if known is None:
+            client.force_login(user)
+            key = client.cookies[settings.SESSION_COOKIE_NAME].value
+            row = Session.objects.get(session_key=key)
+            self._data[user.pk] = (row.session_data, row.expire_date)
+            return client
+        data, expires = known
+        key = get_random_string(32, VALID_KEY_CHARS)
+        Session.objects.create(session_key=key, session_data=data, expire_date=expires)
+        client.cookies[settings.SESSION_COOKIE_NAME] = key
+        return client

@@ -27,7 +27,7 @@ from evidence.services import evidence_upload
 from reports.job_services import report_batch_create
 from reports.models import ReportBatch
 from tests import factories
-from tests.conftest import World, make_world
+from tests.conftest import SignIns, World, make_world
 
 # Personas (issue 6): anonymous, a viewer, a site admin of another site, a consultant of
 # another organisation, and an org admin.
@@ -268,6 +268,8 @@ def _objects(world: World) -> dict[str, Any]:
 
     return {
         "world": world,
+        # The personas' sign-ins, paid once for the module (each test rolls its rows back).
+        "sign_ins": SignIns(),
         "users": {
             "viewer": world.victor,
             "other_site_admin": other_site_admin,
@@ -323,10 +325,8 @@ def _kwargs(target: str, objs: dict[str, Any]) -> dict[str, Any]:
     }[target]
 
 
-def _request(user, entry: Entry, url: str) -> int:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
+def _request(objects: dict[str, Any], user, entry: Entry, url: str) -> int:
+    client = Client() if user is None else objects["sign_ins"].client(user)
     return getattr(client, entry.method)(url).status_code
 
 
@@ -347,13 +347,13 @@ def test_each_role_gets_what_it_should(objects, name, settings):
     (media / "report-batches" / "test.zip").write_bytes(b"PK\x05\x06" + bytes(18))
     entry = MATRIX[name]
     url = reverse(name, kwargs=_kwargs(entry.target, objects["own"]))
-    anonymous = _request(None, entry, url)
+    anonymous = _request(objects, None, entry, url)
     if entry.public:
         assert anonymous < 400, (name, "anonymous", anonymous)
     else:
         assert anonymous == REDIRECT, (name, "anonymous", anonymous)
     for persona, expected in zip(PERSONAS[1:], entry.expected, strict=True):
-        status = _request(objects["users"][persona], entry, url)
+        status = _request(objects, objects["users"][persona], entry, url)
         assert status == expected, (name, persona, status)
 
 
@@ -365,7 +365,7 @@ def test_an_object_of_another_organisation_is_always_a_404(objects, name):
     entry = MATRIX[name]
     url = reverse(name, kwargs=_kwargs(entry.target, objects["other"]))
     for persona in PERSONAS[1:]:
-        status = _request(objects["users"][persona], entry, url)
+        status = _request(objects, objects["users"][persona], entry, url)
         if persona == "other_org_consultant":
             continue  # that organisation is theirs
         assert status == NOT_FOUND, (name, persona, status)
@@ -381,8 +381,7 @@ def test_no_cache_may_store_what_a_signed_in_user_is_shown(objects, name):
     entry = MATRIX[name]
     url = reverse(name, kwargs=_kwargs(entry.target, objects["own"]))
     for persona in PERSONAS[1:]:
-        client = Client()
-        client.force_login(objects["users"][persona])
+        client = objects["sign_ins"].client(objects["users"][persona])
         response = getattr(client, entry.method)(url)
         directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
         assert {"private", "no-store"} <= directives, (name, persona, response.status_code)

@@ -33,7 +33,7 @@ from assessments.models import (
 )
 from assessments.services import AnswerChange, answers_save, assessment_submit
 from tests import factories
-from tests.conftest import World
+from tests.conftest import SignIns, World
 
 FUZZ = settings(
     max_examples=60,
@@ -155,10 +155,14 @@ def rolled_back() -> Iterator[None]:
         transaction.set_rollback(True)
 
 
+# Forgotten before each test (tests/fuzz/conftest.py): its personas are new.
+SIGN_INS = SignIns()
+
+
 def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    """A client signed in as `user`: each example rolls its sign-in back, so after the first
+    one the session is written again instead of signing in again (tests.conftest.SignIns)."""
+    return SIGN_INS.client(user)
 
 
 def _snapshot_querysets() -> dict[str, QuerySet[Any]]:
