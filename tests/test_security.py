@@ -108,7 +108,7 @@ def test_production_settings_are_secure():
     )
     env = _production_env(SECURE_PROXY_SSL_HEADER="true", SESSION_TIMEOUT_MINUTES="10")
     result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup();" + code],
+        [sys.executable, "-c", code],
         cwd=BASE_DIR,
         env=env,
         capture_output=True,
@@ -129,8 +129,9 @@ def test_production_settings_are_secure():
 
 
 def _settings_run(code: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    """`code` in a new Python with production settings (read on first use; no apps loaded)."""
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup();" + code],
+        [sys.executable, "-c", code],
         cwd=BASE_DIR,
         env=_production_env(**extra),
         capture_output=True,
@@ -156,7 +157,10 @@ def test_the_cache_is_a_folder_by_default_and_redis_when_cache_url_names_one(tmp
 
 
 def test_a_cache_url_of_another_kind_stops_start_up_with_a_clear_message():
-    result = _settings_run("pass", CACHE_URL="memcached://cache.internal:11211")
+    result = _settings_run(
+        "from django.conf import settings; settings.CACHES",
+        CACHE_URL="memcached://cache.internal:11211",
+    )
     assert result.returncode != 0
     assert "CACHE_URL must start with redis://" in result.stderr
     assert "'memcached'" in result.stderr

@@ -31,9 +31,9 @@ from tests.reports.conftest import HAND_ANSWERS, give_answers
 
 
 @pytest.fixture(autouse=True)
-def _fast_pdfs(monkeypatch, settings, tmp_path):
-    # Charts are tested in test_pdf.py; here the PDF's tables are enough, and faster.
-
+def _fast_pdfs(monkeypatch, settings, tmp_path, stand_in_pdfs):
+    """Charts and WeasyPrint's layout are tested in test_pdf.py; here the jobs around a PDF
+    are: tables for charts, and a stand-in PDF where a test does not ask for `real_pdfs`."""
     without_chromium(monkeypatch)
     settings.MEDIA_ROOT = tmp_path / "media"
 
@@ -161,7 +161,9 @@ def test_a_report_that_keeps_failing_says_so_and_can_be_asked_for_again(world, q
     assert queued == [("reports.tasks.report_render", (stored.pk,))]
 
 
-def test_with_the_broker_down_the_download_renders_in_the_request(world, monkeypatch, caplog):
+def test_with_the_broker_down_the_download_renders_in_the_request(
+    world, monkeypatch, caplog, real_pdfs
+):
     assessment = _submitted(world, world.clinic)
     StoredReport.objects.all().delete()
     monkeypatch.setattr(queue, "_broker_down_until", 0.0)
@@ -231,7 +233,7 @@ def _round_batch(world, client, round_label="2026 spring"):
 
 
 def test_a_round_batch_is_a_zip_of_reports_named_by_site_and_round_with_a_summary(
-    world, queued, django_capture_on_commit_callbacks
+    world, queued, django_capture_on_commit_callbacks, real_pdfs
 ):
     clinic = _submitted(world, world.clinic)
     hospital = _submitted(world, world.hospital)

@@ -3,7 +3,6 @@ escaping of user text, and the fallback when no Chromium draws the charts."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 import subprocess
@@ -19,7 +18,7 @@ from reports.pdf import LocalFilesFetcher, RefusedURL, render_pdf
 from reports.report import build_report, report_context
 from reports.report_files import report_pdf
 from tests.conftest import required, without_chromium
-from tests.reports.conftest import give_answers
+from tests.reports.conftest import give_answers, stand_in_pdf
 
 BASE = pdf.BASE_URL
 
@@ -186,15 +185,12 @@ def test_user_text_is_escaped_in_the_pdf(scored, tmp_path):
 
 @pytest.fixture
 def renders(monkeypatch):
-    """Counts renders. What the cache holds is the rendered template's digest behind a PDF
-    header: the cache is what these tests are about, and WeasyPrint's layout (a second or so
-    each) is tested above."""
+    """Counts renders (of a stand-in: the cache is what these tests are about)."""
     calls: list[str] = []
 
     def counting(template_name, context):
         calls.append(template_name)
-        html = render_to_string(template_name, context)
-        return b"%PDF-1.7 " + hashlib.sha256(html.encode()).hexdigest().encode()
+        return stand_in_pdf(template_name, context)
 
     monkeypatch.setattr(pdf, "render_pdf", counting)
     return calls

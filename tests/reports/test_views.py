@@ -20,9 +20,9 @@ VIEWS = ["reports:results", "reports:gap-report", "reports:gap-report-pdf"]
 
 
 @pytest.fixture(autouse=True)
-def _no_chart_export(monkeypatch):
-    # View tests need no SVGs: the PDF falls back to tables (tested in test_pdf.py).
-
+def _no_chart_export(monkeypatch, stand_in_pdfs):
+    # View tests need no SVGs: the PDF falls back to tables, and WeasyPrint lays a PDF out only
+    # where a test asks for `real_pdfs` (both tested in test_pdf.py).
     without_chromium(monkeypatch)
     cache.clear()
 
@@ -148,7 +148,7 @@ def test_user_text_is_escaped_in_the_html(world, scored):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_the_pdf_downloads_with_a_file_name(world, scored):
+def test_the_pdf_downloads_with_a_file_name(world, scored, real_pdfs):
     response = _client(world.alice).get(reverse("reports:gap-report-pdf", args=[scored.pk]))
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
