@@ -13,8 +13,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from actions.queries import ItemRow
 from assessments.display import display_name
@@ -99,6 +97,11 @@ def items_xlsx(
     now: datetime.datetime | None = None,
 ) -> ExportFile:
     """A workbook: "Plan of action" (the items) and "Filters" (what, who, when)."""
+    # openpyxl (with numpy, lxml and Pillow) is loaded by the first export, not by every web
+    # process and worker at start-up (tests/reports/test_worker_memory.py).
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     now = now or timezone.now()
     book = Workbook()
     sheet = book.active

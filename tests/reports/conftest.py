@@ -23,7 +23,7 @@ import pytest
 from django.template.loader import render_to_string
 
 from assessments.models import Answer, Assessment, Question
-from reports import chart_svg, pdf
+from reports import chart_svg
 from tests import factories
 from tests.conftest import World, required
 
@@ -61,6 +61,8 @@ def stand_in_pdf(template_name: str, context: dict[str, Any]) -> bytes:
 def stand_in_pdfs(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
     """reports.pdf.render_pdf is stand_in_pdf for this test, unless it asks for `real_pdfs`."""
     if "real_pdfs" not in request.fixturenames:
+        from reports import pdf  # imports WeasyPrint: not while the tests are collected
+
         monkeypatch.setattr(pdf, "render_pdf", stand_in_pdf)
 
 

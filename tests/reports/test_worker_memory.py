@@ -55,19 +55,20 @@ def test_a_worker_starts_without_pandas_weasyprint_or_the_views():
 
 
 # What a web process (and every management command's system checks) loads: all URLs, so all
-# views. pandas and WeasyPrint come only with the first comparison or PDF.
+# views. pandas, WeasyPrint and openpyxl (with numpy) come only with the first comparison, PDF or
+# workbook.
 WEB_START = """
 import sys
 import django
 django.setup()
 from django.urls import get_resolver
 get_resolver().url_patterns
-heavy = ("pandas", "weasyprint")
+heavy = ("pandas", "weasyprint", "openpyxl", "numpy")
 print(",".join(name for name in heavy if name in sys.modules))
 """
 
 
-def test_the_views_load_without_pandas_or_weasyprint():
+def test_the_views_load_without_pandas_weasyprint_or_openpyxl():
     assert _heavy_modules_loaded(WEB_START) == []
 
 
