@@ -176,24 +176,25 @@ class SignIns:
     session's data, one INSERT against ~3 ms of signals and queries. For tests that sign the
     same people in hundreds of times inside savepoints rolled back each time (fuzz examples, the
     access matrix): the row vanishes with the savepoint, the data does not. Each client has its
-    own session, as with force_login; keep one SignIns per test (or per module whose objects are
-    built once), since the data names the user by pk.
+    own session, as with force_login. The data is kept by the user's pk and password hash: a
+    user made again under a reused pk (a rolled-back example) signs in for real, as its hash
+    differs; keep one SignIns per test (or per module whose objects are built once).
     """
 
     def __init__(self) -> None:
-        self._data: dict[int, tuple[str, Any]] = {}
+        self._data: dict[tuple[int, str], tuple[str, Any]] = {}
 
     def forget(self) -> None:
         self._data.clear()
 
     def client(self, user: User, **defaults: Any) -> Client:
         client = Client(**defaults)
-        known = self._data.get(user.pk)
+        known = self._data.get((user.pk, user.password))
         if known is None:
             client.force_login(user)
             key = client.cookies[settings.SESSION_COOKIE_NAME].value
             row = Session.objects.get(session_key=key)
-            self._data[user.pk] = (row.session_data, row.expire_date)
+            self._data[user.pk, user.password] = (row.session_data, row.expire_date)
             return client
         data, expires = known
         key = get_random_string(32, VALID_KEY_CHARS)

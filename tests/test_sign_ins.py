@@ -6,6 +6,8 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.urls import reverse
 
+from assessments.models import Membership
+from tests import factories
 from tests.conftest import SignIns, World
 
 
@@ -39,3 +41,17 @@ def test_a_restored_session_is_the_user_it_was_made_for(world: World):
         sign_ins.client(world.alice).get(reverse("assessments:home")).wsgi_request.user
         == world.alice
     )
+
+
+def test_a_user_made_again_under_a_reused_pk_is_signed_in_for_real(world: World):
+    sign_ins = SignIns()
+    for name in ("first", "second"):
+        with transaction.atomic():
+            user = factories.make_user(name)  # SQLite gives the rolled-back pk again
+            factories.make_membership(user, world.org, Membership.Role.ORG_ADMIN)
+            client = sign_ins.client(user)
+            url = reverse("assessments:organisation", args=[world.org.slug])
+            response = client.get(url)
+            assert response.status_code == 200
+            assert response.wsgi_request.user == user
+            transaction.set_rollback(True)
