@@ -187,8 +187,8 @@ class SignIns:
     def forget(self) -> None:
         self._data.clear()
 
-    def client(self, user: User, **defaults: Any) -> Client:
-        client = Client(**defaults)
+    def client(self, user: User) -> Client:
+        client = Client()
         known = self._data.get((user.pk, user.password))
         if known is None:
             client.force_login(user)

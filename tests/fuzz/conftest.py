@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.fuzz.common import SIGN_INS
 
 
 @pytest.fixture(autouse=True)
-def _new_sign_ins() -> Iterator[None]:
-    SIGN_INS.forget()
-    yield
+def _new_sign_ins() -> None:
     SIGN_INS.forget()
