@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS
 from django.contrib.sessions.models import Session
+from django.template.loader import render_to_string
 from django.test import Client
 from django.utils.crypto import get_random_string
 
@@ -90,6 +92,28 @@ def golden(world: World) -> World:
     from tests.reports.compare_data import build_golden
 
     return build_golden(world)
+
+
+def stand_in_pdf(template_name: str, context: dict[str, Any]) -> bytes:
+    """In place of reports.pdf.render_pdf where a test is about what happens around a PDF (the
+    cache, the jobs): the template is rendered as for the real one and its digest returned
+    behind a PDF header. WeasyPrint's layout (~0.4 s a report) is tested in test_pdf.py."""
+    html = render_to_string(template_name, context)
+    return b"%PDF-1.7 " + hashlib.sha256(html.encode()).hexdigest().encode()
+
+
+@pytest.fixture
+def stand_in_pdfs(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    """reports.pdf.render_pdf is stand_in_pdf for this test, unless it asks for `real_pdfs`."""
+    if "real_pdfs" not in request.fixturenames:
+        from reports import pdf  # imports WeasyPrint: not while the tests are collected
+
+        monkeypatch.setattr(pdf, "render_pdf", stand_in_pdf)
+
+
+@pytest.fixture
+def real_pdfs() -> None:
+    """This test's PDFs are laid out by WeasyPrint, where the module uses stand_in_pdfs."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

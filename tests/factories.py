@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 
+from assessments.instruments import InstrumentDef
 from assessments.models import Assessment, Instrument, Membership, Organisation, Site
 
 _counter = itertools.count(1)
@@ -49,32 +50,38 @@ def make_membership(
 
 def load_instrument(slug: str = "clinical-ai", version: str = "1.0") -> Instrument:
     """Load a shipped instrument file (idempotent)."""
-    from assessments.instrument_loading import load_all
+    from assessments.instrument_loading import instrument_sync
 
     existing = Instrument.objects.filter(slug=slug, version=version).first()
     if existing:
         return existing
-    load_all([INSTRUMENTS_DIR / f"{slug}-{version}.yaml"])
-    return Instrument.objects.get(slug=slug, version=version)
+    name = f"{slug}-{version}.yaml"
+    instrument, _ = instrument_sync(definition=_shipped_definition(name), source_name=name)
+    return instrument
 
 
 def load_instrument_text(text: str, name: str = "test.yaml") -> Instrument:
     """Load an instrument from YAML text written in a test."""
-    from assessments.instrument_loading import load_file
+    from assessments.instrument_loading import instrument_sync
 
-    load_file(text.encode(), name=name)
-    slug, version = _slug_and_version(text)
-    return Instrument.objects.get(slug=slug, version=version)
+    instrument, _ = instrument_sync(definition=_text_definition(text, name), source_name=name)
+    return instrument
+
+
+# Most tests load the same few files and texts (the `world` fixture loads SMALL_INSTRUMENT for
+# each test): each is read and validated once per process. The definitions are frozen.
+@functools.cache
+def _shipped_definition(name: str) -> InstrumentDef:
+    from assessments.instrument_reader import read_instrument
+
+    return read_instrument(INSTRUMENTS_DIR / name)
 
 
 @functools.cache
-def _slug_and_version(text: str) -> tuple[str, str]:
-    # Most tests load the same few texts (the `world` fixture loads SMALL_INSTRUMENT for each
-    # test): parsing each once saves a YAML parse per test.
-    import yaml
+def _text_definition(text: str, name: str) -> InstrumentDef:
+    from assessments.instrument_reader import read_instrument
 
-    data = yaml.safe_load(text)
-    return data["slug"], str(data["version"])
+    return read_instrument(text.encode(), name=name)
 
 
 def make_assessment(

@@ -29,6 +29,10 @@ from reports.models import ReportBatch
 from tests import factories
 from tests.conftest import SignIns, World, make_world
 
+# The matrix is about who gets which status and headers, not about what a PDF looks like: the PDF
+# views render a stand-in (tests/conftest.py), laid out for real in tests/reports/test_pdf.py.
+pytestmark = pytest.mark.usefixtures("stand_in_pdfs")
+
 # Personas (issue 6): anonymous, a viewer, a site admin of another site, a consultant of
 # another organisation, and an org admin.
 PERSONAS = ("anonymous", "viewer", "other_site_admin", "other_org_consultant", "org_admin")

@@ -516,8 +516,12 @@ def _scan(client: Client, url: str, seen: dict[str, list[str]]) -> Any:
     return response
 
 
-def test_no_page_has_inline_script_or_style(seeded: Seeded, client: Client) -> None:
-    """Every URL of the app, for each state of an assessment, as an org admin; plus error pages."""
+def test_no_page_has_inline_script_or_style(
+    seeded: Seeded, client: Client, stand_in_pdfs: None
+) -> None:
+    """Every URL of the app, for each state of an assessment, as an org admin; plus error pages.
+
+    A PDF has no HTML to scan: its template is rendered, but not laid out (stand_in_pdfs)."""
     world = seeded.world
     client.force_login(world.alice)
     seen: dict[str, list[str]] = {}

@@ -6,6 +6,7 @@ does not, at the instrument's threshold of 0.75.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from fractions import Fraction
@@ -27,7 +28,9 @@ DATA_FLOW = {
 NO_PATIENT_DATA = "no_patient_data"
 
 
+@functools.cache
 def _definition(slug: str, version: str = "1.1") -> InstrumentDef:
+    # Read once per process: the definitions are frozen, and every test here reads one.
     return read_instrument(INSTRUMENTS_DIR / f"{slug}-{version}.yaml")
 
 

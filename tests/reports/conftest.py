@@ -16,11 +16,9 @@ The answers below, scored by hand from PRODUCT.md ("Scoring"):
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import pytest
-from django.template.loader import render_to_string
 
 from assessments.models import Answer, Assessment, Question
 from reports import chart_svg
@@ -47,28 +45,6 @@ def give_answers(assessment: Assessment, answers: dict[str, str], **extra: Any) 
         )
     Assessment.objects.filter(pk=assessment.pk).update(revision=assessment.revision + 1)
     assessment.refresh_from_db()
-
-
-def stand_in_pdf(template_name: str, context: dict[str, Any]) -> bytes:
-    """In place of reports.pdf.render_pdf where a test is about what happens around a PDF (the
-    cache, the jobs): the template is rendered as for the real one and its digest returned
-    behind a PDF header. WeasyPrint's layout (~0.4 s a report) is tested in test_pdf.py."""
-    html = render_to_string(template_name, context)
-    return b"%PDF-1.7 " + hashlib.sha256(html.encode()).hexdigest().encode()
-
-
-@pytest.fixture
-def stand_in_pdfs(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
-    """reports.pdf.render_pdf is stand_in_pdf for this test, unless it asks for `real_pdfs`."""
-    if "real_pdfs" not in request.fixturenames:
-        from reports import pdf  # imports WeasyPrint: not while the tests are collected
-
-        monkeypatch.setattr(pdf, "render_pdf", stand_in_pdf)
-
-
-@pytest.fixture
-def real_pdfs() -> None:
-    """This test's PDFs are laid out by WeasyPrint, where the module uses stand_in_pdfs."""
 
 
 @pytest.fixture

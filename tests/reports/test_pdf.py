@@ -17,8 +17,8 @@ from reports import chart_svg, pdf
 from reports.pdf import LocalFilesFetcher, RefusedURL, render_pdf
 from reports.report import build_report, report_context
 from reports.report_files import report_pdf
-from tests.conftest import required, without_chromium
-from tests.reports.conftest import give_answers, stand_in_pdf
+from tests.conftest import required, stand_in_pdf, without_chromium
+from tests.reports.conftest import give_answers
 
 BASE = pdf.BASE_URL
 
