@@ -40,7 +40,8 @@ install: $(STAMP)
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Playwright's pip package brings no browser: the browser tests drive Debian's chromium.
+# Playwright's pip package brings no browser: the browser tests drive Debian's Chromium
+# (chromium-headless-shell, else chromium).
 # Every dependency comes from the lock, checked against its hashes; the project itself is
 # installed without dependencies. `pip check` then fails when pyproject.toml asks for a
 # package the lock does not hold (run `make lock`).

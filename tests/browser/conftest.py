@@ -1,7 +1,9 @@
 """Playwright driving Debian's Chromium against the live test server.
 
-Chromium is found as the PDF charts find it (CHROMIUM_PATH, else PATH). Without it these tests skip on a developer machine and FAIL in
-CI (CI=true), where a missing browser must never pass unnoticed.
+Chromium is found as the PDF charts find it (CHROMIUM_PATH, else PATH; Debian's
+chromium-headless-shell first, the headless-only build Playwright itself uses for headless
+runs). Without it these tests skip on a developer machine and FAIL in CI (CI=true), where a
+missing browser must never pass unnoticed.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 def browser() -> Iterator[Any]:
     path = required(
         chart_svg.find_chromium(),
-        "No Chromium found (apt-get install chromium, or set CHROMIUM_PATH): browser tests cannot run",
+        "No Chromium found (apt-get install chromium-headless-shell or chromium, or set "
+        "CHROMIUM_PATH): browser tests cannot run",
     )
     from playwright.sync_api import sync_playwright
 
