@@ -96,8 +96,9 @@ def golden(world: World) -> World:
 
 def stand_in_pdf(template_name: str, context: dict[str, Any]) -> bytes:
     """In place of reports.pdf.render_pdf where a test is about what happens around a PDF (the
-    cache, the jobs): the template is rendered as for the real one and its digest returned
-    behind a PDF header. WeasyPrint's layout (~0.4 s a report) is tested in test_pdf.py."""
+    cache, the jobs, who may download it): the template is rendered as for the real one and
+    its digest returned behind a PDF header. WeasyPrint's layout (~0.4 s a report) is tested
+    in tests/reports/test_pdf.py and by the tests that ask for `real_pdfs`."""
     html = render_to_string(template_name, context)
     return b"%PDF-1.7 " + hashlib.sha256(html.encode()).hexdigest().encode()
 
