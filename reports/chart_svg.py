@@ -38,17 +38,7 @@ RETRY_AFTER_S = 300.0
 # Bumped whenever the SVG export changes in a way the figure JSON does not show.
 EXPORT_VERSION = "1"
 
-# Debian's chromium-headless-shell first: the headless-only build draws the same charts (the
-# same SVG and PNG, byte for byte but for plotly's random element ids) in ~120 MB less
-# memory than the full browser (~220 MB PSS against ~340 with kaleido's one tab), which a
-# Celery worker must stay under 400 MB with. The full browser is the fallback.
-BROWSER_NAMES = (
-    "chromium-headless-shell",
-    "chromium",
-    "chromium-browser",
-    "google-chrome",
-    "google-chrome-stable",
-)
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 # Added to choreographer's command line: a headless Chromium as kaleido starts it holds
 # 250-370 MB (PSS) in nine processes, more than a Celery worker may spend on it (issue 13:

@@ -63,18 +63,6 @@ def test_find_chromium_uses_the_configured_path_and_nothing_else(settings, tmp_p
     assert chart_svg.find_chromium() is None
 
 
-def test_find_chromium_prefers_the_headless_shell_on_the_path(settings, tmp_path, monkeypatch):
-    settings.CHROMIUM_PATH = ""
-    for name in ("chromium", "chromium-headless-shell"):
-        browser = tmp_path / name
-        browser.write_text("#!/bin/sh\n")
-        browser.chmod(0o755)
-    monkeypatch.setenv("PATH", str(tmp_path))
-    assert chart_svg.find_chromium() == str(tmp_path / "chromium-headless-shell")
-    (tmp_path / "chromium-headless-shell").unlink()
-    assert chart_svg.find_chromium() == str(tmp_path / "chromium")
-
-
 @pytest.fixture
 def clean_svg_caches():
     chart_svg.clear_svg_cache()
