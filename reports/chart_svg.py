@@ -15,15 +15,18 @@ which several app processes share.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import shutil
+import signal
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from reports.charts import PLOTLY_JS, SVG_HEIGHT, SVG_WIDTH
@@ -38,7 +41,17 @@ RETRY_AFTER_S = 300.0
 # Bumped whenever the SVG export changes in a way the figure JSON does not show.
 EXPORT_VERSION = "1"
 
-BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+# Debian's chromium-headless-shell first: the headless-only build draws the same charts (the
+# same SVG and PNG, byte for byte but for plotly's random element ids) in ~120 MB less
+# memory than the full browser (~220 MB PSS against ~340 with kaleido's one tab), which a
+# Celery worker must stay under 400 MB with. The full browser is the fallback.
+BROWSER_NAMES = (
+    "chromium-headless-shell",
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+)
 
 # Added to choreographer's command line: a headless Chromium as kaleido starts it holds
 # 250-370 MB (PSS) in nine processes, more than a Celery worker may spend on it (issue 13:
@@ -172,6 +185,9 @@ class _ChartExporter:
 
         try:
             _within(STOP_TIMEOUT_S, lambda: kaleido.stop_sync_server(silence_warnings=True))
+        except ChartExportUnavailable:
+            logger.warning("kaleido's server did not stop within %.0f s: replaced", STOP_TIMEOUT_S)
+            _replace_stuck_server()
         except Exception:  # the browser may already be gone
             logger.debug("kaleido stop failed", exc_info=True)
 
@@ -210,6 +226,47 @@ class _ChartExporter:
                     self._stop_locked()
             self._failed_at = time.monotonic()
             raise ChartExportUnavailable("chart export failed twice") from last_error
+
+
+def _replace_stuck_server() -> None:
+    """Give kaleido a new server after its server did not stop, and kill the old one's browser.
+
+    The old server's thread is stuck (a render that never ends, or a browser that never answers
+    Browser.close), so `stop_sync_server` does not return and kaleido still counts the server
+    as open: `start_sync_server` would do nothing and every later render would queue behind the
+    stuck one, leaving the process without charts until it exits. kaleido (1.5) keeps its
+    server in a module-level singleton; it gets a fresh, closed one here (test_charts.py's
+    stuck-server test fails if kaleido changes that). The stuck one no longer counts as open,
+    so that its exit handler does not wait for its thread either.
+    """
+    import kaleido
+    from kaleido import _sync_server
+
+    stuck = kaleido._global_server
+    stuck._initialized = False
+    _sync_server.GlobalKaleidoServer._instance = None
+    kaleido._global_server = _sync_server.GlobalKaleidoServer()
+    for pid in browser_wrappers():
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
+
+
+def browser_wrappers() -> list[int]:
+    """The browsers kaleido started in this process: choreographer runs each Chromium under a
+    small wrapper process, its child here and the leader of the browser's process group.
+    Found in /proc (Linux; elsewhere none, and a stuck browser is left running)."""
+    me = os.getpid()
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The fields after the command name in parentheses: state, parent pid, ...
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes() if parent == me else b""
+        except (OSError, ValueError, IndexError):  # gone meanwhile, or unreadable
+            continue
+        if b"_unix_pipe_chromium_wrapper" in command:
+            pids.append(int(stat.parent.name))
+    return pids
 
 
 _server = _ChartExporter()

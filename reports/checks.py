@@ -17,9 +17,9 @@ def check_chromium(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
         checks.Warning(
             "No Chromium or Chrome browser found for the charts of PDF reports.",
             hint=(
-                "Install Chromium (e.g. apt-get install chromium) or set CHROMIUM_PATH to the "
-                "browser's executable. Without it, PDF reports show each chart's data as a "
-                "table instead of the chart."
+                "Install Chromium (e.g. apt-get install chromium-headless-shell, or chromium) "
+                "or set CHROMIUM_PATH to the browser's executable. Without it, PDF reports "
+                "show each chart's data as a table instead of the chart."
             ),
             id="reports.W001",
         )

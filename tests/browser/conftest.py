@@ -1,21 +1,18 @@
 """Playwright driving Debian's Chromium against the live test server.
 
-Debian's chromium-headless-shell when it is installed and CHROMIUM_PATH is not set: the
-headless-only build Playwright itself uses for headless runs, in which these tests take two
-thirds of the CPU time of the full browser. Otherwise the Chromium the PDF charts use
-(CHROMIUM_PATH, else PATH). Without one these tests skip on a developer machine and FAIL in CI
-(CI=true), where a missing browser must never pass unnoticed.
+Chromium is found as the PDF charts find it (CHROMIUM_PATH, else PATH; Debian's
+chromium-headless-shell first, the headless-only build Playwright itself uses for headless
+runs). Without it these tests skip on a developer machine and FAIL in CI (CI=true), where a
+missing browser must never pass unnoticed.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.conf import settings
 
 from reports import chart_svg
 from tests.conftest import required
@@ -23,16 +20,10 @@ from tests.conftest import required
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
 
-def _browser_path() -> str | None:
-    if settings.CHROMIUM_PATH:
-        return chart_svg.find_chromium()
-    return shutil.which("chromium-headless-shell") or chart_svg.find_chromium()
-
-
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     path = required(
-        _browser_path(),
+        chart_svg.find_chromium(),
         "No Chromium found (apt-get install chromium-headless-shell or chromium, or set "
         "CHROMIUM_PATH): browser tests cannot run",
     )

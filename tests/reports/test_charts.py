@@ -63,6 +63,18 @@ def test_find_chromium_uses_the_configured_path_and_nothing_else(settings, tmp_p
     assert chart_svg.find_chromium() is None
 
 
+def test_find_chromium_prefers_the_headless_shell_on_the_path(settings, tmp_path, monkeypatch):
+    settings.CHROMIUM_PATH = ""
+    for name in ("chromium", "chromium-headless-shell"):
+        browser = tmp_path / name
+        browser.write_text("#!/bin/sh\n")
+        browser.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert chart_svg.find_chromium() == str(tmp_path / "chromium-headless-shell")
+    (tmp_path / "chromium-headless-shell").unlink()
+    assert chart_svg.find_chromium() == str(tmp_path / "chromium")
+
+
 @pytest.fixture
 def clean_svg_caches():
     chart_svg.clear_svg_cache()
@@ -151,6 +163,48 @@ def test_a_browser_that_fails_twice_is_left_alone_for_a_while(monkeypatch):
     with pytest.raises(chart_svg.ChartExportUnavailable):
         server.render_svg(domain_radar(POINTS), "/usr/bin/chromium", 100, 100)
     assert len(starts) == 4
+
+
+def test_a_server_stuck_in_a_render_is_replaced_and_its_browser_killed(
+    chromium, clean_svg_caches, monkeypatch
+):
+    """A render that never ends keeps kaleido's server thread busy, so stopping the server
+    never finishes: the exporter gives kaleido a new server and kills the stuck browser,
+    instead of handing every later figure to the stuck thread."""
+    import asyncio
+    import threading
+
+    from kaleido import Kaleido
+
+    release = threading.Event()
+    real_calc = Kaleido.calc_fig
+    calls = []
+
+    async def second_call_hangs(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            while not release.is_set():
+                await asyncio.sleep(0.05)
+            raise RuntimeError("released at the end of the test")
+        return await real_calc(self, *args, **kwargs)
+
+    monkeypatch.setattr(Kaleido, "calc_fig", second_call_hangs)
+    monkeypatch.setattr(chart_svg, "SVG_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(chart_svg, "STOP_TIMEOUT_S", 1.0)
+    chart_svg.stop_kaleido()
+    try:
+        assert figure_svg(domain_radar(POINTS)) is not None  # a warm server
+        (first_browser,) = chart_svg.browser_wrappers()
+        svg = figure_svg(gap_bars(POINTS))  # hangs, then drawn by a new server
+        browsers = chart_svg.browser_wrappers()
+    finally:
+        release.set()
+    assert svg is not None
+    assert svg.lstrip().startswith("<svg")
+    assert len(calls) == 3
+    # The stuck browser was killed; the one left is the new server's.
+    assert len(browsers) == 1
+    assert browsers != [first_browser]
 
 
 class _FakeKaleido:
