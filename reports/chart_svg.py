@@ -143,7 +143,9 @@ class _ChartExporter:
     - a deadline for the caller: if the server thread died (a browser that would not start)
       nobody answers the queue, and `calc_fig_sync` would wait for ever;
     - a restart after a failure, one retry, then a back-off: a broken browser must not cost
-      every report a minute of timeouts.
+      every report a minute of timeouts;
+    - a new server when the old one does not stop because its thread is stuck
+      (`_replace_stuck_server`): kaleido would otherwise never start another.
     """
 
     def __init__(self) -> None:
