@@ -59,5 +59,6 @@ def chromium() -> str:
     """The browser kaleido drives. Skips on a developer machine without one; fails in CI."""
     return required(
         chart_svg.find_chromium(),
-        "No Chromium found (apt-get install chromium, or set CHROMIUM_PATH)",
+        "No Chromium found (apt-get install chromium-headless-shell or chromium, or set "
+        "CHROMIUM_PATH)",
     )

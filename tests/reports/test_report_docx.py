@@ -155,7 +155,7 @@ def test_charts_are_pictures_with_their_text_alternative(scored, monkeypatch):
 def test_a_real_chart_export_gives_png_pictures(scored, monkeypatch):
     chromium = required(
         shutil.which("chromium") or shutil.which("chromium-browser"),
-        "No Chromium found (apt-get install chromium, or set CHROMIUM_PATH)",
+        "No Chromium found (apt-get install chromium)",
     )
     monkeypatch.setattr(chart_svg, "find_chromium", lambda: chromium)
     document = _open(report_docx(scored))
