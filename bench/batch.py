@@ -1,6 +1,6 @@
 """Benchmark: batch export of demo-sized reports through Celery workers, 1 then 2.
 
-    .venv/bin/python bench/batch.py [--reports 50] [--seconds 900] [--keep]
+    .venv/bin/python bench/batch.py [--reports 50] [--seconds 900] [--keep] [--no-charts-worker]
 
 Makes a throw-away SQLite database (PostgreSQL when DATABASE_URL is set: a throw-away copy of
 it), seeds the demo and copies its richest submitted assessment to `--reports` sites, then:
@@ -12,6 +12,10 @@ it), seeds the demo and copies its richest submitted assessment to `--reports` s
   and throughput of 2 against 1;
 - meanwhile, the web side in this process (Django's test client, no HTTP server): p95 of a
   stored `/a/<id>/report.pdf` download and of a questionnaire domain page;
+- the workers as README's "Running on several machines" runs them: one charts worker (its
+  own queue, CELERY_CHARTS_QUEUE: the only one with a Chromium) beside the 1 or 2 workers that
+  lay out the PDFs; the charts worker's CPU time is added to the per-report time. With
+  `--no-charts-worker`, each worker draws its charts itself (the embedded set-up of `make run`);
 - each worker's peak memory, its Python processes (main and pool) apart from the Chromium
   that kaleido starts for the charts: the Python side's resident set (RSS), and the
   proportional set size (PSS, shared pages divided among the processes sharing them) of each
@@ -131,9 +135,13 @@ def copy_assessments(count: int) -> list[int]:
 
 
 class Workers:
-    def __init__(self, count: int, env: dict[str, str], log: Path) -> None:
+    """`count` workers on the default queue, then the charts worker when `charts_queue` is set
+    (the last of `processes`)."""
+
+    def __init__(self, count: int, env: dict[str, str], log: Path, charts_queue: str) -> None:
+        queues = [env["CELERY_QUEUE"]] * count + ([charts_queue] if charts_queue else [])
         self.processes = []
-        for _ in range(count):
+        for queue_name in queues:
             with log.open("ab") as handle:
                 self.processes.append(
                     subprocess.Popen(
@@ -142,6 +150,8 @@ class Workers:
                             "-A",
                             "readiness",
                             "worker",
+                            "-Q",
+                            queue_name,
                             "--concurrency",
                             "1",
                             "--without-gossip",
@@ -158,10 +168,31 @@ class Workers:
                         start_new_session=True,
                     )
                 )
+        self.charts = bool(charts_queue)
         # Per worker, the peak of each figure (MB): see sample_memory.
         self.peaks: list[dict[str, float]] = [
-            dict.fromkeys(MEMORY_FIGURES, 0.0) for _ in range(count)
+            dict.fromkeys(MEMORY_FIGURES, 0.0) for _ in self.processes
         ]
+
+    def charts_cpu_seconds(self) -> float:
+        """CPU time of the charts worker and its children so far (its Chromium included)."""
+        import psutil
+
+        if not self.charts:
+            return 0.0
+        try:
+            parent = psutil.Process(self.processes[-1].pid)
+            processes = [parent, *parent.children(recursive=True)]
+        except psutil.Error:
+            return 0.0
+        total = 0.0
+        for process in processes:
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            total += times.user + times.system
+        return total
 
     def sample_memory(self) -> None:
         for i, process in enumerate(self.processes):
@@ -187,10 +218,16 @@ def main() -> int:
     parser.add_argument("--reports", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=900, help="bound on the whole run")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--no-charts-worker",
+        action="store_true",
+        help="no worker of its own for the charts: each worker draws its own (as `make run`)",
+    )
     args = parser.parse_args()
     deadline = time.monotonic() + args.seconds
     workdir = Path(tempfile.mkdtemp(prefix="bench-batch-"))
     queue_name = f"bench-{uuid.uuid4().hex[:8]}"
+    charts_queue = "" if args.no_charts_worker else f"{queue_name}-charts"
     broker = "redis://127.0.0.1:6379/0" if redis_answers() else "filesystem://"
     settings_env = {
         "CACHE_DIR": str(workdir / "cache"),
@@ -200,6 +237,7 @@ def main() -> int:
         "CELERY_BROKER_URL": broker,
         "CELERY_BROKER_DIR": str(workdir / "celery"),
         "CELERY_QUEUE": queue_name,
+        "CELERY_CHARTS_QUEUE": charts_queue,
         "MFA_REQUIRED_ROLES": "",
         # The web side is measured with Django's test client, which calls itself "testserver".
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
@@ -283,8 +321,9 @@ def main() -> int:
             # The download measured is of a stored file: stored again after the wipe (the first
             # run used to measure nothing: the file was gone, every download a "preparing" page).
             jobs.render_stored(_prerendered(stored_target))
-            workers = Workers(count, env, workdir / "workers.log")
+            workers = Workers(count, env, workdir / "workers.log", charts_queue)
             time.sleep(8)  # workers start (Django, WeasyPrint imports)
+            charts_cpu_start = workers.charts_cpu_seconds()
             batch = report_batch_create(
                 organisation=organisation,
                 user=None,
@@ -319,6 +358,7 @@ def main() -> int:
                     break
                 time.sleep(0.5)
             wall = time.perf_counter() - start
+            charts_cpu = workers.charts_cpu_seconds() - charts_cpu_start
             stop.set()
             browser.join(timeout=30)
             workers.stop()
@@ -327,7 +367,9 @@ def main() -> int:
             results[count] = {
                 "wall": wall,
                 "done": done,
-                "per_report": wall * count / max(done, 1),
+                # The layout workers' time, plus what the charts worker spent on the CPU.
+                "per_report": (wall * count + charts_cpu) / max(done, 1),
+                "charts_cpu": charts_cpu / max(done, 1),
                 "p95_ms": {url: p95(v) * 1000 for url, v in latencies.items()},
                 "failed": sum(failed.values()),
                 "memory": [dict(peak) for peak in workers.peaks],
@@ -337,13 +379,15 @@ def main() -> int:
             print(
                 f"{count} worker(s): {done}/{len(ids)} reports in {wall:.1f} s, "
                 f"{r['per_report']:.2f} worker-s per report "
-                f"({r['per_report'] / single:.2f}x the warm render), web p95 "
+                + (f"(of which charts worker CPU {r['charts_cpu']:.2f} s) " if charts_queue else "")
+                + f"({r['per_report'] / single:.2f}x the warm render), web p95 "
                 + ", ".join(f"{u} {ms:.0f} ms" for u, ms in r["p95_ms"].items())
                 + f", {r['failed']} web requests not 200"
             )
             for n, peak in enumerate(r["memory"], start=1):
+                name = "charts worker" if charts_queue and n == len(r["memory"]) else f"worker {n}"
                 print(
-                    f"  worker {n} peak memory: Python RSS {peak['python_rss']:.0f} MB "
+                    f"  {name} peak memory: Python RSS {peak['python_rss']:.0f} MB "
                     f"(PSS {peak['python_pss']:.0f}), Chromium PSS {peak['chromium_pss']:.0f} MB, "
                     f"together PSS {peak['total_pss']:.0f} MB"
                 )
@@ -366,6 +410,7 @@ def main() -> int:
             f"throughput_2v1={speedup:.2f} web_p95_ms={web:.0f} web_not_200={web_failed} "
             f"worker_pss_mb={peak('total_pss'):.0f} worker_python_rss_mb={peak('python_rss'):.0f} "
             f"worker_chromium_pss_mb={peak('chromium_pss'):.0f} "
+            f"charts_worker={'yes' if charts_queue else 'no'} "
             f"load_avg_1m={os.getloadavg()[0]:.1f} "
             f"broker={broker.split(':')[0]}"
         )

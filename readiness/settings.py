@@ -180,6 +180,13 @@ else:
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 CELERY_BROKER_DIR = Path(os.environ.get("CELERY_BROKER_DIR", BASE_DIR / "var" / "celery"))
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "readiness")
+# Empty: a worker draws a report's charts itself, in the Chromium it starts beside its PDF
+# layout (~500 MB a worker). Named (e.g. "readiness-charts"): the charts of every report are
+# drawn first by workers listening on this queue (`-Q`), the only ones that start a Chromium,
+# into the shared cache; the workers of CELERY_QUEUE lay out the PDFs (~300 MB each). The
+# charts reach the layout through Django's cache, so both kinds must share it (one machine's
+# file cache, or CACHE_URL). reports/queue.py; README, "Running on several machines".
+CELERY_CHARTS_QUEUE = os.environ.get("CELERY_CHARTS_QUEUE", "").strip()
 CELERY_TASK_IGNORE_RESULT = True
 # A task is acknowledged only when it has finished, and a worker that dies mid-task gives it
 # back: a killed worker's job is redone by another (tasks are idempotent).

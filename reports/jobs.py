@@ -17,6 +17,37 @@ from reports.models import ReportBatch, ReportBatchItem, StoredReport
 logger = logging.getLogger(__name__)
 
 
+def charts_draw(task_name: str, arg: int) -> bool:
+    """Draw the charts of the report that layout task `task_name(arg)` will render, into the
+    shared cache (reports/queue.py: the charts queue). False when there is nothing to draw:
+    the report or batch item is gone or done."""
+    from assessments.models import Assessment
+    from reports.report import build_report
+
+    if task_name == "reports.tasks.report_batch_item":
+        assessment_id = (
+            ReportBatchItem.objects.filter(pk=arg, status=ReportBatchItem.Status.PENDING)
+            .values_list("assessment_id", flat=True)
+            .first()
+        )
+    else:
+        assessment_id = (
+            StoredReport.objects.filter(pk=arg)
+            .exclude(status=StoredReport.Status.READY)
+            .values_list("assessment_id", flat=True)
+            .first()
+        )
+    if assessment_id is None:
+        return False
+    assessment = Assessment.objects.with_context().filter(pk=assessment_id).first()
+    if assessment is None:
+        return False
+    # The charts depend on the scores and targets only, not on a variant's options: the
+    # figures, hence the cached SVGs, are the same whoever's report is laid out.
+    build_report(assessment, charts_mode="svg")
+    return True
+
+
 def render_stored(stored_id: int) -> None:
     """Render one stored report variant unless it is ready already."""
     stored = job_services.stored_report_start(stored_id=stored_id)

@@ -3,6 +3,12 @@
 An unreachable broker (Redis down, a full disk under the file-system queue) is logged and
 reported as False; the caller then does the work itself or leaves it for the periodic
 `report_jobs_resume`.
+
+With a charts queue (settings.CELERY_CHARTS_QUEUE), a task that lays out a report PDF is sent
+to that queue first, as `report_charts`: a worker of its own draws the charts with Chromium
+into the shared cache, then sends the layout on (reports/tasks.py). The workers that lay out
+PDFs then never start a browser, and each kind of worker stays small (README, "Running on
+several machines"). Callers do not change: they ask for the layout task as always.
 """
 
 from __future__ import annotations
@@ -23,8 +29,26 @@ BROKER_RETRY_SECONDS = 30.0
 _broker_down_until = 0.0
 
 
+# The tasks that lay out a report PDF: with a charts queue, their charts are drawn first.
+LAYOUT_TASKS = frozenset({"reports.tasks.report_render", "reports.tasks.report_batch_item"})
+CHARTS_TASK = "reports.tasks.report_charts"
+
+
 def enqueue(task_name: str, *args: Any) -> bool:
-    """Send `task_name(*args)` to the workers now; False when the broker cannot be reached."""
+    """Send `task_name(*args)` to the workers now; False when the broker cannot be reached.
+
+    A layout task goes through the charts queue when there is one (see the module's doc).
+    """
+    from django.conf import settings
+
+    charts_queue = settings.CELERY_CHARTS_QUEUE
+    if charts_queue and task_name in LAYOUT_TASKS:
+        return send(CHARTS_TASK, task_name, *args, queue_name=charts_queue)
+    return send(task_name, *args)
+
+
+def send(task_name: str, *args: Any, queue_name: str | None = None) -> bool:
+    """Send `task_name(*args)` as it is, to `queue_name` or the default queue."""
     global _broker_down_until
     from readiness.celery import app
 
@@ -33,7 +57,8 @@ def enqueue(task_name: str, *args: Any) -> bool:
         return False
     try:
         # No retries: a web request must not wait for a broker that is down.
-        app.send_task(task_name, args=list(args), retry=False)
+        options: dict[str, Any] = {"queue": queue_name} if queue_name else {}
+        app.send_task(task_name, args=list(args), retry=False, **options)
     except Exception:
         _broker_down_until = time.monotonic() + BROKER_RETRY_SECONDS
         logger.warning("Broker unreachable: %s%r was not queued", task_name, args, exc_info=True)

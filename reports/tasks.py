@@ -15,7 +15,7 @@ from typing import Any
 from celery import shared_task
 from celery.signals import worker_ready
 
-from reports import job_services, jobs
+from reports import job_services, jobs, queue
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,19 @@ def report_render(self: Any, stored_id: int) -> None:
             job_services.stored_report_fail(stored_id=stored_id, error=_last_line(exc))
             return
         raise self.retry(exc=exc, countdown=RETRY_SECONDS) from exc
+
+
+@shared_task(**TASK_OPTIONS)
+def report_charts(self: Any, task_name: str, arg: int) -> None:
+    """The charts of a report, on the charts queue; then its layout, `task_name(arg)`."""
+    try:
+        if not jobs.charts_draw(task_name, arg):
+            return  # done or gone meanwhile: no layout to send on
+    except Exception:
+        # The layout does without: it draws what is missing itself, or shows tables.
+        logger.exception("Drawing the charts for %s(%s) failed", task_name, arg)
+    if not queue.send(task_name, arg):
+        raise self.retry(countdown=RETRY_SECONDS)
 
 
 @shared_task(**TASK_OPTIONS)

@@ -34,6 +34,7 @@ from reports.models import ReportBatch, ReportBatchItem, StoredReport
 from tests import factories
 from tests.conftest import required
 from tests.reports.conftest import HAND_ANSWERS, give_answers
+from tests.reports.test_pdf import pdf_text
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 VENV_BIN = Path(sys.executable).parent
@@ -61,9 +62,9 @@ def _database_url() -> str:
 class Worker:
     """`celery -A readiness worker` on the test database, the test's media and its queue."""
 
-    def __init__(self, queue_name: str, tmp: Path) -> None:
+    def __init__(self, queue_name: str, tmp: Path, **env: str) -> None:
         self.queue_name = queue_name
-        self.log = tmp / "worker.log"
+        self.log = tmp / f"worker-{queue_name}.log"
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "readiness.settings",
@@ -77,6 +78,7 @@ class Worker:
             "CHROMIUM_PATH": "/nonexistent",  # tables instead of charts: faster PDFs
             "STATIC_MANIFEST": "false",  # the tests run without collectstatic
             "LOG_LEVEL": "INFO",
+            **env,
         }
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -217,3 +219,59 @@ def test_a_batch_survives_its_worker_being_killed_and_never_offers_a_partial_zip
     )
     assert archive.testzip() is None
     assert not list(folder.glob("*.part-*"))
+
+
+def test_with_a_charts_queue_the_charts_come_from_its_worker_and_the_layout_has_no_browser(
+    world, worker, chromium, tmp_path
+):
+    """The split of README's "Running on several machines": one worker draws the charts
+    (Chromium), another lays out the PDF. The layout worker has no browser at all here, so the
+    PDF has its charts only if they came from the charts worker through the shared cache."""
+    charts_queue = f"{worker.queue_name}-charts"
+    # As in production, every process names both queues and shares the cache.
+    shared = {
+        "CELERY_QUEUE": worker.queue_name,
+        "CELERY_CHARTS_QUEUE": charts_queue,
+        "CACHE_DIR": str(tmp_path / "shared-cache"),
+    }
+    charts = Worker(charts_queue, tmp_path, CHROMIUM_PATH=chromium, **shared)  # -Q charts
+    layout = Worker(worker.queue_name, tmp_path, **shared)  # CHROMIUM_PATH=/nonexistent
+    with pytest.MonkeyPatch.context() as patch:
+        # Not the pre-render: it would go straight to the layout worker (no charts queue in this
+        # process), and its chartless PDF would be served from the cache for the same options.
+        patch.setattr(queue, "enqueue", lambda *args: True)
+        assessment = _submitted(world, world.clinic, "2026 spring")
+    stored, ask = stored_report_request(assessment=assessment, key="roundtrip-charts", params={})
+    assert ask
+    charts.start()
+    layout.start()
+    sender = Celery("test-charts-sender", broker=REDIS_URL, set_as_current=False)
+    try:
+        # What queue.enqueue sends for a report_render when a charts queue is set (test_jobs).
+        sender.send_task(
+            "reports.tasks.report_charts",
+            args=["reports.tasks.report_render", stored.pk],
+            queue=charts_queue,
+        )
+        finished = (StoredReport.Status.READY, StoredReport.Status.FAILED)
+        _wait(
+            lambda: StoredReport.objects.get(pk=stored.pk).status in finished,
+            120,
+            layout,
+            "the report",
+        )
+    finally:
+        sender.close()
+        charts.stop()
+        layout.stop()
+    stored.refresh_from_db()
+    assert (stored.status, stored.error) == (StoredReport.Status.READY, "")
+    text = pdf_text((Path(settings.MEDIA_ROOT) / stored.file).read_bytes(), tmp_path)
+    assert "Domain scores against targets" in text
+    assert "could not be drawn" not in text  # the charts are there, from the other worker
+    # Each worker ran its own step: the charts worker sent the layout on to the other queue.
+    charts_log = charts.log.read_text(errors="replace")
+    layout_log = layout.log.read_text(errors="replace")
+    assert "reports.tasks.report_charts[" in charts_log
+    assert "reports.tasks.report_render[" not in charts_log
+    assert "reports.tasks.report_render[" in layout_log
