@@ -118,6 +118,11 @@ def instrument_content(instrument: Instrument) -> InstrumentContent:
     return content
 
 
+def loaded_content(key: VersionKey) -> InstrumentContent | None:
+    """The content of the version `key` when this process has read it already (no query)."""
+    return _cache.get(key)
+
+
 def instrument_spec(instrument: Instrument) -> scoring.InstrumentSpec:
     """The scoring spec of a loaded instrument version, built once per process."""
     return instrument_content(instrument).spec

@@ -394,6 +394,21 @@ def test_new_and_changed_questions_are_marked_until_answered(world, next_on_1_1)
     assert "Carried over from last round" in gov
 
 
+def test_last_rounds_answers_keep_the_labels_of_the_version_they_were_given_in(
+    world, next_on_1_1, django_assert_max_num_queries
+):
+    client = _client(world.sam)
+    client.get(_domain(next_on_1_1, "gov"))  # warm the caches
+    # The page's budget: 1.0's options come from its questions in memory (questionnaire.py).
+    with django_assert_max_num_queries(8):
+        response = client.get(_domain(next_on_1_1, "gov"))
+    rows = {row["question"].key: row for row in response.context["rows"]}
+    # "some" exists only in 1.0, whose own option labels it; 1.1 has no such option.
+    assert rows["gov.q03"]["last_round"] == "Sometimes reviewed"
+    assert rows["gov.q02"]["last_round"] == "Yes"
+    assert "Last round:" in response.content.decode()
+
+
 def test_the_marks_cost_no_query_once_the_page_is_warm(
     world, next_on_1_1, django_assert_max_num_queries
 ):
