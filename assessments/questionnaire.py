@@ -163,9 +163,9 @@ def domain_answers(assessment: Assessment, questions: Iterable[Question]) -> Dom
     Values, not model instances: ~270 Answer and User objects were a fifth of the page.
 
     Last round's answer is labelled by the options of the question it answered: the domain's
-    own question when last round used the same instrument version (no options read). After a
-    version move, those of the other version's questions come in a second small query; asking
-    for them in the first (a CASE on the question's options) cost every page ~0.9 ms to
+    own question when last round used the same instrument version (no options read), else
+    that version's question, from memory once warm (`_previous_version_options`). Asking for
+    the options in this query (a CASE on the question's options) cost every page ~0.9 ms to
     compile, 40 % of this function."""
     questions = list(questions)
     by_id = {q.pk: q for q in questions}

@@ -586,6 +586,8 @@ def report_context(report: Report, *, pdf: bool) -> dict[str, Any]:
         else:
             logo_src = reverse("reports:branding-logo", args=[report.organisation.slug])
     return {
+        # Where static/js/charts.js fetches a page's interactive charts (reports.views).
+        "chart_data_url": "" if pdf else reverse("reports:chart-data", args=[report.assessment.pk]),
         "report": report,
         "assessment": report.assessment,
         "pdf": pdf,

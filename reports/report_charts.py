@@ -1,8 +1,9 @@
 """The two charts of the results page and the gap report, with their data as tables.
 
-Each chart carries what one output needs: for the browser a static SVG image to show at once
-and the plotly.js payload of its interactive version (reports/chart_preview.py), an SVG for
-the PDF, or nothing (the layout-only baseline of bench/pdf.py). Its table is always there:
+Each chart carries what one output needs: for a page a static SVG image to show at once
+(reports/chart_preview.py, "html"), the plotly.js figure of its interactive version, fetched
+only when someone asks for it ("interactive", reports.views.chart_data), an SVG for the PDF,
+a PNG for Word, or nothing (the layout-only baseline of bench/pdf.py). Its table is always there:
 screen readers read it, and the PDF shows it when no SVG could be drawn.
 """
 
@@ -19,7 +20,7 @@ from assessments.scoring import threshold_words
 from reports import chart_preview, chart_svg, charts
 from reports.gaps import DomainGap
 
-ChartMode = Literal["html", "svg", "png", "none"]
+ChartMode = Literal["html", "interactive", "svg", "png", "none"]
 
 NO_SVG_NOTE = (
     "The chart could not be drawn on this server (no Chromium browser was found for the "
@@ -34,7 +35,7 @@ class Chart:
     caption: str
     columns: tuple[str, ...]
     table: list[tuple[str, ...]]
-    payload: dict[str, Any] | None = None  # for plotly.js in the browser
+    payload: dict[str, Any] | None = None  # for plotly.js in the browser ("interactive")
     preview_uri: str = ""  # the static SVG the page shows until plotly.js is asked for
     preview_width: int = 0
     preview_height: int = 0
@@ -114,8 +115,11 @@ def report_charts(
             )
         ],
     )
-    if mode == "html":
+    if mode == "interactive":
         radar.payload, gap_chart.payload = _html_payloads(points)
+    elif mode == "html":
+        # Building the plotly figures was a tenth of the server's time under load
+        # (bench/load.py): a page gets the pictures, and the figures only on request.
         for chart, preview in zip((radar, gap_chart), _previews(points), strict=True):
             chart.preview_uri = chart_svg.svg_data_uri(preview.svg)
             chart.preview_width, chart.preview_height = preview.width, preview.height

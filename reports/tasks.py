@@ -44,6 +44,10 @@ def report_render(self: Any, stored_id: int) -> None:
 @shared_task(**TASK_OPTIONS)
 def report_charts(self: Any, task_name: str, arg: int) -> None:
     """The charts of a report, on the charts queue; then its layout, `task_name(arg)`."""
+    if task_name not in queue.LAYOUT_TASKS:
+        # Only what queue.enqueue sends: a message naming any other task is not passed on.
+        logger.error("report_charts was asked to send %r on: refused", task_name)
+        return
     try:
         if not jobs.charts_draw(task_name, arg):
             return  # done or gone meanwhile: no layout to send on

@@ -19,6 +19,7 @@ urlpatterns = [
     path("o/<slug:slug>/branding/logo/", views.branding_logo, name="branding-logo"),
     path("a/<id:pk>/results/", views.results, name="results"),
     path("a/<id:pk>/report/", views.gap_report, name="gap-report"),
+    path("a/<id:pk>/charts.json", views.chart_data, name="chart-data"),
     path("a/<id:pk>/report.pdf", views.gap_report_pdf, name="gap-report-pdf"),
     path("a/<id:pk>/report.docx", views.gap_report_docx, name="gap-report-docx"),
     path("a/<id:pk>/report/preparing/", job_views.report_preparing, name="report-preparing"),

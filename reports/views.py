@@ -8,7 +8,7 @@ from typing import cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -59,6 +59,17 @@ def gap_report(request: HttpRequest, pk: int) -> HttpResponse:
     }
     status = 422 if export_form.is_bound and export_form.errors else 200
     return private_no_store(render(request, "reports/gap_report.html", context, status=status))
+
+
+@login_required
+@require_GET
+def chart_data(request: HttpRequest, pk: int) -> HttpResponse:
+    """The plotly.js figures of the results page's and the report's charts, by chart id:
+    static/js/charts.js fetches them when someone asks for an interactive chart. The pages
+    show each chart as a picture and a table, and build no figure themselves."""
+    assessment, _ = access.get_assessment_for_user(_user_id(request), pk, "report")
+    report = build_report(assessment, charts_mode="interactive", viewer_id=_user_id(request))
+    return private_no_store(JsonResponse({chart.id: chart.payload for chart in report.charts}))
 
 
 def pdf_filename(assessment: Assessment) -> str:

@@ -144,6 +144,8 @@ MATRIX: dict[str, Entry] = {
     "reports:branding-logo": Entry("org", (OK, OK, NOT_FOUND, OK)),
     "reports:results": _view(target="submitted"),
     "reports:gap-report": _view(target="submitted"),
+    # The figures of those two pages' interactive charts, fetched when asked for (issue 13).
+    "reports:chart-data": _view(target="submitted"),
     "reports:gap-report-pdf": _view(target="submitted"),
     "reports:gap-report-docx": _view(target="submitted"),
     # Background report jobs (issue 13). A report being prepared is the report's; batch

@@ -1,7 +1,9 @@
 /* Draws the plotly charts of the results page, the HTML gap report and the comparison page.
- * Each chart is a <div data-chart="ID"> whose figure is in <script type="application/json" id="ID">
- * (written by Django's json_script: data, not code, so the strict CSP allows it). Every chart
- * has a table with the same figures, so a page is complete without JavaScript.
+ * Each chart is a <div data-chart="ID">. On the comparison page its figure is in
+ * <script type="application/json" id="ID"> (written by Django's json_script: data, not code, so
+ * the strict CSP allows it); on the results page and the report, the figures of the page's
+ * charts are fetched as JSON from data-chart-src, keyed by the chart's ID, when one is asked
+ * for. Every chart has a table with the same figures, so a page is complete without JavaScript.
  *
  * plotly.js (static/vendor, about 430 KB gzipped) is the heaviest thing a page can load, so it
  * is fetched only when needed. A chart with data-chart-on-demand (results page, HTML report)
@@ -66,13 +68,49 @@
     return loading;
   }
 
-  function draw(element) {
-    var source = document.getElementById(element.getAttribute("data-chart"));
+  // The page's figures from its data-chart-src, fetched once for all its charts.
+  var fetched = {};
+  function fetchFigures(src) {
+    if (!fetched[src]) {
+      fetched[src] = fetch(src, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" }
+      }).then(function (response) {
+        if (!response.ok) {
+          delete fetched[src]; // asked again on the next press
+          throw new Error("charts.js: " + src + " answered " + response.status);
+        }
+        return response.json();
+      });
+    }
+    return fetched[src];
+  }
+
+  function figureOf(element) {
+    var id = element.getAttribute("data-chart");
+    var src = element.getAttribute("data-chart-src");
+    if (src) {
+      return fetchFigures(src).then(function (figures) {
+        if (!figures[id]) {
+          throw new Error("charts.js: no figure " + id);
+        }
+        return figures[id];
+      });
+    }
+    var source = document.getElementById(id);
     if (!source) {
+      return null;
+    }
+    return Promise.resolve(JSON.parse(source.textContent));
+  }
+
+  function draw(element) {
+    var figureLoaded = figureOf(element);
+    if (!figureLoaded) {
       return;
     }
-    return loadPlotly().then(function () {
-      var figure = JSON.parse(source.textContent);
+    return Promise.all([figureLoaded, loadPlotly()]).then(function (loaded) {
+      var figure = loaded[0];
       // The static picture, if any, gives way to the interactive chart.
       while (element.firstChild) {
         element.removeChild(element.firstChild);

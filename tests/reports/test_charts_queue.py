@@ -157,3 +157,11 @@ def test_charts_that_fail_to_draw_still_send_the_layout_on(world, settings, sent
     tasks.report_charts("reports.tasks.report_render", stored.pk)
     # The layout draws what it can or shows the tables: the report is not held up.
     assert sent == [("reports.tasks.report_render", [stored.pk], {"retry": False})]
+
+
+def test_the_charts_task_sends_on_only_a_layout_task(world, settings, sent, drawn, caplog):
+    settings.CELERY_CHARTS_QUEUE = CHARTS
+    sent.clear()
+    tasks.report_charts("reports.tasks.report_files_expire", 1)
+    assert (drawn, sent) == ([], [])
+    assert "refused" in caplog.text

@@ -89,8 +89,10 @@ def test_the_results_page_shows_verdict_blockers_charts_table_plan_and_open_ques
     assert html.index("Blockers: critical safeguards") < html.index('id="charts-heading"')
     assert 'id="chart-radar"' in html
     assert 'id="chart-gaps"' in html
-    # Figures travel as JSON data blocks read by static/js/charts.js, never inline code.
-    assert '<script id="chart-radar-data" type="application/json">' in html
+    # The page shows pictures; static/js/charts.js fetches the figures when asked.
+    chart_data = reverse("reports:chart-data", args=[scored.pk])
+    assert f'data-chart="chart-radar" data-chart-src="{chart_data}"' in html
+    assert 'type="application/json"' not in html  # no figure built for the page
     assert 'aria-describedby="chart-radar-caption chart-radar-table"' in html
     assert "vendor/plotly-custom-4.1.1.min.js" in html
     assert "js/charts.js" in html
@@ -101,6 +103,26 @@ def test_the_results_page_shows_verdict_blockers_charts_table_plan_and_open_ques
     assert plan == ["ops.q01", "gov.q02", "gov.q03"]
     assert "Require clinician review." in html  # the recommendation of ops.q01
     assert "Is AI uptime monitored?" in html  # still to answer
+
+
+def test_the_interactive_charts_figures_come_as_json_for_those_who_see_the_results(world, scored):
+    url = reverse("reports:chart-data", args=[scored.pk])
+    response = _client(world.victor).get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert "no-store" in response["Cache-Control"]
+    figures = response.json()
+    assert set(figures) == {"chart-radar", "chart-gaps"}
+    target, score = figures["chart-radar"]["data"]
+    assert (target["type"], target["name"], score["name"]) == ("scatterpolar", "Target", "Score")
+    assert figures["chart-gaps"]["data"][0]["type"] == "bar"
+    # The figure says what the page's table says: each domain's score, in the same order (the
+    # radar repeats its first point to close the line).
+    page = _client(world.victor).get(reverse("reports:results", args=[scored.pk]))
+    table = page.context["report"].charts[0].table
+    assert [("—" if r is None else f"{r:.1f}") for r in score["r"][:-1]] == [
+        row[1] for row in table
+    ]
 
 
 def test_the_html_report_has_every_section(world, scored):
