@@ -7,6 +7,7 @@ from django import template
 from django.template import Context
 from django.utils.safestring import SafeString
 
+from assessments import domain_nav
 from assessments.content import instrument_content
 from assessments.models import Question
 from assessments.question_card import card
@@ -32,3 +33,9 @@ def question_card(context: Context, row: Mapping[str, Any]) -> SafeString:
     """A question card of the domain page (assessments/question_card.py); the page's context
     says whether the person may edit (`can_edit`) and which assessment it is."""
     return card(row, can_edit=bool(context.get("can_edit")), assessment=context.get("assessment"))
+
+
+# The questionnaire page's domain lists (assessments/domain_nav.py).
+register.simple_tag(domain_nav.current_count, name="domain_current_count")
+register.simple_tag(domain_nav.switcher_links, name="domain_switcher_links")
+register.simple_tag(domain_nav.side_links, name="domain_side_links")
