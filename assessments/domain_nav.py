@@ -24,11 +24,12 @@ def _count(row: Mapping[str, Any]) -> str:
     return f"{text(row['answered'])}/{text(row['total'])}"
 
 
-def _active(row: Mapping[str, Any], current: str) -> tuple[str, str]:
-    """The class and attribute that mark the page's own domain."""
-    if row["key"] == current:
-        return " active", ' aria-current="page"'
-    return "", ""
+def _marks(row: Mapping[str, Any], current: str) -> tuple[str, str, str, str]:
+    """The classes and attribute of an entry: the page's own domain ("active" and
+    aria-current), a domain with every question answered ("domain-done"); and its key."""
+    active, aria = (" active", ' aria-current="page"') if row["key"] == current else ("", "")
+    done = " domain-done" if row["complete"] else ""
+    return active, aria, done, text(row["key"])
 
 
 def current_count(progress: Iterable[Mapping[str, Any]], current: str) -> SafeString:
@@ -45,9 +46,7 @@ def switcher_links(progress: Iterable[Mapping[str, Any]], current: str) -> SafeS
     """The <li> entries of the phone's domain switcher."""
     out = []
     for row in progress:
-        active, aria = _active(row, current)
-        done = " domain-done" if row["complete"] else ""
-        key = text(row["key"])
+        active, aria, done, key = _marks(row, current)
         out.append(
             f'\n            <li><a class="domain-switcher-link{active}" href="{text(row["url"])}"'
             f'{aria}><span>{text(row["domain"].title)}</span> <span class="domain-count{done}" '
@@ -74,9 +73,7 @@ def side_links(progress: Iterable[Mapping[str, Any]], current: str) -> SafeStrin
     """The links of the side navigation's list group."""
     out = []
     for row in progress:
-        active, aria = _active(row, current)
-        done = " domain-done" if row["complete"] else ""
-        key = text(row["key"])
+        active, aria, done, key = _marks(row, current)
         count = _count(row)
         title = f"{text(row['answered'])} of {text(row['total'])} questions answered"
         out.append(

@@ -56,6 +56,16 @@ def _submitted(world):
     return assessment
 
 
+def _batch(world, assessment):
+    return report_batch_create(
+        organisation=world.org,
+        user=world.alice,
+        title="All",
+        filters=[],
+        assessment_ids=[assessment.pk],
+    )
+
+
 def test_without_a_charts_queue_a_layout_task_is_sent_as_it_is(settings, sent):
     settings.CELERY_CHARTS_QUEUE = ""
     assert queue.enqueue("reports.tasks.report_render", 7)
@@ -109,13 +119,7 @@ def test_a_report_done_or_gone_meanwhile_is_neither_drawn_nor_sent_on(world, set
     assessment = _submitted(world)
     stored, _ = stored_report_request(assessment=assessment, key="charts-2", params={})
     StoredReport.objects.filter(pk=stored.pk).update(status=StoredReport.Status.READY)
-    batch = report_batch_create(
-        organisation=world.org,
-        user=world.alice,
-        title="All",
-        filters=[],
-        assessment_ids=[assessment.pk],
-    )
+    batch = _batch(world, assessment)
     item = batch.items.get()
     ReportBatchItem.objects.filter(pk=item.pk).update(status=ReportBatchItem.Status.DONE)
     sent.clear()
@@ -128,13 +132,7 @@ def test_a_report_done_or_gone_meanwhile_is_neither_drawn_nor_sent_on(world, set
 def test_a_batch_item_has_its_charts_drawn_before_its_layout(world, settings, sent, drawn):
     settings.CELERY_CHARTS_QUEUE = CHARTS
     assessment = _submitted(world)
-    batch = report_batch_create(
-        organisation=world.org,
-        user=world.alice,
-        title="All",
-        filters=[],
-        assessment_ids=[assessment.pk],
-    )
+    batch = _batch(world, assessment)
     sent.clear()
     assert jobs.batch_run(batch.pk) == 1
     item = batch.items.get()
