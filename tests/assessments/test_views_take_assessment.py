@@ -419,3 +419,20 @@ def test_the_dashboard_writes_the_session_only_when_the_organisation_changes(
     # no session write
     with django_assert_num_queries(8):
         client.get(url)
+
+
+def test_the_dashboard_shows_each_drafts_progress_as_the_questionnaire_counts_it(world, assessment):
+    from assessments import questionnaire
+    from assessments.services import AnswerChange, answers_save
+
+    answers_save(
+        assessment=assessment,
+        user=world.sam,
+        changes=[AnswerChange(key="gov.q01", value="yes"), AnswerChange(key="gov.q03", value="2")],
+    )
+    response = _client(world.alice).get(reverse("assessments:organisation", args=[world.org.slug]))
+    row = next(r for r in response.context["rows"] if r["site"] == world.clinic)
+    expected = questionnaire.overall_progress(assessment.compute_results())
+    assert 0 < expected < 100
+    assert row["progress"] == expected
+    assert f"{expected}%" in response.content.decode()
