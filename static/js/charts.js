@@ -77,10 +77,12 @@
         headers: { Accept: "application/json" }
       }).then(function (response) {
         if (!response.ok) {
-          delete fetched[src]; // asked again on the next press
           throw new Error("charts.js: " + src + " answered " + response.status);
         }
-        return response.json();
+        return response.json(); // a sign-in page instead (an expired session) fails here
+      }).catch(function (error) {
+        delete fetched[src]; // asked again on the next press
+        throw error;
       });
     }
     return fetched[src];

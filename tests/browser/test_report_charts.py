@@ -76,6 +76,29 @@ def test_results_and_report_pages_have_no_serious_accessibility_violation(
     assert _serious_violations(page) == []
 
 
+def test_an_interactive_chart_that_could_not_be_fetched_can_be_asked_for_again(
+    page, world, assessment
+):
+    log_in(page, "alice")
+    page.goto(reverse("reports:results", args=[assessment.pk]))
+    # The first answer is the sign-in page an expired session gets: not the figures.
+    page.route(
+        "**/charts.json",
+        lambda route: route.fulfill(status=200, content_type="text/html", body="<!doctype html>"),
+    )
+    button = page.locator('[data-chart-interactive="chart-radar"]')
+    button.click()
+    page.wait_for_selector("#chart-radar.is-not-drawn", timeout=15000)
+    # The picture and the table stay, and the button can be pressed again.
+    assert page.locator("#chart-radar img.chart-preview").count() == 1
+    assert button.is_enabled()
+    assert button.is_visible()
+    page.unroute("**/charts.json")
+    button.click()
+    page.wait_for_selector("#chart-radar.is-drawn", timeout=15000)
+    assert button.is_hidden()
+
+
 def _make_interactive(page) -> None:
     """Press each chart's "Interactive chart" button and wait until plotly.js drew both."""
     assert page.get_by_role("button", name="Interactive chart").count() == 2
