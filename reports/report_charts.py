@@ -44,10 +44,6 @@ class Chart:
     png: bytes | None = None  # for the Word report (reports/report_docx.py)
     note: str = ""
 
-    @property
-    def data_id(self) -> str:
-        return f"{self.id}-data"
-
 
 def _fmt(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:.1f}"
