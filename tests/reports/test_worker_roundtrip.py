@@ -155,6 +155,19 @@ def _wait(condition: Callable[[], bool], seconds: float, worker: Worker, what: s
     pytest.fail(f"timed out waiting for {what}; worker log:\n{log}")
 
 
+def _wait_until_rendered(stored: StoredReport, seconds: float, worker: Worker) -> None:
+    """Wait until `worker` has rendered `stored` (or given up on it), then check it is ready."""
+    finished = (StoredReport.Status.READY, StoredReport.Status.FAILED)
+    _wait(
+        lambda: StoredReport.objects.get(pk=stored.pk).status in finished,
+        seconds,
+        worker,
+        "the report",
+    )
+    stored.refresh_from_db()
+    assert (stored.status, stored.error) == (StoredReport.Status.READY, "")
+
+
 def _submitted(world, site, label):
     assessment = factories.make_assessment(site, world.instrument, round_label=label)
     give_answers(assessment, HAND_ANSWERS)
@@ -168,15 +181,7 @@ def test_a_report_is_rendered_by_a_worker_through_redis(world, worker):
     assert ask
     worker.start()
     queue.enqueue("reports.tasks.report_render", stored.pk)
-    finished = (StoredReport.Status.READY, StoredReport.Status.FAILED)
-    _wait(
-        lambda: StoredReport.objects.get(pk=stored.pk).status in finished,
-        90,
-        worker,
-        "the report",
-    )
-    stored.refresh_from_db()
-    assert (stored.status, stored.error) == (StoredReport.Status.READY, "")
+    _wait_until_rendered(stored, 90, worker)
     assert (Path(settings.MEDIA_ROOT) / stored.file).read_bytes().startswith(b"%PDF")
 
 
@@ -253,19 +258,11 @@ def test_with_a_charts_queue_the_charts_come_from_its_worker_and_the_layout_has_
             args=["reports.tasks.report_render", stored.pk],
             queue=charts_queue,
         )
-        finished = (StoredReport.Status.READY, StoredReport.Status.FAILED)
-        _wait(
-            lambda: StoredReport.objects.get(pk=stored.pk).status in finished,
-            120,
-            layout,
-            "the report",
-        )
+        _wait_until_rendered(stored, 120, layout)
     finally:
         sender.close()
         charts.stop()
         layout.stop()
-    stored.refresh_from_db()
-    assert (stored.status, stored.error) == (StoredReport.Status.READY, "")
     text = pdf_text((Path(settings.MEDIA_ROOT) / stored.file).read_bytes(), tmp_path)
     assert "Domain scores against targets" in text
     assert "could not be drawn" not in text  # the charts are there, from the other worker
