@@ -322,8 +322,6 @@ def domain(request: AuthenticatedHttpRequest, pk: int, key: str) -> HttpResponse
             ),
             "na": NA,
             "messages": page_messages,
-            # Read with the access check (access._membership): the switcher asks nothing more.
-            "nav_memberships": membership.user_memberships,  # type: ignore[attr-defined]
         },
         status=status,
     )
