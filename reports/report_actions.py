@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, Subquery
 from django.utils import timezone
 
 from actions.models import ActionItem
@@ -93,7 +93,12 @@ def action_item_rows(
     ]
 
 
-def action_items_fingerprint(assessment: Assessment) -> str:
-    """Changes whenever the section's items change: for the cache key of the PDF."""
-    found = _items(assessment).aggregate(n=Count("pk"), last=Max("updated_at"))
-    return f"{found['n']}:{found['last']}"
+def action_items_state(assessment: Assessment) -> dict[str, Subquery]:
+    """What changes whenever the section's items change (their number and last change), as
+    expressions for the one query of the report's fingerprint (reports/report_files.py)."""
+    # Grouped by the site every item shares: one row of aggregates, or none without items.
+    found = _items(assessment).order_by().values("site_id")
+    return {
+        "items": Subquery(found.annotate(n=Count("pk")).values("n")[:1]),
+        "items_changed": Subquery(found.annotate(last=Max("updated_at")).values("last")[:1]),
+    }

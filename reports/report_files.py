@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
@@ -18,11 +19,12 @@ from django.utils import timezone
 
 from assessments.caching import cache_get, cache_set
 from assessments.models import Assessment
+from benchmark.publishing import published_snapshot
 from reports import chart_svg
 from reports.report import build_report, report_context
-from reports.report_actions import action_items_fingerprint
+from reports.report_actions import action_items_state
 from reports.report_options import ReportOptions, report_options
-from respondents.consensus_report import respondents_fingerprint
+from respondents.consensus_report import respondents_state
 
 # Bump when the report's templates or content change, so cached PDFs are rendered again.
 REPORT_TEMPLATE_VERSION = "4"
@@ -30,33 +32,50 @@ PDF_TEMPLATE = "reports/pdf/gap_report.html"
 PDF_CACHE_SECONDS = 7 * 24 * 3600
 
 
-def pdf_cache_key(
-    assessment: Assessment, *, charts_available: bool, options: ReportOptions | None = None
-) -> str:
-    """Changes whenever what the PDF shows can change.
+def report_fingerprint(assessment: Assessment, options: ReportOptions) -> list[Any]:
+    """Everything the gap report shows can change with, besides the code: changes whenever
+    what the PDF or the report page shows can change.
 
-    The revision moves with every answer, target and status change; the options (whose
-    branding, who signs, paper, sections: `ReportOptions.identity`), names and the template
-    version cover the rest. The date is in it because the cover shows it.
+    The revision moves with every answer, target, status, evidence file and version change;
+    the options (whose branding, who signs, paper, sections: `ReportOptions.identity`), names
+    and the template version cover the rest. The date is in it because the cover shows it, the
+    instrument's hash and the assessment's creation because a primary key comes back after a
+    restored backup, and the benchmark beside the site's scores moves with each snapshot.
     """
     organisation = assessment.site.organisation
-    options = options or report_options(assessment=assessment)
-    parts = [
+    snapshot = published_snapshot(assessment.instrument_id)
+    return [
         assessment.pk,
+        str(assessment.created_at),
         assessment.revision,
+        assessment.instrument.content_hash,
         options.identity(),
         organisation.name,
         assessment.site.name,
+        assessment.site.kind,
         assessment.round_label,
         str(assessment.round_date),
         REPORT_TEMPLATE_VERSION,
-        charts_available,
         str(timezone.localdate()),
-        # The "Action items" section changes with the items, not with the assessment.
-        action_items_fingerprint(assessment),
-        # "Where respondents disagreed" changes with respondents marking done, notes, ...
-        respondents_fingerprint(assessment),
+        snapshot.pk if snapshot is not None else None,
+        _moving_parts(assessment),
     ]
+
+
+def _moving_parts(assessment: Assessment) -> list[Any]:
+    """What the report shows that changes without the assessment's revision, in one query:
+    the "Action items" section (its items) and "Where respondents disagreed" (their events)."""
+    expressions = {**action_items_state(assessment), **respondents_state(assessment)}
+    state = Assessment.objects.filter(pk=assessment.pk).values(**expressions).first() or {}
+    return sorted(state.items())
+
+
+def pdf_cache_key(
+    assessment: Assessment, *, charts_available: bool, options: ReportOptions | None = None
+) -> str:
+    """The cached and stored PDF's key: its `report_fingerprint`, and whether it has charts."""
+    options = options or report_options(assessment=assessment)
+    parts = [*report_fingerprint(assessment, options), charts_available]
     digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
     return f"reports:pdf:{assessment.pk}:{digest}"
 

@@ -136,12 +136,14 @@ def report_options(
     board: bool = False,
     sign: bool = False,
     for_file: bool = True,
+    branding: Branding | None = None,
 ) -> ReportOptions:
     """The options of one export. Unknown sections are left out; a draft is never signed.
     A page passes `for_file=False`: it gives build_report its viewer instead of asking which
-    domains the person still answers (one query less)."""
+    domains the person still answers (one query less). `branding`: the person's, when the
+    caller has it already (branding_for)."""
     organisation = assessment.site.organisation
-    branding = (
+    branding = branding or (
         branding_for(user, membership)
         if membership is not None
         else Branding(
@@ -188,14 +190,17 @@ def report_options_for_request(
     """
     from reports.forms import ReportExportForm
 
+    branding = branding_for(request.user, membership)
     form = ReportExportForm(
-        export_query(request.GET),
-        assessment=assessment,
-        signer=branding_for(request.user, membership).signoff_name,
+        export_query(request.GET), assessment=assessment, signer=branding.signoff_name
     )
     if not form.is_bound or not form.is_valid():
         options = report_options(
-            assessment=assessment, user=request.user, membership=membership, for_file=for_file
+            assessment=assessment,
+            user=request.user,
+            membership=membership,
+            for_file=for_file,
+            branding=branding,
         )
         return options, form
     data = form.cleaned_data
@@ -207,6 +212,7 @@ def report_options_for_request(
         board=data["preset"] == "board",
         sign=bool(data["sign"]),
         for_file=for_file,
+        branding=branding,
     ), form
 
 

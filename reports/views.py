@@ -22,6 +22,7 @@ from reports.forms import BrandingForm, ConsultantBrandingForm
 from reports.models import ConsultantBranding
 from reports.report import build_report, report_context
 from reports.report_options import branding_for, report_options_for_request
+from reports.report_page import report_body
 
 
 def _user_id(request: HttpRequest) -> int:
@@ -46,16 +47,15 @@ def gap_report(request: HttpRequest, pk: int) -> HttpResponse:
     options, export_form = report_options_for_request(
         request, assessment, membership, for_file=False
     )
-    report = build_report(
-        assessment, charts_mode="html", options=options, viewer_id=_user_id(request)
-    )
+    body = report_body(assessment, options, viewer_id=_user_id(request))
     services.report_view_log(
         assessment=assessment, user_id=_user_id(request), subject="report-html"
     )
     context = {
         "current_membership": membership,
+        "assessment": assessment,
         "export_form": export_form,
-        **report_context(report, pdf=False),
+        "report_body": body,
     }
     status = 422 if export_form.is_bound and export_form.errors else 200
     return private_no_store(render(request, "reports/gap_report.html", context, status=status))

@@ -341,16 +341,12 @@ def open_domains(assessment_id: int, user_id: int) -> tuple[str, ...]:
     )
 
 
-def respondents_fingerprint(assessment: Assessment) -> str:
-    """Changes whenever the section can change without the assessment's revision moving (an
-    assignment, a respondent's answer or done, a consensus note: each leaves an event), for
-    the cache key of the PDF. "" outside the independent mode."""
+def respondents_state(assessment: Assessment) -> dict[str, Subquery]:
+    """What changes whenever the section can change without the assessment's revision moving
+    (an assignment, a respondent's answer or done, a consensus note: each leaves an event), as
+    an expression for the one query of the report's fingerprint (reports/report_files.py).
+    Nothing outside the independent mode."""
     if not is_independent(assessment):
-        return ""
-    last = (
-        AssignmentEvent.objects.filter(assessment_id=assessment.pk)
-        .order_by("-pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    return f"events:{last}"
+        return {}
+    events = AssignmentEvent.objects.filter(assessment_id=assessment.pk).order_by("-pk")
+    return {"last_event": Subquery(events.values("pk")[:1])}

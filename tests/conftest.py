@@ -183,6 +183,13 @@ def _empty_cache() -> None:
 
 
 @pytest.fixture
+def report_bodies_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gap report page renders its body on every view (reports/report_page.py keeps it
+    in the cache otherwise): for counting what a rendering costs."""
+    monkeypatch.setattr("reports.report_page.cache_get", lambda key: None)
+
+
+@pytest.fixture
 def cache_down(settings: Any) -> None:
     """Every cache call fails at once: a Redis server where nothing listens (port 1)."""
     settings.CACHES = {

@@ -58,7 +58,7 @@ def test_a_report_without_files_has_no_evidence_section(world, draft):
 
 
 @pytest.mark.parametrize("name", ["reports:gap-report", "reports:results"])
-def test_files_cost_the_report_no_extra_query(world, draft, name):
+def test_files_cost_the_report_no_extra_query(world, report_bodies_not_kept, draft, name):
     client = signed_in(world.alice)
     url = reverse(name, args=[draft.pk])
     client.get(url)  # warm the instrument cache

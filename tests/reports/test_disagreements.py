@@ -192,7 +192,7 @@ def _queries(client: Client, url: str) -> int:
 
 
 @pytest.mark.parametrize("name", ["reports:results", "reports:gap-report"])
-def test_queries_are_the_same_with_one_or_four_respondents(world, name):
+def test_queries_are_the_same_with_one_or_four_respondents(world, report_bodies_not_kept, name):
     one = scenario.independent_assessment(world, round_label="one")
     Assignment.objects.filter(assessment=one, user=world.carla).delete()
     four = scenario.independent_assessment(world, extra=2, round_label="four")

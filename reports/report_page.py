@@ -1,0 +1,85 @@
+"""The gap report page's body, rendered once for everyone who would see the same thing.
+
+The body (reports/_report_body.html: cover, verdict, domains, plan, appendix) is nearly all of
+the page's cost: building the report and ~40 ms of template for the demo's assessments, a
+sixth of the server's time under bench/load.py. Readers open the same reports again and again
+between changes, so the rendered body is kept in Django's cache under a key that changes
+whenever what it shows can change:
+
+- the report's fingerprint (reports/report_files.py), which the stored PDFs already trust:
+  revision, options, names, date, action items, respondents' work, benchmark snapshot;
+- the release: a digest of the code and templates, so a deployment never serves a body
+  rendered by the code before it;
+- in the independent-answers mode the reader, whose open domains the body hides (the blind
+  rule, respondents/blind.py); outside it the body does not depend on who reads it.
+
+The rest of the page (navigation, export options, the reader's own links) is rendered for
+each request as before.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+from assessments.caching import cache_get, cache_set
+from assessments.models import Assessment
+from reports.report import build_report, report_context
+from reports.report_files import report_fingerprint
+from reports.report_options import ReportOptions
+from respondents.independent import is_independent
+
+BODY_TEMPLATE = "reports/_report_body.html"
+BODY_SECONDS = 3600
+# Where the code and templates of a release live (not the tests, the venv or the media).
+_RELEASE_SUFFIXES = (".py", ".html")
+_NOT_RELEASE = {"tests", "bench", "node_modules", "media", "var", "staticfiles"}
+
+
+@functools.cache
+def release() -> str:
+    """A digest of the code and templates this process runs (read once per process)."""
+    digest = hashlib.sha256()
+    root = Path(settings.BASE_DIR)
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(
+            name for name in subfolders if not name.startswith(".") and name not in _NOT_RELEASE
+        )
+        for name in sorted(files):
+            if name.endswith(_RELEASE_SUFFIXES):
+                path = Path(folder, name)
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def body_key(assessment: Assessment, options: ReportOptions, viewer_id: int) -> str:
+    reader = viewer_id if is_independent(assessment) else None
+    parts = [
+        *report_fingerprint(assessment, options),
+        release(),
+        reader,
+        # The logo's address names the organisation (reports:branding-logo).
+        assessment.site.organisation.slug,
+    ]
+    digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
+    return f"reports:page:{assessment.pk}:{digest}"
+
+
+def report_body(assessment: Assessment, options: ReportOptions, viewer_id: int) -> SafeString:
+    """The gap report's body for this reader, from the cache when nothing it shows changed."""
+    key = body_key(assessment, options, viewer_id)
+    cached = cache_get(key)
+    if isinstance(cached, str):
+        return mark_safe(cached)  # noqa: S308 (rendered by the template engine, escaped there)
+    report = build_report(assessment, charts_mode="html", options=options, viewer_id=viewer_id)
+    body = render_to_string(BODY_TEMPLATE, report_context(report, pdf=False))
+    cache_set(key, str(body), timeout=BODY_SECONDS)
+    return body
