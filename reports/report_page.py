@@ -1,4 +1,4 @@
-"""The gap report page's body, rendered once for everyone who would see the same thing.
+"""The report pages' report parts, rendered once for everyone who would see the same thing.
 
 The body (reports/_report_body.html: cover, verdict, domains, plan, appendix) is nearly all of
 the page's cost: building the report and ~40 ms of template for the demo's assessments, a
@@ -13,8 +13,9 @@ whenever what it shows can change:
 - in the independent-answers mode the reader, whose open domains the body hides (the blind
   rule, respondents/blind.py); outside it the body does not depend on who reads it.
 
-The rest of the page (navigation, export options, the reader's own links) is rendered for
-each request as before.
+The rest of the page (navigation, export options, the results page's tracking list with its
+buttons) is rendered for each request as before. The results page keeps its two report parts
+(before and after the tracking list) and the plan the tracking list needs.
 """
 
 from __future__ import annotations
@@ -23,20 +24,24 @@ import functools
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
+from actions.templatetags.actions_tags import PlanStep
 from assessments.caching import cache_get, cache_set
 from assessments.models import Assessment
 from reports.report import build_report, report_context
 from reports.report_files import report_fingerprint
-from reports.report_options import ReportOptions
+from reports.report_options import ReportOptions, report_options
 from respondents.independent import is_independent
 
 BODY_TEMPLATE = "reports/_report_body.html"
+RESULTS_TOP = "reports/_results_top.html"
+RESULTS_BOTTOM = "reports/_results_bottom.html"
 BODY_SECONDS = 3600
 # Where the code and templates of a release live (not the tests, the venv or the media).
 _RELEASE_SUFFIXES = (".py", ".html")
@@ -60,7 +65,7 @@ def release() -> str:
     return digest.hexdigest()[:16]
 
 
-def body_key(assessment: Assessment, options: ReportOptions, viewer_id: int) -> str:
+def _key(page: str, assessment: Assessment, options: ReportOptions, viewer_id: int) -> str:
     reader = viewer_id if is_independent(assessment) else None
     parts = [
         *report_fingerprint(assessment, options),
@@ -70,12 +75,12 @@ def body_key(assessment: Assessment, options: ReportOptions, viewer_id: int) -> 
         assessment.site.organisation.slug,
     ]
     digest = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:32]
-    return f"reports:page:{assessment.pk}:{digest}"
+    return f"reports:{page}:{assessment.pk}:{digest}"
 
 
 def report_body(assessment: Assessment, options: ReportOptions, viewer_id: int) -> SafeString:
     """The gap report's body for this reader, from the cache when nothing it shows changed."""
-    key = body_key(assessment, options, viewer_id)
+    key = _key("page", assessment, options, viewer_id)
     cached = cache_get(key)
     if isinstance(cached, str):
         return mark_safe(cached)  # noqa: S308 (rendered by the template engine, escaped there)
@@ -83,3 +88,37 @@ def report_body(assessment: Assessment, options: ReportOptions, viewer_id: int) 
     body = render_to_string(BODY_TEMPLATE, report_context(report, pdf=False))
     cache_set(key, str(body), timeout=BODY_SECONDS)
     return body
+
+
+@dataclass(frozen=True)
+class ResultsParts:
+    top: SafeString  # heading, verdict, charts, domains, benchmark, action plan
+    plan: tuple[PlanStep, ...]  # for the tracking list between the two
+    bottom: SafeString  # still to answer
+
+
+def results_parts(assessment: Assessment, viewer_id: int) -> ResultsParts:
+    """The results page's report parts for this reader, from the cache when nothing they
+    show changed."""
+    options = report_options(assessment=assessment, for_file=False)
+    key = _key("results", assessment, options, viewer_id)
+    cached = cache_get(key)
+    if isinstance(cached, tuple) and len(cached) == 3:
+        top, plan, bottom = cached
+        return ResultsParts(
+            top=mark_safe(top),  # noqa: S308 (rendered by the template engine, escaped there)
+            plan=tuple(PlanStep(*step) for step in plan),
+            bottom=mark_safe(bottom),  # noqa: S308
+        )
+    report = build_report(assessment, charts_mode="html", options=options, viewer_id=viewer_id)
+    context = report_context(report, pdf=False)
+    parts = ResultsParts(
+        top=render_to_string(RESULTS_TOP, context),
+        plan=tuple(
+            PlanStep(a.rank, a.row.key, a.row.number, a.recommendation) for a in report.action_plan
+        ),
+        bottom=render_to_string(RESULTS_BOTTOM, context),
+    )
+    kept = (str(parts.top), [tuple(step) for step in parts.plan], str(parts.bottom))
+    cache_set(key, kept, timeout=BODY_SECONDS)
+    return parts

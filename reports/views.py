@@ -20,9 +20,9 @@ from assessments.models import Assessment, Membership
 from reports import job_views, services
 from reports.forms import BrandingForm, ConsultantBrandingForm
 from reports.models import ConsultantBranding
-from reports.report import build_report, report_context
+from reports.report import build_report
 from reports.report_options import branding_for, report_options_for_request
-from reports.report_page import report_body
+from reports.report_page import report_body, results_parts
 
 
 def _user_id(request: HttpRequest) -> int:
@@ -34,9 +34,9 @@ def _user_id(request: HttpRequest) -> int:
 @require_GET
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     assessment, membership = access.get_assessment_for_user(_user_id(request), pk, "report")
-    report = build_report(assessment, charts_mode="html", viewer_id=_user_id(request))
+    parts = results_parts(assessment, viewer_id=_user_id(request))
     services.report_view_log(assessment=assessment, user_id=_user_id(request), subject="results")
-    context = {"current_membership": membership, **report_context(report, pdf=False)}
+    context = {"current_membership": membership, "assessment": assessment, "results": parts}
     return private_no_store(render(request, "reports/results.html", context))
 
 

@@ -4,8 +4,9 @@ done since the last round) and the results page (track the plan's recommendation
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django import template
 
@@ -66,20 +67,31 @@ class PlanTracking:
     untracked: int
 
 
+class PlanStep(NamedTuple):
+    """A recommendation of a report's action plan, as the tracking list shows it (kept with
+    the results page's rendered parts, reports/report_page.py)."""
+
+    rank: int
+    key: str
+    number: str
+    recommendation: str
+
+
 @register.simple_tag
-def plan_tracking(report: Any, membership: Membership | None) -> PlanTracking:
-    """The report's recommendations with the item tracking each (one query)."""
-    assessment = report.assessment
+def plan_tracking(
+    assessment: Assessment, plan: Sequence[PlanStep], membership: Membership | None
+) -> PlanTracking:
+    """The plan's recommendations with the item tracking each (one query)."""
     items = queries.items_by_question(assessment)
     rows = [
         PlanTrack(
-            rank=action.rank,
-            key=action.row.key,
-            number=action.row.number,
-            recommendation=action.recommendation,
-            item=items.get(action.row.key),
+            rank=step.rank,
+            key=step.key,
+            number=step.number,
+            recommendation=step.recommendation,
+            item=items.get(step.key),
         )
-        for action in report.action_plan
+        for step in plan
     ]
     # An old done or dropped item does not stop the recommendation being taken on again.
     for index, row in enumerate(rows):

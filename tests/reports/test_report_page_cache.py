@@ -202,3 +202,34 @@ def test_bodies_are_kept_apart_by_assessment(world, scored, builds):
     assert "2026 autumn" not in mine
     assert "2026 autumn" in theirs
     assert re.search(r"Not ready", mine)
+
+
+def _results(client: Client, assessment: Assessment) -> str:
+    response = client.get(reverse("reports:results", args=[assessment.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_results_page_keeps_its_report_parts_and_tracks_per_reader(world, scored, builds):
+    alice = _results(_client(world.alice), scored)
+    victor = _results(_client(world.victor), scored)
+    assert builds == [scored.pk]
+    for page in (alice, victor):
+        assert "Not ready" in page
+        assert 'id="track-ops.q01"' in page
+        assert 'id="todo-heading"' in page
+    # The tracking list is the reader's own: an organisation admin may track, a viewer not.
+    assert "Track the top 10" in alice
+    assert "Track the top 10" not in victor
+    assert "Is AI uptime monitored?" in victor.split('id="todo-heading"')[1]
+    give_answers(scored, {"ops.q02": "3"})
+    again = _results(_client(world.victor), scored)
+    assert builds == [scored.pk, scored.pk]
+    assert "Is AI uptime monitored?" not in again.split('id="todo-heading"')[1]
+
+
+def test_the_results_tracking_list_follows_the_items_at_once(world, scored, builds):
+    client = _client(world.alice)
+    assert "Tracked:" not in _results(client, scored)
+    action_items_create_from_plan(assessment=scored, user=world.alice, keys=["ops.q01"])
+    assert "Tracked:" in _results(client, scored)
