@@ -24,7 +24,9 @@ expected answer to a stale page, counted apart and not as errors.
 
 Users start at --spawn-rate per second (signing in costs a deliberate ~0.5 s of password
 hashing each), and then everyone runs for --seconds. Figures are for the steady part, after
-the last sign-in; the whole run is shown too. Sign-ins are shown apart.
+the last sign-in; the whole run is shown too. Sign-ins are shown apart. The server's CPU
+(gunicorn's processes and the database's backends, sampled twice a second) per request is
+that of the steady part, where nobody signs in.
 
 Afterwards it checks: no 5xx and no other error, p95 under 300 ms, and that every answer the
 server acknowledged (200) is in the database (the last one of each question, or a later one)
@@ -47,6 +49,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -386,16 +389,6 @@ def _pids(match: Any) -> list[int]:
     ]
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time of these processes so far (Linux /proc)."""
-    ticks = 0
-    for pid in pids:
-        fields = _stat(pid)
-        if fields is not None:
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def server_pids(master: int, database: str) -> dict[str, list[int]]:
     """gunicorn's master and workers, and the PostgreSQL backends serving the bench database."""
 
@@ -410,6 +403,70 @@ def server_pids(master: int, database: str) -> dict[str, list[int]]:
             return False
 
     return {"gunicorn": [master, *_pids(is_worker)], "postgres": _pids(is_backend)}
+
+
+def machine_seconds() -> dict[str, float]:
+    """The whole machine's CPU seconds so far, all cores (Linux /proc/stat): busy, and idle
+    or waiting for the disk."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return {
+        "machine busy": (sum(fields) - idle) / os.sysconf("SC_CLK_TCK"),
+        "machine idle": idle / os.sysconf("SC_CLK_TCK"),
+    }
+
+
+class CpuSampler(threading.Thread):
+    """CPU time of the server's processes, sampled twice a second while locust runs.
+
+    Two readings at the ends of the run miss the PostgreSQL backends that start and end in
+    between (and count a backend that ended as nothing); here every process seen is followed
+    from its first sample (or from zero when it started after the first). The samples also
+    give the CPU of the steady part alone, when nobody signs in: the password hashing of the
+    ramp-up, whose CPU under load is only estimated, is then out of the figure altogether.
+    """
+
+    def __init__(self, master: int, database: str) -> None:
+        super().__init__(daemon=True)
+        self.master, self.database = master, database
+        self.samples: list[tuple[float, dict[str, float]]] = []
+        self._first: dict[int, int] = {}
+        self._last: dict[int, int] = {}
+        self._group: dict[int, str] = {}
+        self._done = threading.Event()
+
+    def sample(self) -> None:
+        for group, pids in server_pids(self.master, self.database).items():
+            for pid in pids:
+                fields = _stat(pid)
+                if fields is None:
+                    continue
+                ticks = int(fields[11]) + int(fields[12])
+                if pid not in self._first:
+                    self._first[pid] = ticks if not self.samples else 0
+                    self._group[pid] = group
+                self._last[pid] = ticks
+        totals = {"gunicorn": 0.0, "postgres": 0.0, **machine_seconds()}
+        for pid, last in self._last.items():
+            totals[self._group[pid]] += (last - self._first[pid]) / os.sysconf("SC_CLK_TCK")
+        self.samples.append((time.time(), totals))
+
+    def run(self) -> None:
+        while not self._done.wait(0.5):
+            self.sample()
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+        self.sample()
+
+    def between(self, start: float, end: float) -> tuple[float, float, dict[str, float]]:
+        """The first and last sample from `start` to `end`, and the CPU seconds between."""
+        inside = [(at, totals) for at, totals in self.samples if start <= at <= end]
+        if len(inside) < 2:
+            return start, start, {group: math.nan for group in self.samples[-1][1]}
+        (first, before), (last, after) = inside[0], inside[-1]
+        return first, last, {group: after[group] - before[group] for group in before}
 
 
 # --- figures and checks --------------------------------------------------------------------------
@@ -549,14 +606,16 @@ def run(args: argparse.Namespace) -> int:
                 # what the server itself spent (CPU time does not depend on the others).
                 load_before = os.getloadavg()[0]
                 database = urllib.parse.urlsplit(database_url).path.lstrip("/")
-                cpu_before = {k: cpu_seconds(v) for k, v in server_pids(master, database).items()}
+                sampler = CpuSampler(master, database)
+                sampler.sample()
+                sampler.start()
                 locust_before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 wall = time.monotonic()
                 record, _ramp = run_locust(host, plan_path, plan, args, workdir)
                 wall = time.monotonic() - wall
                 locust_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                pids = server_pids(master, database)
-                cpu = {k: cpu_seconds(v) - cpu_before.get(k, 0.0) for k, v in pids.items()}
+                sampler.stop()
+                cpu = sampler.between(0.0, math.inf)[2]
                 cpu["locust"] = (locust_after.ru_utime + locust_after.ru_stime) - (
                     locust_before.ru_utime + locust_before.ru_stime
                 )
@@ -565,7 +624,7 @@ def run(args: argparse.Namespace) -> int:
                 f"machine load average (1 min) before the run {load_before:.2f}, after "
                 f"{load_after:.2f}, on {os.cpu_count()} cores"
             )
-            return report(args, plan, record, cpu, wall)
+            return report(args, plan, record, cpu, wall, sampler)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -576,6 +635,7 @@ def report(
     record: dict[str, Any],
     cpu: dict[str, float],
     wall: float,
+    sampler: CpuSampler,
 ) -> int:
     requests = record["requests"]
     logins = [row for row in requests if row[1] == "login"]
@@ -595,12 +655,28 @@ def report(
     # Sign-ins are in the server's CPU time too: their password hashing is counted apart.
     hashing = len(logins) * HASH_SECONDS
     served = len(requests) - len(logins)
-    per_request = (cpu["gunicorn"] - hashing) / served * 1000 if served else math.nan
+    whole_per_request = (cpu["gunicorn"] - hashing) / served * 1000 if served else math.nan
     print(
-        f"CPU seconds over {wall:.0f} s: gunicorn {cpu['gunicorn']:.1f} (of which ~{hashing:.1f}"
-        f" password hashing), PostgreSQL {cpu['postgres']:.1f}, locust {cpu['locust']:.1f}; "
-        f"server CPU per request {per_request:.1f} ms + database "
+        f"whole run, CPU seconds over {wall:.0f} s: gunicorn {cpu['gunicorn']:.1f} (of which "
+        f"~{hashing:.1f} password hashing, estimated), PostgreSQL {cpu['postgres']:.1f}, locust "
+        f"{cpu['locust']:.1f}; server CPU per request {whole_per_request:.1f} ms + database "
         f"{cpu['postgres'] / max(1, len(requests)) * 1000:.1f} ms"
+    )
+    # The steady part: nobody signs in, so no hashing to estimate. The CPU from the first to
+    # the last sample in it, over the requests that started between those two samples.
+    steady_end = max((row[0] + row[2] / 1000 for row in steady), default=steady_from)
+    first, last, steady_cpu = sampler.between(steady_from, steady_end + 1.0)
+    counted = sum(1 for row in steady if first <= row[0] < last)
+    seconds = last - first
+    per_request = steady_cpu["gunicorn"] / counted * 1000 if counted else math.nan
+    busy = steady_cpu["machine busy"] / (steady_cpu["machine busy"] + steady_cpu["machine idle"])
+    print(
+        f"steady part, CPU seconds over {seconds:.0f} s: gunicorn {steady_cpu['gunicorn']:.1f} "
+        f"({steady_cpu['gunicorn'] / max(seconds, 1e-9):.2f} cores), PostgreSQL "
+        f"{steady_cpu['postgres']:.1f} ({steady_cpu['postgres'] / max(seconds, 1e-9):.2f} cores);"
+        f" server CPU per request {per_request:.1f} ms + database "
+        f"{steady_cpu['postgres'] / max(counted, 1) * 1000:.1f} ms ({counted} requests); the "
+        f"machine was busy {busy:.0%} of its cores' time (everything on it, this bench too)"
     )
     print(
         f"acknowledged saves: {len(record['acks'])}  conflicts (409, expected): "

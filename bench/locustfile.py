@@ -28,6 +28,7 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
+import gevent
 from django_otp.oath import totp
 from locust import constant_pacing, events, task
 from locust.contrib.fasthttp import FastHttpUser
@@ -42,6 +43,17 @@ RECORD: dict[str, list[Any]] = {"requests": [], "acks": [], "conflicts": [], "er
 def _hidden(html: str, name: str) -> str | None:
     match = re.search(r'name="' + re.escape(name) + r'" value="([^"]*)"', html)
     return match.group(1) if match else None
+
+
+def random_phase(period: float) -> None:
+    """Wait a random part of the pacing period once, before the first task.
+
+    Users start at a steady spawn rate (2 a second) and then keep a constant pace (a save every
+    5 seconds): without this, every user started at the same point of the period would fire at
+    the same moment for the whole run, e.g. 20 writers at once every half second with 200 of
+    them, bursts no office of people typing ever makes. A random phase spreads them evenly.
+    """
+    gevent.sleep(random.uniform(0, period))
 
 
 @events.request.add_listener
@@ -102,7 +114,8 @@ class SignedIn(FastHttpUser):
 
 class Writer(SignedIn):
     fixed_count = len(PLAN["writers"])
-    wait_time = constant_pacing(5)
+    pace = 5  # seconds between two saves
+    wait_time = constant_pacing(pace)
 
     def on_start(self) -> None:
         self.plan = PLAN["writers"][next(WRITERS) % len(PLAN["writers"])]
@@ -113,6 +126,7 @@ class Writer(SignedIn):
         self.last_value: str | None = None
         self.sign_in()
         self.load_page()
+        random_phase(self.pace)
 
     def load_page(self) -> None:
         with self.client.get(
@@ -190,12 +204,14 @@ class Writer(SignedIn):
 
 class Reader(SignedIn):
     fixed_count = len(PLAN["readers"])
-    wait_time = constant_pacing(2)
+    pace = 2  # seconds between two pages
+    wait_time = constant_pacing(pace)
 
     def on_start(self) -> None:
         self.credentials = PLAN["readers"][next(READERS) % len(PLAN["readers"])]
         self.sign_in()
         self.second_factor()
+        random_phase(self.pace)
 
     def second_factor(self) -> None:
         url = "/account/two-factor/verify/"
