@@ -33,8 +33,8 @@ PDF_CACHE_SECONDS = 7 * 24 * 3600
 
 
 def report_fingerprint(assessment: Assessment, options: ReportOptions) -> list[Any]:
-    """Everything the gap report shows can change with, besides the code: changes whenever
-    what the PDF or the report page shows can change.
+    """What the gap report (its PDF and its page) shows depends on, besides the code: the
+    parts change whenever what it shows can change.
 
     The revision moves with every answer, target, status, evidence file and version change;
     the options (whose branding, who signs, paper, sections: `ReportOptions.identity`), names

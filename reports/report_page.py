@@ -1,8 +1,8 @@
 """The report pages' report parts, rendered once for everyone who would see the same thing.
 
 The body (reports/_report_body.html: cover, verdict, domains, plan, appendix) is nearly all of
-the page's cost: building the report and ~40 ms of template for the demo's assessments, a
-sixth of the server's time under bench/load.py. Readers open the same reports again and again
+the page's cost: building the report and ~40 ms of template for the demo's assessments; the
+gap report and results pages were ~43 % of the server's CPU under bench/load.py. Readers open the same reports again and again
 between changes, so the rendered body is kept in Django's cache under a key that changes
 whenever what it shows can change:
 
