@@ -138,13 +138,16 @@ def user_memberships(user_id: int) -> list[Membership]:
 
 
 def get_organisation_for_user(user_id: int, slug: str, action: str = "view") -> Membership:
-    """The membership (with its organisation) of the organisation `slug`, or 404."""
-    membership = (
-        _memberships(user_id).filter(organisation__slug=slug).select_related("organisation").first()
-    )
+    """The membership (with its organisation) of the organisation `slug`, or 404.
+
+    Every membership of the user comes in the same query (a person belongs to a few
+    organisations), for the organisation switcher as with `_membership`."""
+    memberships = user_memberships(user_id)
+    membership = next((m for m in memberships if m.organisation.slug == slug), None)
     if membership is None:
         raise Http404
     require(membership, action)
+    membership.user_memberships = memberships  # type: ignore[attr-defined]
     return membership
 
 
