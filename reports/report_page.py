@@ -24,17 +24,19 @@ import functools
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar, cast
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from actions.templatetags.actions_tags import PlanStep
 from assessments.caching import cache_get, cache_set
 from assessments.models import Assessment
-from reports.report import build_report, report_context
+from reports.report import Report, build_report, report_context
 from reports.report_files import report_fingerprint
 from reports.report_options import ReportOptions, report_options
 from respondents.independent import is_independent
@@ -46,6 +48,7 @@ BODY_SECONDS = 3600
 # Where the code and templates of a release live (not the tests, the venv or the media).
 _RELEASE_SUFFIXES = (".py", ".html")
 _NOT_RELEASE = {"tests", "bench", "node_modules", "media", "var", "staticfiles"}
+T = TypeVar("T")
 
 
 @functools.cache
@@ -78,16 +81,32 @@ def _key(page: str, assessment: Assessment, options: ReportOptions, viewer_id: i
     return f"reports:{page}:{assessment.pk}:{digest}"
 
 
-def report_body(assessment: Assessment, options: ReportOptions, viewer_id: int) -> SafeString:
-    """The gap report's body for this reader, from the cache when nothing it shows changed."""
-    key = _key("page", assessment, options, viewer_id)
+def _kept(
+    page: str,
+    assessment: Assessment,
+    options: ReportOptions,
+    viewer_id: int,
+    render: Callable[[Report], T],
+) -> T:
+    """What `render` makes of the report, from the cache when nothing it shows changed (the
+    key's release also covers the shape of what is kept: a new class means a new key)."""
+    key = _key(page, assessment, options, viewer_id)
     cached = cache_get(key)
-    if isinstance(cached, str):
-        return mark_safe(cached)  # noqa: S308 (rendered by the template engine, escaped there)
+    if cached is not None:
+        return cast(T, cached)
     report = build_report(assessment, charts_mode="html", options=options, viewer_id=viewer_id)
-    body = render_to_string(BODY_TEMPLATE, report_context(report, pdf=False))
-    cache_set(key, str(body), timeout=BODY_SECONDS)
-    return body
+    made = render(report)
+    cache_set(key, made, timeout=BODY_SECONDS)
+    return made
+
+
+def report_body(assessment: Assessment, options: ReportOptions, viewer_id: int) -> SafeString:
+    """The gap report's body for this reader."""
+
+    def render(report: Report) -> SafeString:
+        return render_to_string(BODY_TEMPLATE, report_context(report, pdf=False))
+
+    return _kept("page", assessment, options, viewer_id, render)
 
 
 @dataclass(frozen=True)
@@ -98,27 +117,18 @@ class ResultsParts:
 
 
 def results_parts(assessment: Assessment, viewer_id: int) -> ResultsParts:
-    """The results page's report parts for this reader, from the cache when nothing they
-    show changed."""
-    options = report_options(assessment=assessment, for_file=False)
-    key = _key("results", assessment, options, viewer_id)
-    cached = cache_get(key)
-    if isinstance(cached, tuple) and len(cached) == 3:
-        top, plan, bottom = cached
+    """The results page's report parts for this reader."""
+
+    def render(report: Report) -> ResultsParts:
+        context = report_context(report, pdf=False)
         return ResultsParts(
-            top=mark_safe(top),  # noqa: S308 (rendered by the template engine, escaped there)
-            plan=tuple(PlanStep(*step) for step in plan),
-            bottom=mark_safe(bottom),  # noqa: S308
+            top=render_to_string(RESULTS_TOP, context),
+            plan=tuple(
+                PlanStep(a.rank, a.row.key, a.row.number, a.recommendation)
+                for a in report.action_plan
+            ),
+            bottom=render_to_string(RESULTS_BOTTOM, context),
         )
-    report = build_report(assessment, charts_mode="html", options=options, viewer_id=viewer_id)
-    context = report_context(report, pdf=False)
-    parts = ResultsParts(
-        top=render_to_string(RESULTS_TOP, context),
-        plan=tuple(
-            PlanStep(a.rank, a.row.key, a.row.number, a.recommendation) for a in report.action_plan
-        ),
-        bottom=render_to_string(RESULTS_BOTTOM, context),
-    )
-    kept = (str(parts.top), [tuple(step) for step in parts.plan], str(parts.bottom))
-    cache_set(key, kept, timeout=BODY_SECONDS)
-    return parts
+
+    options = report_options(assessment=assessment, for_file=False)
+    return _kept("results", assessment, options, viewer_id, render)
